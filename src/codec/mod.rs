@@ -1,7 +1,24 @@
 //! The pure MQTT codec: bytes ⇄ typed packets, plus the annotated field tree and
 //! conformance diagnostics. Imports nothing from the other layers.
 
+mod cursor;
+mod decode;
+pub mod diag;
+pub mod fields;
+pub mod packet;
+pub mod primitives;
+pub mod property;
+pub mod reason;
 pub mod text;
+pub mod topic;
+pub mod tree;
 pub mod types;
 
+pub use decode::{decode, DecodeOptions, Decoded};
+pub use packet::{
+    Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe,
+    Subscription, UnsubAck, Unsubscribe, Will,
+};
+pub use property::{PropValue, Properties, Property, PropertyId};
+pub use reason::ReasonCode;
 pub use types::{Direction, MqttStr, PacketType, ProtocolVersion, QoS};

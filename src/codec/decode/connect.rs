@@ -1,0 +1,376 @@
+//! CONNECT (§3.1).
+
+use super::{qos_meaning, undecoded};
+use crate::codec::cursor::{Cx, Res, Stop};
+use crate::codec::diag::{self, Check};
+use crate::codec::fields::{self, FieldDef};
+use crate::codec::packet::{Connect, Will};
+use crate::codec::property::{self, Properties};
+use crate::codec::topic;
+use crate::codec::tree::{Meaning, Value};
+use crate::codec::types::{MqttStr, PacketType, ProtocolVersion, QoS};
+
+pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
+    let name_at = cx.pos;
+    let protocol_name = cx.string(&fields::CONNECT_PROTOCOL_NAME)?;
+    let level_at = cx.pos;
+    let protocol_level = cx.u8(&fields::CONNECT_PROTOCOL_LEVEL)?;
+    let version = ProtocolVersion::from_level(protocol_level);
+    cx.meaning(|| Some(level_meaning(protocol_level)));
+    check_name_and_level(cx, protocol_name, name_at, protocol_level, level_at);
+    let Some(version) = version else {
+        // The rest of the layout depends on the version: decode what all versions share.
+        let flags = flags(cx)?;
+        let _ = flags;
+        cx.u16(&fields::CONNECT_KEEP_ALIVE)?;
+        let at = cx.pos;
+        if at < cx.end {
+            undecoded(cx, at);
+        }
+        return Err(Stop);
+    };
+    cx.version = version;
+
+    let f = flags(cx)?;
+    let ka = cx.u16(&fields::CONNECT_KEEP_ALIVE)?;
+    cx.meaning(|| {
+        Some(if ka == 0 {
+            Meaning::with_detail("disabled", "keep alive 0: the server does not time out the client")
+        } else {
+            Meaning::name(format!("{ka} s"))
+        })
+    });
+    let properties = if version.is_v5() {
+        super::properties(cx, PacketType::CONNECT)?
+    } else {
+        Properties::new()
+    };
+
+    // Payload [MQTT-3.1.3-1]: Client Identifier, Will Properties, Will Topic, Will Payload,
+    // User Name, Password.
+    let id_at = cx.pos;
+    let client_id = cx.string(&fields::CONNECT_CLIENT_ID)?;
+    check_client_id(cx, client_id, id_at, f.clean_start);
+
+    let will = if f.will {
+        if cx.missing_here() {
+            return Err(missing(
+                cx,
+                &diag::WILL_FIELDS_MISSING,
+                &fields::CONNECT_WILL_TOPIC,
+                "Will Flag is set but the payload ends after the Client Identifier: Will \
+                 Topic and Will Payload are missing",
+            ));
+        }
+        let will_properties = if version.is_v5() {
+            property::decode_block(
+                cx,
+                &fields::WILL_PROPERTIES,
+                property::WILL,
+                "Will Properties",
+            )?
+        } else {
+            Properties::new()
+        };
+        if cx.missing_here() {
+            return Err(missing(
+                cx,
+                &diag::WILL_FIELDS_MISSING,
+                &fields::CONNECT_WILL_TOPIC,
+                "Will Flag is set but Will Topic and Will Payload are missing",
+            ));
+        }
+        let topic_at = cx.pos;
+        let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        for (check, off, len, msg) in topic::check_name(topic.0) {
+            cx.diag(check, topic_at + 2 + off, len, Some(&fields::CONNECT_WILL_TOPIC), msg);
+        }
+        if cx.missing_here() {
+            return Err(missing(
+                cx,
+                &diag::WILL_FIELDS_MISSING,
+                &fields::CONNECT_WILL_PAYLOAD,
+                "Will Flag is set but the Will Payload is missing",
+            ));
+        }
+        let payload = cx.binary(&fields::CONNECT_WILL_PAYLOAD)?;
+        Some(Will {
+            qos: QoS::from_u8(f.will_qos).unwrap_or_default(),
+            retain: f.will_retain,
+            properties: will_properties,
+            topic,
+            payload,
+        })
+    } else {
+        None
+    };
+
+    let username = if f.username {
+        if cx.missing_here() {
+            return Err(missing(
+                cx,
+                &diag::USERNAME_MISSING,
+                &fields::CONNECT_USERNAME,
+                "User Name Flag is set but the payload has no User Name",
+            ));
+        }
+        Some(cx.string(&fields::CONNECT_USERNAME)?)
+    } else {
+        None
+    };
+    let password = if f.password {
+        if cx.missing_here() {
+            return Err(missing(
+                cx,
+                &diag::PASSWORD_MISSING,
+                &fields::CONNECT_PASSWORD,
+                "Password Flag is set but the payload has no Password",
+            ));
+        }
+        Some(cx.binary(&fields::CONNECT_PASSWORD)?)
+    } else {
+        None
+    };
+
+    if !cx.at_end() {
+        let at = cx.pos;
+        let n = cx.left();
+        let what = if !f.username {
+            "a User Name (its flag is not set)"
+        } else if !f.password {
+            "a Password (its flag is not set)"
+        } else {
+            "nothing: every field is already present"
+        };
+        cx.diag(
+            &diag::CONNECT_EXTRA_PAYLOAD,
+            at,
+            n,
+            None,
+            format!("{n} byte(s) after the last field the flags announce; they may be {what}"),
+        );
+        undecoded(cx, at);
+    }
+
+    Ok(Connect {
+        protocol_name,
+        protocol_level,
+        clean_start: f.clean_start,
+        keep_alive: ka,
+        properties,
+        client_id,
+        will,
+        username,
+        password,
+    })
+}
+
+fn missing(cx: &mut Cx<'_>, check: &'static Check, field: &'static FieldDef, msg: &str) -> Stop {
+    let at = cx.pos;
+    cx.diag(check, at, 0, Some(field), msg.to_string());
+    Stop
+}
+
+fn level_meaning(level: u8) -> Meaning {
+    let bridge = if level & 0x80 != 0 { " (bridge)" } else { "" };
+    match ProtocolVersion::from_level(level) {
+        Some(v) => Meaning::name(format!("MQTT {v}{bridge}")),
+        None => Meaning::with_detail(
+            format!("Unknown level {level}"),
+            "levels are 3 (MQTT 3.1), 4 (3.1.1) and 5 (5.0)",
+        ),
+    }
+}
+
+fn check_name_and_level(
+    cx: &mut Cx<'_>,
+    name: MqttStr<'_>,
+    name_at: usize,
+    level: u8,
+    level_at: usize,
+) {
+    let name_len = 2 + name.len();
+    let field = Some(&fields::CONNECT_PROTOCOL_NAME);
+    match name.0 {
+        b"MQTT" | b"MQIsdp" => {}
+        _ => cx.diag(
+            &diag::PROTOCOL_NAME,
+            name_at,
+            name_len,
+            field,
+            format!(
+                "protocol name \"{name}\" is neither \"MQTT\" (3.1.1, 5.0) nor \"MQIsdp\" (3.1); \
+                 a server may close the connection without CONNACK"
+            ),
+        ),
+    }
+    if level & 0x80 != 0 {
+        cx.diag(
+            &diag::PROTOCOL_LEVEL_BRIDGE,
+            level_at,
+            1,
+            Some(&fields::CONNECT_PROTOCOL_LEVEL),
+            format!(
+                "protocol level 0x{level:02X} is level {} with the bridge bit (0x80) that \
+                 mosquitto bridges set",
+                level & 0x7f
+            ),
+        );
+    }
+    match ProtocolVersion::from_level(level) {
+        None => cx.diag(
+            &diag::PROTOCOL_LEVEL_UNKNOWN,
+            level_at,
+            1,
+            Some(&fields::CONNECT_PROTOCOL_LEVEL),
+            format!(
+                "protocol level {level} is not 3 (MQTT 3.1), 4 (3.1.1) or 5 (5.0); a server \
+                 answers CONNACK 0x01 (3.x) or 0x84 (5.0) \"unsupported protocol version\""
+            ),
+        ),
+        Some(v) => {
+            let expected = v.protocol_name().as_bytes();
+            if (name.0 == b"MQTT" || name.0 == b"MQIsdp") && name.0 != expected {
+                cx.diag(
+                    &diag::PROTOCOL_NAME_LEVEL,
+                    name_at,
+                    name_len + 1,
+                    field,
+                    format!(
+                        "protocol name \"{name}\" with level {level}: MQTT {v} uses \"{}\"",
+                        v.protocol_name()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+struct Flags {
+    username: bool,
+    password: bool,
+    will_retain: bool,
+    will_qos: u8,
+    will: bool,
+    clean_start: bool,
+}
+
+fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
+    let at = cx.pos;
+    let b = cx.u8_raw(&fields::CONNECT_FLAGS)?;
+    let f = Flags {
+        username: b & 0x80 != 0,
+        password: b & 0x40 != 0,
+        will_retain: b & 0x20 != 0,
+        will_qos: (b >> 3) & 3,
+        will: b & 0x04 != 0,
+        clean_start: b & 0x02 != 0,
+    };
+    cx.open_at(&fields::CONNECT_FLAGS, at, Value::UInt(b.into()));
+    cx.bits(&fields::CONNECT_FLAG_USERNAME, at, 0x80, Value::Bool(f.username), None);
+    cx.bits(&fields::CONNECT_FLAG_PASSWORD, at, 0x40, Value::Bool(f.password), None);
+    cx.bits(&fields::CONNECT_FLAG_WILL_RETAIN, at, 0x20, Value::Bool(f.will_retain), None);
+    cx.bits(
+        &fields::CONNECT_FLAG_WILL_QOS,
+        at,
+        0x18,
+        Value::UInt(f.will_qos.into()),
+        Some(qos_meaning(f.will_qos)),
+    );
+    cx.bits(&fields::CONNECT_FLAG_WILL, at, 0x04, Value::Bool(f.will), None);
+    let clean = if cx.version.is_v5() {
+        "start a new session"
+    } else {
+        "discard any previous session"
+    };
+    cx.bits(
+        &fields::CONNECT_FLAG_CLEAN_START,
+        at,
+        0x02,
+        Value::Bool(f.clean_start),
+        Some(Meaning::name(if f.clean_start { clean } else { "resume the session if one exists" })),
+    );
+    cx.bits(&fields::CONNECT_FLAG_RESERVED, at, 0x01, Value::Bool(b & 1 != 0), None);
+    cx.close();
+
+    let fl = Some(&fields::CONNECT_FLAGS);
+    if b & 1 != 0 {
+        cx.diag(
+            &diag::CONNECT_RESERVED_FLAG,
+            at,
+            1,
+            Some(&fields::CONNECT_FLAG_RESERVED),
+            "reserved connect flag (bit 0) is 1; it must be 0".into(),
+        );
+    }
+    if !f.will && f.will_qos != 0 {
+        cx.diag(
+            &diag::WILL_QOS_WITHOUT_WILL,
+            at,
+            1,
+            Some(&fields::CONNECT_FLAG_WILL_QOS),
+            format!("Will QoS is {} but the Will Flag is 0; it must then be 0", f.will_qos),
+        );
+    }
+    if !f.will && f.will_retain {
+        cx.diag(
+            &diag::WILL_RETAIN_WITHOUT_WILL,
+            at,
+            1,
+            Some(&fields::CONNECT_FLAG_WILL_RETAIN),
+            "Will Retain is 1 but the Will Flag is 0; it must then be 0".into(),
+        );
+    }
+    if f.will_qos == 3 {
+        cx.unrepresentable = true;
+        cx.diag(
+            &diag::WILL_QOS_3,
+            at,
+            1,
+            Some(&fields::CONNECT_FLAG_WILL_QOS),
+            "Will QoS is 3, which does not exist (malformed)".into(),
+        );
+    }
+    if f.password && !f.username && cx.version == ProtocolVersion::V3_1_1 {
+        cx.diag(
+            &diag::PASSWORD_WITHOUT_USERNAME,
+            at,
+            1,
+            fl,
+            "Password Flag set without User Name Flag; MQTT 3.1.1 does not allow it (5.0 does)"
+                .into(),
+        );
+    }
+    Ok(f)
+}
+
+fn check_client_id(cx: &mut Cx<'_>, id: MqttStr<'_>, at: usize, clean: bool) {
+    let field = Some(&fields::CONNECT_CLIENT_ID);
+    match cx.version {
+        ProtocolVersion::V3_1_1 if id.is_empty() && !clean => cx.diag(
+            &diag::CLIENT_ID_EMPTY_PERSISTENT,
+            at,
+            2,
+            field,
+            "zero-length Client Identifier needs Clean Session 1; the server answers \
+             CONNACK 0x02 (identifier rejected)"
+                .into(),
+        ),
+        ProtocolVersion::V3_1 => {
+            let chars = id.as_str().map_or(id.len(), |s| s.chars().count());
+            if chars == 0 || chars > 23 {
+                cx.diag(
+                    &diag::CLIENT_ID_V31_LENGTH,
+                    at,
+                    2 + id.len(),
+                    field,
+                    format!(
+                        "MQTT 3.1 Client Identifier has {chars} characters; 3.1 requires 1 to \
+                         23 and servers may answer CONNACK 2 (identifier rejected)"
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}

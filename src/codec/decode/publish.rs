@@ -1,0 +1,117 @@
+//! PUBLISH (§3.3).
+
+use crate::codec::cursor::{Cx, Res};
+use crate::codec::diag::{self, Severity};
+use crate::codec::fields;
+use crate::codec::packet::Publish;
+use crate::codec::property::{Properties, PropertyId};
+use crate::codec::topic;
+use crate::codec::tree::Value;
+use crate::codec::types::{Direction, PacketType, QoS};
+
+pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
+    let dup = flags & 0x08 != 0;
+    let qos_bits = (flags >> 1) & 3;
+    let retain = flags & 1 != 0;
+    if qos_bits == 3 {
+        cx.unrepresentable = true;
+        cx.diag(
+            &diag::PUBLISH_QOS_3,
+            0,
+            1,
+            Some(&fields::HEADER_QOS),
+            "QoS bits are 11 (QoS 3), which does not exist: malformed; decoding the rest as if \
+             a Packet Identifier follows the topic"
+                .into(),
+        );
+    }
+    if dup && qos_bits == 0 {
+        cx.diag(
+            &diag::PUBLISH_DUP_QOS0,
+            0,
+            1,
+            Some(&fields::HEADER_DUP),
+            "DUP is 1 on a QoS 0 PUBLISH; it must be 0".into(),
+        );
+    }
+    let topic_at = cx.pos;
+    let topic = cx.string(&fields::PUBLISH_TOPIC)?;
+    for (check, off, len, msg) in topic::check_name(topic.0) {
+        cx.diag(check, topic_at + 2 + off, len, Some(&fields::PUBLISH_TOPIC), msg);
+    }
+    let packet_id = if qos_bits > 0 {
+        Some(super::packet_id(cx, PacketType::PUBLISH)?)
+    } else {
+        None
+    };
+    let v5 = cx.version.is_v5();
+    let props_at = cx.pos;
+    let properties = if v5 {
+        super::properties(cx, PacketType::PUBLISH)?
+    } else {
+        Properties::new()
+    };
+    if topic.is_empty() {
+        if !v5 {
+            cx.diag(
+                &diag::TOPIC_EMPTY,
+                topic_at,
+                2,
+                Some(&fields::PUBLISH_TOPIC),
+                "zero-length Topic Name; a topic has at least one character".into(),
+            );
+        } else if properties.get(PropertyId::TOPIC_ALIAS).is_none() {
+            cx.diag(
+                &diag::TOPIC_EMPTY_NO_ALIAS,
+                topic_at,
+                2,
+                Some(&fields::PUBLISH_TOPIC),
+                "zero-length Topic Name without a Topic Alias property: Protocol Error".into(),
+            );
+        }
+    }
+    if cx.direction == Some(Direction::ClientToServer)
+        && properties.get(PropertyId::SUBSCRIPTION_IDENTIFIER).is_some()
+    {
+        let span = cx.pos - props_at;
+        cx.diag(
+            &diag::SUBSCRIPTION_ID_FROM_CLIENT,
+            props_at,
+            span,
+            Some(&fields::P_SUBSCRIPTION_IDENTIFIER),
+            "a PUBLISH from the client carries a Subscription Identifier; only the server \
+             may send it"
+                .into(),
+        );
+    }
+    let at = cx.pos;
+    let payload = cx.rest();
+    cx.leaf(&fields::PUBLISH_PAYLOAD, at, payload.len(), Value::Bytes(payload));
+    if let Some(pfi) = properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR) {
+        if pfi.as_u32() == Some(1) {
+            if let Err(e) = std::str::from_utf8(payload) {
+                let bad = at + e.valid_up_to();
+                cx.diag_sev(
+                    &diag::PAYLOAD_NOT_UTF8,
+                    Severity::Warning,
+                    bad,
+                    e.error_len().unwrap_or(1),
+                    Some(&fields::PUBLISH_PAYLOAD),
+                    format!(
+                        "Payload Format Indicator is 1 (UTF-8) but the payload is not valid \
+                         UTF-8 at offset {bad}; a receiver may answer 0x99 Payload format invalid"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(Publish {
+        dup,
+        qos: QoS::from_u8(qos_bits).unwrap_or_default(),
+        retain,
+        topic,
+        packet_id,
+        properties,
+        payload,
+    })
+}

@@ -1,0 +1,60 @@
+//! UNSUBACK (§3.11).
+
+use crate::codec::cursor::{Cx, Res};
+use crate::codec::diag;
+use crate::codec::fields;
+use crate::codec::packet::UnsubAck;
+use crate::codec::property::Properties;
+use crate::codec::types::PacketType;
+
+pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<UnsubAck<'a>> {
+    let packet_id = super::packet_id(cx, PacketType::UNSUBACK)?;
+    if !cx.version.is_v5() {
+        if !cx.at_end() {
+            let at = cx.pos;
+            let n = cx.left();
+            cx.diag(
+                &diag::ACK_LENGTH_V3,
+                at,
+                n,
+                None,
+                format!(
+                    "UNSUBACK in MQTT {} has Remaining Length 2; {n} more byte(s) follow \
+                     (MQTT 5 properties and reason codes?)",
+                    cx.version
+                ),
+            );
+            super::undecoded(cx, at);
+        }
+        return Ok(UnsubAck {
+            packet_id,
+            properties: Properties::new(),
+            codes: Vec::new(),
+        });
+    }
+    let properties = super::properties(cx, PacketType::UNSUBACK)?;
+    let mut codes = Vec::new();
+    while !cx.at_end() {
+        codes.push(super::reason_code(
+            cx,
+            &fields::UNSUBACK_REASON_CODE,
+            PacketType::UNSUBACK,
+            "MQTT-3.11.3-2",
+        )?);
+    }
+    if codes.is_empty() {
+        let at = cx.pos;
+        cx.diag(
+            &diag::SUBACK_NO_CODES,
+            at,
+            0,
+            None,
+            "MQTT 5 UNSUBACK carries no reason code; it has one per topic filter".into(),
+        );
+    }
+    Ok(UnsubAck {
+        packet_id,
+        properties,
+        codes,
+    })
+}

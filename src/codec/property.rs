@@ -1,0 +1,563 @@
+//! MQTT 5 properties (§2.2.2): the 27 identifiers, their data types, where each may appear,
+//! and the decoding of a property block as a bounded sub-slice.
+
+use super::cursor::{Cx, Res};
+use super::diag;
+use super::fields::{self, FieldDef};
+use super::tree::{Meaning, Value};
+use super::types::{MqttStr, PacketType};
+
+/// A property identifier (a Variable Byte Integer on the wire; all defined ones fit a byte).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct PropertyId(pub u32);
+
+/// The data type of a property value (§1.5).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PropertyType {
+    /// One byte.
+    Byte,
+    /// Two Byte Integer.
+    TwoByte,
+    /// Four Byte Integer.
+    FourByte,
+    /// Variable Byte Integer.
+    Vbi,
+    /// UTF-8 Encoded String.
+    Str,
+    /// Binary Data.
+    Binary,
+    /// UTF-8 String Pair.
+    StrPair,
+}
+
+/// A property's value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PropValue<'a> {
+    /// Byte.
+    Byte(u8),
+    /// Two Byte Integer.
+    TwoByte(u16),
+    /// Four Byte Integer.
+    FourByte(u32),
+    /// Variable Byte Integer.
+    Vbi(u32),
+    /// UTF-8 Encoded String.
+    Str(MqttStr<'a>),
+    /// Binary Data.
+    Binary(&'a [u8]),
+    /// UTF-8 String Pair (name, value).
+    Pair(MqttStr<'a>, MqttStr<'a>),
+}
+
+impl<'a> PropValue<'a> {
+    /// The value as an integer, for the integer types.
+    pub fn as_u32(&self) -> Option<u32> {
+        match *self {
+            PropValue::Byte(v) => Some(v.into()),
+            PropValue::TwoByte(v) => Some(v.into()),
+            PropValue::FourByte(v) | PropValue::Vbi(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value as a string, for UTF-8 string properties.
+    pub fn as_str(&self) -> Option<MqttStr<'a>> {
+        match *self {
+            PropValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as bytes, for binary properties.
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        match *self {
+            PropValue::Binary(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The data type of this value.
+    pub fn ty(&self) -> PropertyType {
+        match self {
+            PropValue::Byte(_) => PropertyType::Byte,
+            PropValue::TwoByte(_) => PropertyType::TwoByte,
+            PropValue::FourByte(_) => PropertyType::FourByte,
+            PropValue::Vbi(_) => PropertyType::Vbi,
+            PropValue::Str(_) => PropertyType::Str,
+            PropValue::Binary(_) => PropertyType::Binary,
+            PropValue::Pair(..) => PropertyType::StrPair,
+        }
+    }
+}
+
+/// One property as it appeared on the wire.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Property<'a> {
+    /// Identifier.
+    pub id: PropertyId,
+    /// Value.
+    pub value: PropValue<'a>,
+}
+
+/// A property block, in wire order (duplicates kept, so that what was sent is what is shown).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Properties<'a>(pub Vec<Property<'a>>);
+
+impl<'a> Properties<'a> {
+    /// No properties.
+    pub fn new() -> Self {
+        Properties(Vec::new())
+    }
+
+    /// True when the block is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first value with this identifier.
+    pub fn get(&self, id: PropertyId) -> Option<PropValue<'a>> {
+        self.0.iter().find(|p| p.id == id).map(|p| p.value)
+    }
+
+    /// Every value with this identifier (User Property, Subscription Identifier).
+    pub fn get_all(&self, id: PropertyId) -> impl Iterator<Item = PropValue<'a>> + '_ {
+        self.0.iter().filter(move |p| p.id == id).map(|p| p.value)
+    }
+
+    /// Appends a property (builder style).
+    pub fn with(mut self, id: PropertyId, value: PropValue<'a>) -> Self {
+        self.0.push(Property { id, value });
+        self
+    }
+
+    /// Iterates in wire order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Property<'a>> {
+        self.0.iter()
+    }
+}
+
+/// Where a property may appear: a bit per packet type, plus [`WILL`] for Will Properties.
+pub type Places = u32;
+/// The bit for Will Properties in a CONNECT payload (type 0 never carries properties).
+pub const WILL: Places = 1;
+
+const fn at(t: PacketType) -> Places {
+    1 << t.0
+}
+
+const ACKS: Places = at(PacketType::PUBACK)
+    | at(PacketType::PUBREC)
+    | at(PacketType::PUBREL)
+    | at(PacketType::PUBCOMP);
+const EVERYWHERE: Places = 0xfffe | WILL;
+
+/// A registered property.
+#[derive(Debug)]
+pub struct PropertyDef {
+    /// Identifier.
+    pub id: PropertyId,
+    /// Spec name.
+    pub name: &'static str,
+    /// Data type.
+    pub ty: PropertyType,
+    /// The tree field for its value.
+    pub field: &'static FieldDef,
+    /// Packets (and Will Properties) where it may appear.
+    pub places: Places,
+}
+
+macro_rules! properties {
+    ($($konst:ident = $id:literal, $name:literal, $ty:ident, $field:ident, $places:expr;)*) => {
+        impl PropertyId {
+            $(
+                #[doc = concat!($name, " (", stringify!($id), ")")]
+                pub const $konst: PropertyId = PropertyId($id);
+            )*
+        }
+        /// Every MQTT 5 property, in identifier order.
+        pub static PROPERTIES: &[PropertyDef] = &[
+            $(PropertyDef { id: PropertyId($id), name: $name, ty: PropertyType::$ty,
+                            field: &fields::$field, places: $places },)*
+        ];
+    };
+}
+
+use PacketType as T;
+properties! {
+    PAYLOAD_FORMAT_INDICATOR = 0x01, "Payload Format Indicator", Byte, P_PAYLOAD_FORMAT_INDICATOR, at(T::PUBLISH) | WILL;
+    MESSAGE_EXPIRY_INTERVAL = 0x02, "Message Expiry Interval", FourByte, P_MESSAGE_EXPIRY_INTERVAL, at(T::PUBLISH) | WILL;
+    CONTENT_TYPE = 0x03, "Content Type", Str, P_CONTENT_TYPE, at(T::PUBLISH) | WILL;
+    RESPONSE_TOPIC = 0x08, "Response Topic", Str, P_RESPONSE_TOPIC, at(T::PUBLISH) | WILL;
+    CORRELATION_DATA = 0x09, "Correlation Data", Binary, P_CORRELATION_DATA, at(T::PUBLISH) | WILL;
+    SUBSCRIPTION_IDENTIFIER = 0x0B, "Subscription Identifier", Vbi, P_SUBSCRIPTION_IDENTIFIER, at(T::PUBLISH) | at(T::SUBSCRIBE);
+    SESSION_EXPIRY_INTERVAL = 0x11, "Session Expiry Interval", FourByte, P_SESSION_EXPIRY_INTERVAL, at(T::CONNECT) | at(T::CONNACK) | at(T::DISCONNECT);
+    ASSIGNED_CLIENT_IDENTIFIER = 0x12, "Assigned Client Identifier", Str, P_ASSIGNED_CLIENT_IDENTIFIER, at(T::CONNACK);
+    SERVER_KEEP_ALIVE = 0x13, "Server Keep Alive", TwoByte, P_SERVER_KEEP_ALIVE, at(T::CONNACK);
+    AUTHENTICATION_METHOD = 0x15, "Authentication Method", Str, P_AUTHENTICATION_METHOD, at(T::CONNECT) | at(T::CONNACK) | at(T::AUTH);
+    AUTHENTICATION_DATA = 0x16, "Authentication Data", Binary, P_AUTHENTICATION_DATA, at(T::CONNECT) | at(T::CONNACK) | at(T::AUTH);
+    REQUEST_PROBLEM_INFORMATION = 0x17, "Request Problem Information", Byte, P_REQUEST_PROBLEM_INFORMATION, at(T::CONNECT);
+    WILL_DELAY_INTERVAL = 0x18, "Will Delay Interval", FourByte, P_WILL_DELAY_INTERVAL, WILL;
+    REQUEST_RESPONSE_INFORMATION = 0x19, "Request Response Information", Byte, P_REQUEST_RESPONSE_INFORMATION, at(T::CONNECT);
+    RESPONSE_INFORMATION = 0x1A, "Response Information", Str, P_RESPONSE_INFORMATION, at(T::CONNACK);
+    SERVER_REFERENCE = 0x1C, "Server Reference", Str, P_SERVER_REFERENCE, at(T::CONNACK) | at(T::DISCONNECT);
+    REASON_STRING = 0x1F, "Reason String", Str, P_REASON_STRING, at(T::CONNACK) | ACKS | at(T::SUBACK) | at(T::UNSUBACK) | at(T::DISCONNECT) | at(T::AUTH);
+    RECEIVE_MAXIMUM = 0x21, "Receive Maximum", TwoByte, P_RECEIVE_MAXIMUM, at(T::CONNECT) | at(T::CONNACK);
+    TOPIC_ALIAS_MAXIMUM = 0x22, "Topic Alias Maximum", TwoByte, P_TOPIC_ALIAS_MAXIMUM, at(T::CONNECT) | at(T::CONNACK);
+    TOPIC_ALIAS = 0x23, "Topic Alias", TwoByte, P_TOPIC_ALIAS, at(T::PUBLISH);
+    MAXIMUM_QOS = 0x24, "Maximum QoS", Byte, P_MAXIMUM_QOS, at(T::CONNACK);
+    RETAIN_AVAILABLE = 0x25, "Retain Available", Byte, P_RETAIN_AVAILABLE, at(T::CONNACK);
+    USER_PROPERTY = 0x26, "User Property", StrPair, P_USER_PROPERTY, EVERYWHERE & !at(T::PINGREQ) & !at(T::PINGRESP);
+    MAXIMUM_PACKET_SIZE = 0x27, "Maximum Packet Size", FourByte, P_MAXIMUM_PACKET_SIZE, at(T::CONNECT) | at(T::CONNACK);
+    WILDCARD_SUBSCRIPTION_AVAILABLE = 0x28, "Wildcard Subscription Available", Byte, P_WILDCARD_SUBSCRIPTION_AVAILABLE, at(T::CONNACK);
+    SUBSCRIPTION_IDENTIFIER_AVAILABLE = 0x29, "Subscription Identifier Available", Byte, P_SUBSCRIPTION_IDENTIFIER_AVAILABLE, at(T::CONNACK);
+    SHARED_SUBSCRIPTION_AVAILABLE = 0x2A, "Shared Subscription Available", Byte, P_SHARED_SUBSCRIPTION_AVAILABLE, at(T::CONNACK);
+}
+
+impl PropertyId {
+    /// The registered definition, or `None` for an unknown identifier.
+    pub fn def(self) -> Option<&'static PropertyDef> {
+        PROPERTIES.iter().find(|d| d.id == self)
+    }
+
+    /// The property's spec name, or `Unknown (0xNN)`.
+    pub fn name(self) -> String {
+        match self.def() {
+            Some(d) => d.name.to_string(),
+            None => format!("Unknown (0x{:02X})", self.0),
+        }
+    }
+
+    /// Parses a name such as `session_expiry_interval`, `Session Expiry Interval`, `0x11` or `17`.
+    pub fn from_name(name: &str) -> Option<PropertyId> {
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let n = norm(name);
+        if let Some(d) = PROPERTIES.iter().find(|d| norm(d.name) == n) {
+            return Some(d.id);
+        }
+        let num = if let Some(h) = name.strip_prefix("0x").or_else(|| name.strip_prefix("0X")) {
+            u32::from_str_radix(h, 16).ok()?
+        } else {
+            name.parse().ok()?
+        };
+        PropertyId(num).def().map(|d| d.id)
+    }
+}
+
+/// Properties of one block whose values are only 0 or 1 (§3.1.2.11, §3.2.2.3, §3.3.2.3.2).
+const BOOLEAN_PROPERTIES: &[PropertyId] = &[
+    PropertyId::PAYLOAD_FORMAT_INDICATOR,
+    PropertyId::REQUEST_PROBLEM_INFORMATION,
+    PropertyId::REQUEST_RESPONSE_INFORMATION,
+    PropertyId::RETAIN_AVAILABLE,
+    PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE,
+    PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+    PropertyId::SHARED_SUBSCRIPTION_AVAILABLE,
+];
+
+/// Decodes a property block: the Property Length, then properties until exactly that many
+/// bytes are used. A property can never read past its block. `place` is the packet type's
+/// bit, or [`WILL`].
+pub(crate) fn decode_block<'a>(
+    cx: &mut Cx<'a>,
+    block: &'static FieldDef,
+    place: Places,
+    place_name: &str,
+) -> Res<Properties<'a>> {
+    let start = cx.pos;
+    cx.open(block);
+    let len = match cx.vbi(&fields::PROPERTY_LENGTH) {
+        Ok(v) => v.value as usize,
+        Err(stop) => {
+            cx.close();
+            return Err(stop);
+        }
+    };
+    let body = cx.pos;
+    let outer_end = cx.end;
+    let mut block_end = body.saturating_add(len);
+    if block_end > outer_end {
+        // A cut-short input was reported once already, at the Remaining Length.
+        if !(outer_end == cx.buf.len() && cx.truncated()) {
+            cx.diag(
+                &diag::FIELD_OVERRUN,
+                start,
+                body - start,
+                Some(&fields::PROPERTY_LENGTH),
+                format!(
+                    "Property Length {len} runs past the end of the packet ({} byte(s) left)",
+                    outer_end - body
+                ),
+            );
+        }
+        block_end = outer_end;
+    }
+    cx.end = block_end;
+    let mut props = Properties::new();
+    let result = decode_properties(cx, &mut props, place, place_name);
+    cx.end = outer_end;
+    if result.is_err() {
+        // The block length is known: skip what could not be decoded and go on after it.
+        cx.pos = block_end;
+    }
+    cx.close();
+    check_block(cx, &props, start, place);
+    if block_end < body + len {
+        return Err(super::cursor::Stop);
+    }
+    Ok(props)
+}
+
+fn decode_properties<'a>(
+    cx: &mut Cx<'a>,
+    props: &mut Properties<'a>,
+    place: Places,
+    place_name: &str,
+) -> Res<()> {
+    while !cx.at_end() {
+        let at = cx.pos;
+        let id = cx.vbi_raw(&fields::PROPERTY_ID)?;
+        let pid = PropertyId(id.value);
+        let Some(def) = pid.def() else {
+            let rest_len = cx.left();
+            cx.diag(
+                &diag::PROPERTY_UNKNOWN,
+                at,
+                id.len,
+                Some(&fields::PROPERTY_UNKNOWN),
+                format!(
+                    "unknown property identifier 0x{:02X} ({}): its length is unknown, so the \
+                     remaining {rest_len} byte(s) of the property block cannot be decoded",
+                    id.value, id.value
+                ),
+            );
+            let rest = cx.rest();
+            cx.leaf(
+                &fields::PROPERTY_UNKNOWN,
+                at,
+                cx.pos - at,
+                Value::Bytes(rest),
+            );
+            cx.meaning(|| Some(Meaning::name(format!("Unknown property 0x{:02X}", id.value))));
+            return Err(super::cursor::Stop);
+        };
+        cx.open_at(def.field, at, Value::None);
+        cx.leaf(&fields::PROPERTY_ID, at, id.len, Value::UInt(id.value.into()));
+        cx.meaning(|| Some(Meaning::name(def.name)));
+        let value = decode_value(cx, def);
+        match value {
+            Ok(v) => {
+                cx.set_open_value(tree_value(&v));
+                cx.close();
+                if place & def.places == 0 {
+                    cx.diag(
+                        &diag::PROPERTY_NOT_ALLOWED,
+                        at,
+                        cx.pos - at,
+                        Some(def.field),
+                        format!("{} (0x{:02X}) is not allowed in {place_name}", def.name, def.id.0),
+                    );
+                }
+                check_value(cx, def, &v, at);
+                props.0.push(Property { id: pid, value: v });
+            }
+            Err(stop) => {
+                cx.close();
+                return Err(stop);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tree_value<'a>(v: &PropValue<'a>) -> Value<'a> {
+    match *v {
+        PropValue::Byte(x) => Value::UInt(x.into()),
+        PropValue::TwoByte(x) => Value::UInt(x.into()),
+        PropValue::FourByte(x) | PropValue::Vbi(x) => Value::UInt(x.into()),
+        PropValue::Str(s) => Value::Str(s),
+        PropValue::Binary(b) => Value::Bytes(b),
+        PropValue::Pair(..) => Value::None,
+    }
+}
+
+fn decode_value<'a>(cx: &mut Cx<'a>, def: &'static PropertyDef) -> Res<PropValue<'a>> {
+    // The value's own node is the property node (opened by the caller), so values are
+    // read raw here and shown through it.
+    let f = def.field;
+    Ok(match def.ty {
+        PropertyType::Byte => PropValue::Byte(cx.u8_raw(f)?),
+        PropertyType::TwoByte => {
+            let b = cx.take(2, f)?;
+            PropValue::TwoByte(u16::from_be_bytes([b[0], b[1]]))
+        }
+        PropertyType::FourByte => {
+            let b = cx.take(4, f)?;
+            PropValue::FourByte(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        }
+        PropertyType::Vbi => PropValue::Vbi(cx.vbi_raw(f)?.value),
+        PropertyType::Str => {
+            let at = cx.pos;
+            let b = cx.take(2, f)?;
+            let n = usize::from(u16::from_be_bytes([b[0], b[1]]));
+            cx.leaf(&fields::LENGTH, at, 2, Value::UInt(n as u64));
+            let s = cx.take(n, f)?;
+            cx.check_utf8(f, at + 2, s, false);
+            PropValue::Str(MqttStr(s))
+        }
+        PropertyType::Binary => {
+            let at = cx.pos;
+            let b = cx.take(2, f)?;
+            let n = usize::from(u16::from_be_bytes([b[0], b[1]]));
+            cx.leaf(&fields::LENGTH, at, 2, Value::UInt(n as u64));
+            PropValue::Binary(cx.take(n, f)?)
+        }
+        PropertyType::StrPair => {
+            let k_at = cx.pos;
+            let k = cx.string(&fields::USER_PROPERTY_KEY)?;
+            let v_at = cx.pos;
+            let v = cx.string(&fields::USER_PROPERTY_VALUE)?;
+            // A broken pair string is reported against the pair statement too.
+            if k.as_str().is_none() {
+                cx.check_utf8(f, k_at + 2, k.0, true);
+            }
+            if v.as_str().is_none() {
+                cx.check_utf8(f, v_at + 2, v.0, true);
+            }
+            PropValue::Pair(k, v)
+        }
+    })
+}
+
+/// Value checks that need only the property itself.
+fn check_value(cx: &mut Cx<'_>, def: &'static PropertyDef, v: &PropValue<'_>, at: usize) {
+    let len = cx.pos - at;
+    let f = Some(def.field);
+    let n = v.as_u32();
+    if BOOLEAN_PROPERTIES.contains(&def.id) {
+        if let Some(x) = n.filter(|&x| x > 1) {
+            cx.diag(
+                &diag::PROPERTY_BOOL_VALUE,
+                at,
+                len,
+                f,
+                format!("{} is {x}; only 0 or 1 are allowed", def.name),
+            );
+        }
+    }
+    match (def.id, n) {
+        (PropertyId::MAXIMUM_QOS, Some(x)) if x > 1 => cx.diag(
+            &diag::MAXIMUM_QOS_VALUE,
+            at,
+            len,
+            f,
+            format!("Maximum QoS is {x}; only 0 or 1 may be sent (absent means 2)"),
+        ),
+        (PropertyId::RECEIVE_MAXIMUM, Some(0)) => cx.diag(
+            &diag::RECEIVE_MAXIMUM_ZERO,
+            at,
+            len,
+            f,
+            "Receive Maximum 0 is a Protocol Error".into(),
+        ),
+        (PropertyId::MAXIMUM_PACKET_SIZE, Some(0)) => cx.diag(
+            &diag::MAXIMUM_PACKET_SIZE_ZERO,
+            at,
+            len,
+            f,
+            "Maximum Packet Size 0 is a Protocol Error".into(),
+        ),
+        (PropertyId::TOPIC_ALIAS, Some(0)) => cx.diag(
+            &diag::TOPIC_ALIAS_ZERO,
+            at,
+            len,
+            f,
+            "Topic Alias 0 is not permitted".into(),
+        ),
+        (PropertyId::SUBSCRIPTION_IDENTIFIER, Some(0)) => cx.diag(
+            &diag::SUBSCRIPTION_ID_ZERO,
+            at,
+            len,
+            f,
+            "Subscription Identifier 0 is a Protocol Error".into(),
+        ),
+        _ => {}
+    }
+    if def.id == PropertyId::RESPONSE_TOPIC {
+        if let Some(s) = v.as_str() {
+            if s.0.iter().any(|&b| b == b'+' || b == b'#') {
+                cx.diag(
+                    &diag::RESPONSE_TOPIC_WILDCARD,
+                    at,
+                    len,
+                    f,
+                    format!("Response Topic \"{s}\" contains a wildcard (+ or #)"),
+                );
+            }
+        }
+    }
+}
+
+/// Checks over the whole block: duplicates and Authentication Data without a method.
+fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Places) {
+    let span = cx.pos - start;
+    let mut seen: Vec<PropertyId> = Vec::new();
+    for p in props.iter() {
+        let repeatable = p.id == PropertyId::USER_PROPERTY
+            || (p.id == PropertyId::SUBSCRIPTION_IDENTIFIER
+                && place == at(PacketType::PUBLISH));
+        if seen.contains(&p.id) && !repeatable {
+            let name = p.id.name();
+            cx.diag(
+                &diag::PROPERTY_DUPLICATE,
+                start,
+                span,
+                p.id.def().map(|d| d.field),
+                format!("{name} appears more than once; only User Property may repeat"),
+            );
+        }
+        seen.push(p.id);
+    }
+    if props.get(PropertyId::AUTHENTICATION_DATA).is_some()
+        && props.get(PropertyId::AUTHENTICATION_METHOD).is_none()
+    {
+        cx.diag(
+            &diag::AUTH_DATA_WITHOUT_METHOD,
+            start,
+            span,
+            Some(&fields::P_AUTHENTICATION_DATA),
+            "Authentication Data without Authentication Method is a Protocol Error".into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twenty_seven_properties_with_unique_ids_and_fields() {
+        assert_eq!(PROPERTIES.len(), 27);
+        for (i, a) in PROPERTIES.iter().enumerate() {
+            for b in &PROPERTIES[i + 1..] {
+                assert_ne!(a.id, b.id);
+                assert_ne!(a.field.id, b.field.id);
+            }
+        }
+    }
+
+    #[test]
+    fn names_parse() {
+        assert_eq!(
+            PropertyId::from_name("session_expiry_interval"),
+            Some(PropertyId::SESSION_EXPIRY_INTERVAL)
+        );
+        assert_eq!(PropertyId::from_name("Topic Alias"), Some(PropertyId::TOPIC_ALIAS));
+        assert_eq!(PropertyId::from_name("0x26"), Some(PropertyId::USER_PROPERTY));
+        assert_eq!(PropertyId::from_name("nope"), None);
+    }
+}
