@@ -115,12 +115,6 @@ impl<'a> Cx<'a> {
 
     // ---- tree ------------------------------------------------------------------------
 
-    pub fn push(&mut self, node: Node<'a>) {
-        if let Some(t) = self.tree.as_mut() {
-            t.push(node);
-        }
-    }
-
     pub fn leaf(&mut self, field: &'static FieldDef, offset: usize, len: usize, value: Value<'a>) {
         if let Some(t) = self.tree.as_mut() {
             t.push(Node::leaf(field, offset, len, value));
@@ -252,14 +246,6 @@ impl<'a> Cx<'a> {
         let at = self.pos;
         let v = self.fixed(field, 2, primitives::u16_)?;
         self.leaf(field, at, 2, Value::UInt(v.into()));
-        Ok(v)
-    }
-
-    /// A Four Byte Integer field.
-    pub fn u32(&mut self, field: &'static FieldDef) -> Res<u32> {
-        let at = self.pos;
-        let v = self.fixed(field, 4, primitives::u32_)?;
-        self.leaf(field, at, 4, Value::UInt(v.into()));
         Ok(v)
     }
 

@@ -4,17 +4,21 @@
 mod cursor;
 mod decode;
 pub mod diag;
+pub mod encode;
 pub mod fields;
 pub mod packet;
 pub mod primitives;
 pub mod property;
 pub mod reason;
+pub mod roundtrip;
+pub mod stream;
 pub mod text;
 pub mod topic;
 pub mod tree;
 pub mod types;
 
 pub use decode::{decode, DecodeOptions, Decoded};
+pub use encode::{encode, encode_into, EncodeError};
 pub use packet::{
     Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe,
     Subscription, UnsubAck, Unsubscribe, Will,
