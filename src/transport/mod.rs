@@ -1,1 +1,3 @@
 //! Getting bytes in: capture files, link/IP/TCP layers and hex text. Knows nothing of MQTT.
+
+pub mod hextext;
