@@ -46,9 +46,24 @@ static GLOBAL: Largest = Largest;
 fn decode_all_versions(b: &[u8]) -> usize {
     LARGEST.with(|l| l.set(0));
     ARMED.with(|a| a.set(true));
-    for v in [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
-        for direction in [None, Some(Direction::ClientToServer), Some(Direction::ServerToClient)] {
-            let d = decode(b, &DecodeOptions { version: v, direction, tree: true });
+    for v in [
+        ProtocolVersion::V3_1,
+        ProtocolVersion::V3_1_1,
+        ProtocolVersion::V5,
+    ] {
+        for direction in [
+            None,
+            Some(Direction::ClientToServer),
+            Some(Direction::ServerToClient),
+        ] {
+            let d = decode(
+                b,
+                &DecodeOptions {
+                    version: v,
+                    direction,
+                    tree: true,
+                },
+            );
             check_invariants(b, &d);
         }
         for item in decode_stream(b, DecodeOptions::new(v)) {
@@ -65,12 +80,20 @@ fn check_invariants(input: &[u8], d: &Decoded<'_>) {
     assert!(d.len <= input.len());
     assert_eq!(d.bytes, &input[..d.len]);
     for x in &d.diagnostics {
-        assert!(x.offset + x.len <= d.bytes.len(), "{x} outside {} bytes", d.bytes.len());
+        assert!(
+            x.offset + x.len <= d.bytes.len(),
+            "{x} outside {} bytes",
+            d.bytes.len()
+        );
     }
     for root in &d.tree {
         for n in root.walk() {
             assert!(n.offset + n.len <= d.bytes.len(), "{} outside", n.field.id);
-            assert!(fields::by_id(n.field.id).is_some(), "{} unregistered", n.field.id);
+            assert!(
+                fields::by_id(n.field.id).is_some(),
+                "{} unregistered",
+                n.field.id
+            );
         }
     }
     if !d.complete {
@@ -123,7 +146,10 @@ fn every_truncation_of_every_vector() {
     for v in vectors() {
         for n in 0..=v.len() {
             let largest = decode_all_versions(&v[..n]);
-            assert!(largest <= budget(n), "{largest} bytes allocated for a {n}-byte input");
+            assert!(
+                largest <= budget(n),
+                "{largest} bytes allocated for a {n}-byte input"
+            );
         }
     }
 }
@@ -131,19 +157,27 @@ fn every_truncation_of_every_vector() {
 #[test]
 fn packet_claiming_268_mb_costs_what_it_brings() {
     // PUBLISH with Remaining Length 268,435,455 and 10 bytes behind it.
-    let b = [0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x03, b'a', b'/', b'b', b'x', b'y', b'z', 1, 2];
+    let b = [
+        0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x03, b'a', b'/', b'b', b'x', b'y', b'z', 1, 2,
+    ];
     let largest = decode_all_versions(&b);
     assert!(largest <= budget(b.len()), "{largest}");
     let d = decode(&b, &DecodeOptions::new(ProtocolVersion::V3_1_1));
     assert!(!d.complete);
-    let t = d.diagnostics.iter().find(|x| x.check.id == "truncated").unwrap();
+    let t = d
+        .diagnostics
+        .iter()
+        .find(|x| x.check.id == "truncated")
+        .unwrap();
     assert_eq!((t.offset, t.len), (1, 4));
     assert!(t.message.contains("268435455"), "{}", t.message);
     // Everything before the cut is still decoded.
     let topic = tree::find(&d.tree, "publish.topic").unwrap();
     assert_eq!(topic.value, tree::Value::Str("a/b".into()));
     // And a property block claiming the maximum inside a small v5 packet.
-    let b = [0x30, 0x0a, 0x00, 0x01, b't', 0xff, 0xff, 0xff, 0x7f, 0x01, 0x02, 0x03];
+    let b = [
+        0x30, 0x0a, 0x00, 0x01, b't', 0xff, 0xff, 0xff, 0x7f, 0x01, 0x02, 0x03,
+    ];
     let largest = decode_all_versions(&b);
     assert!(largest <= budget(b.len()), "{largest}");
 }

@@ -24,7 +24,11 @@ fn bytes(max: usize) -> impl Strategy<Value = &'static [u8]> {
 }
 
 fn qos() -> impl Strategy<Value = QoS> {
-    prop_oneof![Just(QoS::AtMostOnce), Just(QoS::AtLeastOnce), Just(QoS::ExactlyOnce)]
+    prop_oneof![
+        Just(QoS::AtMostOnce),
+        Just(QoS::AtLeastOnce),
+        Just(QoS::ExactlyOnce)
+    ]
 }
 
 fn prop_value(ty: PropertyType) -> BoxedStrategy<PropValue<'static>> {
@@ -46,7 +50,10 @@ fn props(v5: bool, place: u32) -> BoxedStrategy<Properties<'static>> {
     if !v5 {
         return Just(Properties::new()).boxed();
     }
-    let allowed: Vec<_> = PROPERTIES.iter().filter(|d| d.places & place != 0).collect();
+    let allowed: Vec<_> = PROPERTIES
+        .iter()
+        .filter(|d| d.places & place != 0)
+        .collect();
     if allowed.is_empty() {
         return Just(Properties::new()).boxed();
     }
@@ -91,28 +98,33 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
         proptest::option::of(mqtt_str()),
         proptest::option::of(bytes(20)),
     )
-        .prop_map(move |(clean_start, keep_alive, properties, client_id, will, username, password)| {
-            Packet::Connect(Connect {
-                protocol_name: version.protocol_name().into(),
-                protocol_level: version.level(),
-                clean_start,
-                keep_alive,
-                properties,
-                client_id,
-                will,
-                username,
-                password,
-            })
-        });
-    let connack = (any::<bool>(), any::<u8>(), props(v5, at(PacketType::CONNACK))).prop_map(
-        |(session_present, c, properties)| {
+        .prop_map(
+            move |(clean_start, keep_alive, properties, client_id, will, username, password)| {
+                Packet::Connect(Connect {
+                    protocol_name: version.protocol_name().into(),
+                    protocol_level: version.level(),
+                    clean_start,
+                    keep_alive,
+                    properties,
+                    client_id,
+                    will,
+                    username,
+                    password,
+                })
+            },
+        );
+    let connack = (
+        any::<bool>(),
+        any::<u8>(),
+        props(v5, at(PacketType::CONNACK)),
+    )
+        .prop_map(|(session_present, c, properties)| {
             Packet::ConnAck(ConnAck {
                 session_present,
                 code: ReasonCode(c),
                 properties,
             })
-        },
-    );
+        });
     let publish = (
         any::<bool>(),
         qos(),
@@ -134,19 +146,21 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
             })
         });
     let pubresp = |t: PacketType| {
-        (any::<u16>(), code(v5), props(v5, at(t))).prop_map(move |(packet_id, reason_code, properties)| {
-            let r = PubResponse {
-                packet_id,
-                reason_code,
-                properties,
-            };
-            match t {
-                PacketType::PUBACK => Packet::PubAck(r),
-                PacketType::PUBREC => Packet::PubRec(r),
-                PacketType::PUBREL => Packet::PubRel(r),
-                _ => Packet::PubComp(r),
-            }
-        })
+        (any::<u16>(), code(v5), props(v5, at(t))).prop_map(
+            move |(packet_id, reason_code, properties)| {
+                let r = PubResponse {
+                    packet_id,
+                    reason_code,
+                    properties,
+                };
+                match t {
+                    PacketType::PUBACK => Packet::PubAck(r),
+                    PacketType::PUBREC => Packet::PubRec(r),
+                    PacketType::PUBREL => Packet::PubRel(r),
+                    _ => Packet::PubComp(r),
+                }
+            },
+        )
     };
     let subscription = (mqtt_str(), qos(), any::<bool>(), any::<bool>(), 0u8..3).prop_map(
         move |(filter, qos, nl, rap, rh)| Subscription {
@@ -196,7 +210,10 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
     let unsuback = (
         any::<u16>(),
         props(v5, at(PacketType::UNSUBACK)),
-        proptest::collection::vec(any::<u8>().prop_map(ReasonCode), if v5 { 0..4 } else { 0..1 }),
+        proptest::collection::vec(
+            any::<u8>().prop_map(ReasonCode),
+            if v5 { 0..4 } else { 0..1 },
+        ),
     )
         .prop_map(|(packet_id, properties, codes)| {
             Packet::UnsubAck(UnsubAck {
@@ -205,14 +222,13 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
                 codes,
             })
         });
-    let disconnect = (code(v5), props(v5, at(PacketType::DISCONNECT))).prop_map(
-        |(reason_code, properties)| {
+    let disconnect =
+        (code(v5), props(v5, at(PacketType::DISCONNECT))).prop_map(|(reason_code, properties)| {
             Packet::Disconnect(Disconnect {
                 reason_code,
                 properties,
             })
-        },
-    );
+        });
     let mut all: Vec<BoxedStrategy<Packet<'static>>> = vec![
         connect.boxed(),
         connack.boxed(),
@@ -249,7 +265,12 @@ fn round_trip(p: &Packet<'static>, version: ProtocolVersion) -> Result<(), TestC
     let d = decode(bytes, &DecodeOptions::new(version));
     prop_assert!(d.complete);
     prop_assert_eq!(d.len, bytes.len());
-    prop_assert_eq!(d.packet.as_ref(), Some(p), "diagnostics: {:?}", d.diagnostics);
+    prop_assert_eq!(
+        d.packet.as_ref(),
+        Some(p),
+        "diagnostics: {:?}",
+        d.diagnostics
+    );
     prop_assert_eq!(roundtrip::check(&d), RoundTrip::Identical);
     Ok(())
 }
@@ -291,8 +312,10 @@ fn encoder_refuses_what_it_cannot_encode() {
     );
     let p = Packet::Subscribe(Subscribe {
         packet_id: 1,
-        properties: Properties::new()
-            .with(PropertyId::SUBSCRIPTION_IDENTIFIER, PropValue::Vbi(268_435_456)),
+        properties: Properties::new().with(
+            PropertyId::SUBSCRIPTION_IDENTIFIER,
+            PropValue::Vbi(268_435_456),
+        ),
         subscriptions: vec![],
     });
     assert_eq!(
@@ -317,7 +340,13 @@ fn encoder_refuses_what_it_cannot_encode() {
         packet_id: None,
         ..Default::default()
     });
-    assert!(matches!(encode(&p, ProtocolVersion::V5), Err(EncodeError::Invalid { field: "packet_id", .. })));
+    assert!(matches!(
+        encode(&p, ProtocolVersion::V5),
+        Err(EncodeError::Invalid {
+            field: "packet_id",
+            ..
+        })
+    ));
     let p = Packet::Auth(Auth::default());
     assert!(encode(&p, ProtocolVersion::V3_1_1).is_err());
     let p = Packet::PubAck(PubResponse {
@@ -325,7 +354,10 @@ fn encoder_refuses_what_it_cannot_encode() {
         properties: Properties::new().with(PropertyId::TOPIC_ALIAS, PropValue::Str("x".into())),
         ..Default::default()
     });
-    assert!(matches!(encode(&p, ProtocolVersion::V5), Err(EncodeError::Invalid { .. })));
+    assert!(matches!(
+        encode(&p, ProtocolVersion::V5),
+        Err(EncodeError::Invalid { .. })
+    ));
 }
 
 /// A payload that makes the packet exceed the largest Remaining Length is refused.
@@ -339,7 +371,10 @@ fn encoder_refuses_oversized_packet() {
     });
     assert!(matches!(
         encode(&p, ProtocolVersion::V3_1_1),
-        Err(EncodeError::VbiTooLarge { field: "header.remaining_length", .. })
+        Err(EncodeError::VbiTooLarge {
+            field: "header.remaining_length",
+            ..
+        })
     ));
 }
 
@@ -350,10 +385,19 @@ fn non_minimal_vbi_round_trip_report() {
     let b: &'static [u8] = &[0xc0, 0x80, 0x00];
     let d = decode(b, &DecodeOptions::new(ProtocolVersion::V3_1_1));
     match roundtrip::check(&d) {
-        RoundTrip::Differs { encoded, first, original_end, encoded_end, reasons } => {
+        RoundTrip::Differs {
+            encoded,
+            first,
+            original_end,
+            encoded_end,
+            reasons,
+        } => {
             assert_eq!(encoded, vec![0xc0, 0x00]);
             assert_eq!((first, original_end, encoded_end), (1, 2, 1));
-            assert!(reasons[0].starts_with("vbi-non-minimal at offset 1"), "{reasons:?}");
+            assert!(
+                reasons[0].starts_with("vbi-non-minimal at offset 1"),
+                "{reasons:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -362,7 +406,9 @@ fn non_minimal_vbi_round_trip_report() {
     let d = decode(b, &DecodeOptions::new(ProtocolVersion::V5));
     assert!(d.diagnostics.is_empty());
     match roundtrip::check(&d) {
-        RoundTrip::Differs { encoded, reasons, .. } => {
+        RoundTrip::Differs {
+            encoded, reasons, ..
+        } => {
             assert_eq!(encoded, vec![0x40, 0x02, 0x00, 0x01]);
             assert!(reasons[0].contains("shortest form"), "{reasons:?}");
         }

@@ -49,8 +49,9 @@ fn seed_003_connect_with_long_client_id_user_and_password() {
             clean_start: true,
             keep_alive: 60,
             properties: Properties::new(),
-            client_id: "a1yyeqgpsKm.mqtt_fx|securemode=2,signmethod=hmacsha256,timestamp=1691648594041|"
-                .into(),
+            client_id:
+                "a1yyeqgpsKm.mqtt_fx|securemode=2,signmethod=hmacsha256,timestamp=1691648594041|"
+                    .into(),
             will: None,
             username: Some("mqtt_fx&a1yyeqgpsKm".into()),
             password: Some(b"c86c95ef56cceaaa6a8334ef090d6d5c5fa07ca6eac25b0872806188adbad420"),
@@ -62,7 +63,10 @@ fn seed_003_connect_with_long_client_id_user_and_password() {
     let id = tree::find(&d.tree, "connect.client_id").unwrap();
     assert_eq!((id.offset, id.len), (13, 2 + 79));
     let kal = tree::find(&d.tree, "connect.keep_alive").unwrap();
-    assert_eq!((kal.offset, kal.len, kal.value), (11, 2, tree::Value::UInt(60)));
+    assert_eq!(
+        (kal.offset, kal.len, kal.value),
+        (11, 2, tree::Value::UInt(60))
+    );
     let user_flag = tree::find(&d.tree, "connect.flags.username").unwrap();
     assert_eq!((user_flag.offset, user_flag.mask), (10, Some(0x80)));
 }
@@ -80,8 +84,14 @@ fn seed_003_connack_ping_disconnect() {
     );
     let rc = tree::find(&d.tree, "connack.return_code").unwrap();
     assert_eq!(rc.meaning.as_ref().unwrap().name, "Connection Accepted");
-    assert_eq!(clean(hex("C0 00"), ProtocolVersion::V3_1_1).0, Packet::PingReq);
-    assert_eq!(clean(hex("D0 00"), ProtocolVersion::V3_1_1).0, Packet::PingResp);
+    assert_eq!(
+        clean(hex("C0 00"), ProtocolVersion::V3_1_1).0,
+        Packet::PingReq
+    );
+    assert_eq!(
+        clean(hex("D0 00"), ProtocolVersion::V3_1_1).0,
+        Packet::PingResp
+    );
     assert_eq!(
         clean(hex("E0 00"), ProtocolVersion::V3_1_1).0,
         Packet::Disconnect(Disconnect::default())
@@ -116,7 +126,10 @@ fn seed_003_subscribe_suback_unsubscribe_unsuback() {
         })
     );
     let code = tree::find(&d.tree, "suback.return_code").unwrap();
-    assert_eq!(code.meaning.as_ref().unwrap().name, "Success - Maximum QoS 1");
+    assert_eq!(
+        code.meaning.as_ref().unwrap().name,
+        "Success - Maximum QoS 1"
+    );
 
     let mut unsub = hex("A2 37 00 0A 00 33");
     unsub.extend_from_slice(SEED_TOPIC.as_bytes());
@@ -214,11 +227,9 @@ fn seed_003_every_hex_block_decodes_cleanly() {
 /// capabilities. The bytes are built from that description.
 #[test]
 fn seed_002_v5_connect_and_connack() {
-    let b = hex(
-        "10 2f 00 04 4d 51 54 54 05 c2 00 3c 05 11 00 00 01 2c \
+    let b = hex("10 2f 00 04 4d 51 54 54 05 c2 00 3c 05 11 00 00 01 2c \
          00 0e 6d 71 74 74 78 5f 37 64 38 66 34 61 31 62 \
-         00 05 61 64 6d 69 6e 00 06 70 75 62 6c 69 63",
-    );
+         00 05 61 64 6d 69 6e 00 06 70 75 62 6c 69 63");
     let (p, _) = clean(b, ProtocolVersion::V3_1_1); // the CONNECT's own level decides
     assert_eq!(
         p,
@@ -227,8 +238,10 @@ fn seed_002_v5_connect_and_connack() {
             protocol_level: 5,
             clean_start: true,
             keep_alive: 60,
-            properties: Properties::new()
-                .with(PropertyId::SESSION_EXPIRY_INTERVAL, PropValue::FourByte(300)),
+            properties: Properties::new().with(
+                PropertyId::SESSION_EXPIRY_INTERVAL,
+                PropValue::FourByte(300)
+            ),
             client_id: "mqttx_7d8f4a1b".into(),
             will: None,
             username: Some("admin".into()),
@@ -243,12 +256,24 @@ fn seed_002_v5_connect_and_connack() {
             session_present: false,
             code: ReasonCode(0),
             properties: Properties::new()
-                .with(PropertyId::MAXIMUM_PACKET_SIZE, PropValue::FourByte(1_048_576))
+                .with(
+                    PropertyId::MAXIMUM_PACKET_SIZE,
+                    PropValue::FourByte(1_048_576)
+                )
                 .with(PropertyId::RETAIN_AVAILABLE, PropValue::Byte(1))
-                .with(PropertyId::SHARED_SUBSCRIPTION_AVAILABLE, PropValue::Byte(1))
-                .with(PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE, PropValue::Byte(1))
+                .with(
+                    PropertyId::SHARED_SUBSCRIPTION_AVAILABLE,
+                    PropValue::Byte(1)
+                )
+                .with(
+                    PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+                    PropValue::Byte(1)
+                )
                 .with(PropertyId::TOPIC_ALIAS_MAXIMUM, PropValue::TwoByte(65535))
-                .with(PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE, PropValue::Byte(1)),
+                .with(
+                    PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE,
+                    PropValue::Byte(1)
+                ),
         })
     );
     let rc = tree::find(&d.tree, "connack.reason_code").unwrap();
@@ -289,19 +314,27 @@ fn verimqtt_v5_packets() {
     let v5 = ProtocolVersion::V5;
     let cases: Vec<(&str, Packet<'static>)> = vec![
         ("normal_publish", topic_publish(Properties::new(), None)),
-        ("publish_packet_identifier", topic_publish(Properties::new(), Some(1))),
+        (
+            "publish_packet_identifier",
+            topic_publish(Properties::new(), Some(1)),
+        ),
         (
             "property_binary_data",
             topic_publish(
-                Properties::new().with(PropertyId::CORRELATION_DATA, PropValue::Binary(b"binary_data")),
+                Properties::new().with(
+                    PropertyId::CORRELATION_DATA,
+                    PropValue::Binary(b"binary_data"),
+                ),
                 None,
             ),
         ),
         (
             "property_four_byte",
             topic_publish(
-                Properties::new()
-                    .with(PropertyId::MESSAGE_EXPIRY_INTERVAL, PropValue::FourByte(4_294_967_295)),
+                Properties::new().with(
+                    PropertyId::MESSAGE_EXPIRY_INTERVAL,
+                    PropValue::FourByte(4_294_967_295),
+                ),
                 None,
             ),
         ),
@@ -339,12 +372,17 @@ fn verimqtt_v5_packets() {
         (
             "property_variable_byte",
             topic_publish(
-                Properties::new()
-                    .with(PropertyId::SUBSCRIPTION_IDENTIFIER, PropValue::Vbi(268_435_455)),
+                Properties::new().with(
+                    PropertyId::SUBSCRIPTION_IDENTIFIER,
+                    PropValue::Vbi(268_435_455),
+                ),
                 None,
             ),
         ),
-        ("normal_disconnect", Packet::Disconnect(Disconnect::default())),
+        (
+            "normal_disconnect",
+            Packet::Disconnect(Disconnect::default()),
+        ),
         (
             "disconnect_reason",
             Packet::Disconnect(Disconnect {
@@ -453,14 +491,21 @@ fn verimqtt_v5_packets() {
 /// [MQTT-1.5.4-3], and said so with a note.
 #[test]
 fn verimqtt_bom_is_kept_and_noted() {
-    let Some(b) = verimqtt("BOM_packet") else { return };
+    let Some(b) = verimqtt("BOM_packet") else {
+        return;
+    };
     let b: &'static [u8] = Box::leak(b.into_boxed_slice());
     let d = decode(b, &DecodeOptions::new(ProtocolVersion::V5));
-    let Some(Packet::Publish(p)) = &d.packet else { panic!("{d:?}") };
+    let Some(Packet::Publish(p)) = &d.packet else {
+        panic!("{d:?}")
+    };
     assert_eq!(p.topic.as_str(), Some("\u{feff}BOM\u{feff}BOM"));
     assert_eq!(d.diagnostics.len(), 1);
     let n = &d.diagnostics[0];
-    assert_eq!((n.check.id, n.offset, n.len, n.spec), ("utf8-bom", 4, 3, "MQTT-1.5.4-3"));
+    assert_eq!(
+        (n.check.id, n.offset, n.len, n.spec),
+        ("utf8-bom", 4, 3, "MQTT-1.5.4-3")
+    );
     assert_eq!(roundtrip::check(&d), RoundTrip::Identical);
 }
 
@@ -471,7 +516,11 @@ fn v5_short_forms_imply_success() {
     for t in [0x40u8, 0x50, 0x62, 0x70] {
         let (p, d) = clean(vec![t, 2, 0, 7], v5);
         assert_eq!(p.packet_id(), Some(7));
-        let rc = d.tree.iter().find(|n| n.field.id.ends_with(".reason_code")).unwrap();
+        let rc = d
+            .tree
+            .iter()
+            .find(|n| n.field.id.ends_with(".reason_code"))
+            .unwrap();
         assert_eq!((rc.len, rc.value), (0, tree::Value::UInt(0)));
     }
     // Length 3: reason code, no property length.
@@ -493,7 +542,10 @@ fn v5_short_forms_imply_success() {
         })
     );
     assert_eq!(clean(hex("f0 00"), v5).0, Packet::Auth(Auth::default()));
-    assert_eq!(clean(hex("e0 00"), v5).0, Packet::Disconnect(Disconnect::default()));
+    assert_eq!(
+        clean(hex("e0 00"), v5).0,
+        Packet::Disconnect(Disconnect::default())
+    );
 }
 
 /// MQTT 3.1: protocol name MQIsdp, level 3 (as the suricata-verify captures carry).
@@ -535,7 +587,11 @@ fn stream_of_packets_with_partial_tail() {
         other => panic!("{other:?}"),
     }
     match &items[2] {
-        StreamItem::Incomplete { offset, have, needed } => {
+        StreamItem::Incomplete {
+            offset,
+            have,
+            needed,
+        } => {
             assert_eq!((*offset, *have, *needed), (21, 5, Needed::Exactly(7)));
         }
         other => panic!("{other:?}"),

@@ -51,6 +51,9 @@ pub fn frame(buf: &[u8]) -> Frame {
 }
 
 /// One item of a decoded stream.
+// Items are consumed one at a time; boxing the large variant would cost an allocation
+// per packet on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum StreamItem<'a> {
     /// A whole packet, decoded, at `offset` in the buffer.
@@ -144,7 +147,10 @@ mod tests {
     #[test]
     fn frames() {
         assert_eq!(frame(&[0xc0, 0x00]), Frame::Complete { len: 2 });
-        assert_eq!(frame(&[0x30, 0x05, 0, 1]), Frame::Incomplete(Needed::Exactly(3)));
+        assert_eq!(
+            frame(&[0x30, 0x05, 0, 1]),
+            Frame::Incomplete(Needed::Exactly(3))
+        );
         assert_eq!(frame(&[0x30, 0x80]), Frame::Incomplete(Needed::AtLeast(1)));
         assert_eq!(frame(&[0x30]), Frame::Incomplete(Needed::AtLeast(1)));
         assert_eq!(frame(&[]), Frame::Incomplete(Needed::AtLeast(2)));
