@@ -1,6 +1,7 @@
 //! What the transport layer tells its caller: events, timestamps, endpoints and the
 //! end-of-capture summary.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -226,8 +227,8 @@ pub enum TransportEvent<'a> {
         /// Stream offset of `data[0]`: bytes since ISN+1, or since the first byte seen
         /// when the SYN was not seen.
         offset: u64,
-        /// The bytes.
-        data: &'a [u8],
+        /// The bytes (borrowed: a slice of the frame, or of the reassembly buffer).
+        data: Cow<'a, [u8]>,
     },
     /// Bytes that were never captured; delivery continues after them.
     Gap {
@@ -364,6 +365,157 @@ pub enum TransportEvent<'a> {
         /// What happened.
         outcome: FragmentOutcome,
     },
+}
+
+impl TransportEvent<'_> {
+    /// The same event owning its bytes, to keep it after the callback returns.
+    pub fn into_owned(self) -> TransportEvent<'static> {
+        match self {
+            TransportEvent::Data {
+                dir,
+                frame,
+                ts,
+                offset,
+                data,
+            } => TransportEvent::Data {
+                dir,
+                frame,
+                ts,
+                offset,
+                data: Cow::Owned(data.into_owned()),
+            },
+            TransportEvent::ConnectionOpened {
+                conn,
+                frame,
+                ts,
+                a,
+                b,
+                syn_seen,
+                initiator,
+            } => TransportEvent::ConnectionOpened {
+                conn,
+                frame,
+                ts,
+                a,
+                b,
+                syn_seen,
+                initiator,
+            },
+            TransportEvent::Gap {
+                dir,
+                frame,
+                ts,
+                offset,
+                len,
+                seq_start,
+                seq_end,
+                reason,
+            } => TransportEvent::Gap {
+                dir,
+                frame,
+                ts,
+                offset,
+                len,
+                seq_start,
+                seq_end,
+                reason,
+            },
+            TransportEvent::Retransmission {
+                dir,
+                frame,
+                ts,
+                seq,
+                len,
+                differs,
+            } => TransportEvent::Retransmission {
+                dir,
+                frame,
+                ts,
+                seq,
+                len,
+                differs,
+            },
+            TransportEvent::Overlap {
+                dir,
+                frame,
+                ts,
+                seq,
+                overlap_len,
+                new_len,
+                differs,
+            } => TransportEvent::Overlap {
+                dir,
+                frame,
+                ts,
+                seq,
+                overlap_len,
+                new_len,
+                differs,
+            },
+            TransportEvent::Ignored {
+                dir,
+                frame,
+                ts,
+                len,
+                reason,
+            } => TransportEvent::Ignored {
+                dir,
+                frame,
+                ts,
+                len,
+                reason,
+            },
+            TransportEvent::Closed {
+                conn,
+                by,
+                kind,
+                frame,
+                ts,
+            } => TransportEvent::Closed {
+                conn,
+                by,
+                kind,
+                frame,
+                ts,
+            },
+            TransportEvent::BufferCapReached {
+                dir,
+                frame,
+                buffered,
+            } => TransportEvent::BufferCapReached {
+                dir,
+                frame,
+                buffered,
+            },
+            TransportEvent::ConnectionTableFull { frame, evicted } => {
+                TransportEvent::ConnectionTableFull { frame, evicted }
+            }
+            TransportEvent::UnknownLinkType { frame, linktype } => {
+                TransportEvent::UnknownLinkType { frame, linktype }
+            }
+            TransportEvent::TruncatedRecord { frame, available } => {
+                TransportEvent::TruncatedRecord { frame, available }
+            }
+            TransportEvent::BadRecord { frame, problem } => {
+                TransportEvent::BadRecord { frame, problem }
+            }
+            TransportEvent::Fragment {
+                frame,
+                ts,
+                src,
+                dst,
+                id,
+                outcome,
+            } => TransportEvent::Fragment {
+                frame,
+                ts,
+                src,
+                dst,
+                id,
+                outcome,
+            },
+        }
+    }
 }
 
 /// Counters for a whole capture, returned at the end.

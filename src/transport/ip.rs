@@ -216,12 +216,13 @@ mod tests {
         let p = parse_ipv4(&d).unwrap();
         assert_eq!((p.payload, p.truncated), (&b"abc"[..], true));
         assert_eq!(parse_ipv4(&v4(10, 5, 0, b"")), Err(IpError::BadLength));
-        assert_eq!(parse_ipv4(&v4(40, 4, 0, b"")), Err(IpError::BadLength));
+        assert_eq!(parse_ipv4(&v4(40, 4, 0, b"abcd")), Err(IpError::BadLength));
         assert_eq!(
             parse_ipv4(&v4(40, 15, 0, b"")[..30]),
             Err(IpError::Truncated)
         );
-        let p = parse_ipv4(&v4(28, 5, 0x2000 | 3, b"12345678")).unwrap();
+        let fr = v4(28, 5, 0x2000 | 3, b"12345678");
+        let p = parse_ipv4(&fr).unwrap();
         assert_eq!(
             p.fragment,
             Some(FragInfo {
@@ -259,7 +260,8 @@ mod tests {
         assert_eq!(p.dst, "::2".parse::<IpAddr>().unwrap());
         assert_eq!(parse_ipv6(&d[..50]), Err(IpError::Truncated));
         let frag = [6, 0, 0x01, 0x01, 0, 0, 0, 9, b'x', b'y'];
-        let p = parse_ipv6(&v6(44, &frag)).unwrap();
+        let fr = v6(44, &frag);
+        let p = parse_ipv6(&fr).unwrap();
         assert_eq!(
             p.fragment,
             Some(FragInfo {

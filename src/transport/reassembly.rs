@@ -19,6 +19,7 @@ use super::event::{
 };
 use super::tcp::{TcpFlags, TcpSegment};
 use super::TransportConfig;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// The callback every stage reports to.
@@ -164,7 +165,7 @@ impl Half {
             frame,
             ts,
             offset: self.next,
-            data,
+            data: Cow::Borrowed(data),
         });
         out.stats.delivered_bytes += data.len() as u64;
         self.next += data.len() as u64;
@@ -764,5 +765,656 @@ impl TcpReassembler {
                 sink,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::testing::Recorder;
+    use std::borrow::Cow;
+
+    const SYN: TcpFlags = TcpFlags::SYN;
+    const ACK: TcpFlags = TcpFlags::ACK;
+    const FIN: TcpFlags = TcpFlags(0x11);
+    const RST: TcpFlags = TcpFlags::RST;
+    const SYNACK: TcpFlags = TcpFlags(0x12);
+
+    fn client() -> Endpoint {
+        Endpoint {
+            addr: "10.0.0.1".parse().unwrap(),
+            port: 40000,
+        }
+    }
+    fn server() -> Endpoint {
+        Endpoint {
+            addr: "10.0.0.2".parse().unwrap(),
+            port: 1883,
+        }
+    }
+
+    struct T {
+        r: TcpReassembler,
+        rec: Recorder,
+        frame: u64,
+    }
+
+    impl T {
+        fn new() -> T {
+            T::with(TransportConfig::default())
+        }
+        fn with(cfg: TransportConfig) -> T {
+            T {
+                r: TcpReassembler::new(&cfg),
+                rec: Recorder::new(),
+                frame: 0,
+            }
+        }
+        /// A segment from the client (`c2s`) or the server.
+        fn seg(&mut self, c2s: bool, seq: u32, ack: u32, flags: TcpFlags, payload: &[u8]) {
+            self.seg_from(c2s, client(), server(), seq, ack, flags, payload);
+        }
+        #[allow(clippy::too_many_arguments)]
+        fn seg_from(
+            &mut self,
+            c2s: bool,
+            c: Endpoint,
+            s: Endpoint,
+            seq: u32,
+            ack: u32,
+            flags: TcpFlags,
+            payload: &[u8],
+        ) {
+            self.frame += 1;
+            let (src, dst) = if c2s { (c, s) } else { (s, c) };
+            let seg = TcpSegment {
+                src,
+                dst,
+                seq,
+                ack,
+                flags,
+                payload,
+            };
+            let rec = &mut self.rec;
+            self.r
+                .segment(self.frame, ts(self.frame), &seg, &mut |e| rec.push(e));
+        }
+        fn finish(&mut self) {
+            let rec = &mut self.rec;
+            self.r
+                .finish(self.frame, ts(self.frame), &mut |e| rec.push(e));
+            let s = self.r.stats();
+            assert_eq!(
+                s.payload_bytes,
+                s.delivered_bytes + s.retransmitted_bytes + s.overlap_bytes + s.ignored_bytes,
+                "every payload byte accounted for: {s:?}"
+            );
+        }
+    }
+
+    fn ts(frame: u64) -> Timestamp {
+        Timestamp {
+            secs: 1000 + frame as i64,
+            nanos: 0,
+        }
+    }
+
+    fn dir(conn: u64, side: Side, initiator: Option<Side>) -> StreamDir {
+        let (from, to) = match side {
+            Side::A => (client(), server()),
+            Side::B => (server(), client()),
+        };
+        StreamDir {
+            conn,
+            side,
+            from,
+            to,
+            from_initiator: initiator.map(|i| i == side),
+        }
+    }
+    fn ca() -> StreamDir {
+        dir(1, Side::A, Some(Side::A))
+    }
+    fn sb() -> StreamDir {
+        dir(1, Side::B, Some(Side::A))
+    }
+    fn data(
+        d: StreamDir,
+        frame: u64,
+        offset: u64,
+        bytes: &'static [u8],
+    ) -> TransportEvent<'static> {
+        TransportEvent::Data {
+            dir: d,
+            frame,
+            ts: ts(frame),
+            offset,
+            data: Cow::Borrowed(bytes),
+        }
+    }
+    fn opened(frame: u64, syn_seen: bool, initiator: Option<Side>) -> TransportEvent<'static> {
+        TransportEvent::ConnectionOpened {
+            conn: 1,
+            frame,
+            ts: ts(frame),
+            a: client(),
+            b: server(),
+            syn_seen,
+            initiator,
+        }
+    }
+    fn closed(d: Option<StreamDir>, kind: CloseKind, frame: u64) -> TransportEvent<'static> {
+        TransportEvent::Closed {
+            conn: 1,
+            by: d,
+            kind,
+            frame,
+            ts: ts(frame),
+        }
+    }
+
+    /// SYN, SYN-ACK, ACK from ISNs 1000 (client) and 5000 (server).
+    fn handshake(t: &mut T) {
+        t.seg(true, 1000, 0, SYN, b"");
+        t.seg(false, 5000, 1001, SYNACK, b"");
+        t.seg(true, 1001, 5001, ACK, b"");
+    }
+
+    #[test]
+    fn in_order_both_directions_then_fin() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"hello"); // 4
+        t.seg(false, 5001, 1006, ACK, b"world!"); // 5
+        t.seg(true, 1006, 5007, FIN, b""); // 6
+        t.seg(false, 5007, 1007, FIN, b""); // 7
+        t.seg(true, 1007, 5008, ACK, b""); // 8: after close, ignored
+        t.finish();
+        assert_eq!(
+            t.rec.events,
+            vec![
+                opened(1, true, Some(Side::A)),
+                data(ca(), 4, 0, b"hello"),
+                data(sb(), 5, 0, b"world!"),
+                closed(Some(ca()), CloseKind::Fin, 6),
+                closed(Some(sb()), CloseKind::Fin, 7),
+            ]
+        );
+        assert_eq!(t.r.open_connections(), 0);
+        assert_eq!(t.r.stats().orphan_segments, 1);
+        assert_eq!(t.r.stats().open_at_end, 0);
+    }
+
+    #[test]
+    fn out_of_order_is_buffered_and_released_with_original_frames() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"abc"); // 4
+        t.seg(true, 1007, 5001, ACK, b"ghi"); // 5
+        t.seg(true, 1010, 5001, ACK, b"jk"); // 6
+        t.seg(true, 1004, 5001, ACK, b"def"); // 7
+        t.finish();
+        assert_eq!(
+            t.rec.events,
+            vec![
+                opened(1, true, Some(Side::A)),
+                data(ca(), 4, 0, b"abc"),
+                data(ca(), 7, 3, b"def"),
+                data(ca(), 5, 6, b"ghi"),
+                data(ca(), 6, 9, b"jk"),
+                closed(None, CloseKind::EndOfCapture, 7),
+            ]
+        );
+        assert_eq!(t.r.stats().open_at_end, 1);
+    }
+
+    #[test]
+    fn retransmissions_same_and_different_bytes() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"abcdef"); // 4
+        t.seg(true, 1001, 5001, ACK, b"abcdef"); // 5
+        t.seg(true, 1004, 5001, ACK, b"dXf"); // 6
+        t.seg(true, 1020, 5001, ACK, b"zz"); // 7: buffered
+        t.seg(true, 1020, 5001, ACK, b"zz"); // 8: duplicate of buffered
+        t.finish();
+        let rt = |frame, seq, len, differs| TransportEvent::Retransmission {
+            dir: ca(),
+            frame,
+            ts: ts(frame),
+            seq,
+            len,
+            differs,
+        };
+        assert_eq!(
+            t.rec.non_data(),
+            vec![
+                opened(1, true, Some(Side::A)),
+                rt(5, 1001, 6, Some(false)),
+                rt(6, 1004, 3, Some(true)),
+                rt(8, 1020, 2, Some(false)),
+                TransportEvent::Gap {
+                    dir: ca(),
+                    frame: 8,
+                    ts: ts(8),
+                    offset: 6,
+                    len: 13,
+                    seq_start: 1007,
+                    seq_end: 1020,
+                    reason: GapReason::EndOfCapture,
+                },
+                closed(None, CloseKind::EndOfCapture, 8),
+            ]
+        );
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), b"abcdef.............zz");
+        assert_eq!(t.r.stats().retransmitted_bytes, 11);
+    }
+
+    #[test]
+    fn overlaps_keep_first_seen_bytes() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"abcdef"); // 4
+        t.seg(true, 1004, 5001, ACK, b"DEFghi"); // 5: overlaps delivered, differs
+        t.seg(true, 1013, 5001, ACK, b"mno"); // 6: buffered
+        t.seg(true, 1010, 5001, ACK, b"jklmno"); // 7: overlaps buffered, same bytes
+        t.seg(true, 1019, 5001, ACK, b"stu"); // 8: buffered
+        t.seg(true, 1017, 5001, ACK, b"qrSTUv"); // 9: overlaps buffered, differs (hole at 16)
+        t.seg(true, 1016, 5001, ACK, b"p"); // 10: fills the hole
+        t.finish();
+        let ov = |frame, seq, overlap_len, new_len, differs| TransportEvent::Overlap {
+            dir: ca(),
+            frame,
+            ts: ts(frame),
+            seq,
+            overlap_len,
+            new_len,
+            differs,
+        };
+        assert_eq!(
+            t.rec.non_data(),
+            vec![
+                opened(1, true, Some(Side::A)),
+                ov(5, 1004, 3, 3, Some(true)),
+                ov(7, 1010, 3, 3, Some(false)),
+                ov(9, 1017, 3, 3, Some(true)),
+                closed(None, CloseKind::EndOfCapture, 10),
+            ]
+        );
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), b"abcdefghijklmnopqrstuv");
+        let frames: Vec<(u64, u64)> = t
+            .rec
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                TransportEvent::Data { frame, offset, .. } => Some((*frame, *offset)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            frames,
+            vec![
+                (4, 0),
+                (5, 6),
+                (7, 9),
+                (6, 12),
+                (10, 15),
+                (9, 16),
+                (8, 18),
+                (9, 21)
+            ]
+        );
+        assert_eq!(t.r.stats().overlap_bytes, 9);
+    }
+
+    #[test]
+    fn lost_segment_gap_on_ack_then_delivery_continues() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"abc"); // 4
+        t.seg(true, 1007, 5001, ACK, b"ghi"); // 5: hole 1004..1007
+        t.seg(false, 5001, 1010, ACK, b""); // 6: server acks everything
+        t.seg(true, 1010, 5001, ACK, b"jkl"); // 7
+        t.finish();
+        assert_eq!(
+            t.rec.events,
+            vec![
+                opened(1, true, Some(Side::A)),
+                data(ca(), 4, 0, b"abc"),
+                TransportEvent::Gap {
+                    dir: ca(),
+                    frame: 6,
+                    ts: ts(6),
+                    offset: 3,
+                    len: 3,
+                    seq_start: 1004,
+                    seq_end: 1007,
+                    reason: GapReason::AckedUnseen,
+                },
+                data(ca(), 5, 6, b"ghi"),
+                data(ca(), 7, 9, b"jkl"),
+                closed(None, CloseKind::EndOfCapture, 7),
+            ]
+        );
+        // The lost bytes arriving late are old news.
+        assert_eq!(t.r.stats().gap_bytes, 3);
+    }
+
+    #[test]
+    fn lost_segment_before_fin_is_a_gap_when_fin_is_acked() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"abc"); // 4
+        t.seg(true, 1006, 5001, FIN, b"fg"); // 5: hole 1004..1006, FIN at offset 7
+        t.seg(false, 5001, 1009, FIN, b""); // 6: acks the FIN
+        t.finish();
+        assert_eq!(
+            t.rec.non_data(),
+            vec![
+                opened(1, true, Some(Side::A)),
+                TransportEvent::Gap {
+                    dir: ca(),
+                    frame: 6,
+                    ts: ts(6),
+                    offset: 3,
+                    len: 2,
+                    seq_start: 1004,
+                    seq_end: 1006,
+                    reason: GapReason::AckedUnseen,
+                },
+                closed(Some(ca()), CloseKind::Fin, 6),
+                closed(Some(sb()), CloseKind::Fin, 6),
+            ]
+        );
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), b"abc..fg");
+        assert_eq!(t.r.open_connections(), 0);
+    }
+
+    #[test]
+    fn sequence_wrap_around() {
+        let mut t = T::new();
+        let isn = 0xffff_fff0u32;
+        t.seg(true, isn, 0, SYN, b"");
+        t.seg(false, 7, isn.wrapping_add(1), SYNACK, b"");
+        let s = |off: u32| isn.wrapping_add(1).wrapping_add(off);
+        t.seg(true, s(0), 8, ACK, b"0123456789"); // 3
+        t.seg(true, s(20), 8, ACK, b"klmnopqrst"); // 4: beyond the wrap, out of order
+        t.seg(true, s(10), 8, ACK, b"abcdefghij"); // 5: crosses the wrap
+        t.seg(false, 8, s(30), ACK, b"ok"); // 6
+        t.finish();
+        assert_eq!(
+            t.rec.stream(1, Side::A, b'.'),
+            b"0123456789abcdefghijklmnopqrst"
+        );
+        assert_eq!(t.rec.stream(1, Side::B, b'.'), b"ok");
+        assert_eq!(t.r.stats().gap_bytes, 0);
+        assert_eq!(s(20), 5); // the second segment starts after the wrap
+    }
+
+    #[test]
+    fn mid_stream_pickup() {
+        let mut t = T::new();
+        t.seg(false, 9000, 100, ACK, b"from server"); // 1: server speaks first in the capture
+        t.seg(true, 100, 9011, ACK, b"reply"); // 2
+        t.finish();
+        let a = dir(1, Side::A, None);
+        let b = dir(1, Side::B, None);
+        assert_eq!(
+            t.rec.events,
+            vec![
+                TransportEvent::ConnectionOpened {
+                    conn: 1,
+                    frame: 1,
+                    ts: ts(1),
+                    a: server(),
+                    b: client(),
+                    syn_seen: false,
+                    initiator: None,
+                },
+                data(
+                    StreamDir {
+                        from: server(),
+                        to: client(),
+                        ..a
+                    },
+                    1,
+                    0,
+                    b"from server"
+                ),
+                data(
+                    StreamDir {
+                        from: client(),
+                        to: server(),
+                        ..b
+                    },
+                    2,
+                    0,
+                    b"reply"
+                ),
+                closed(None, CloseKind::EndOfCapture, 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn syn_ack_first_knows_the_initiator() {
+        let mut t = T::new();
+        t.seg(false, 5000, 1001, SYNACK, b"");
+        t.seg(true, 1001, 5001, ACK, b"x");
+        t.finish();
+        assert_eq!(t.rec.events[0], opened(1, false, Some(Side::A)));
+        assert_eq!(t.rec.events[1], data(ca(), 2, 0, b"x"));
+    }
+
+    #[test]
+    fn rst_flushes_and_frees() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"ab"); // 4
+        t.seg(true, 1005, 5001, ACK, b"ef"); // 5: hole at 1003..1005
+        t.seg(false, 5001, 0, RST, b""); // 6
+        t.seg(true, 1007, 5001, ACK, b""); // 7: nothing to attach to
+        t.finish();
+        assert_eq!(
+            t.rec.events,
+            vec![
+                opened(1, true, Some(Side::A)),
+                data(ca(), 4, 0, b"ab"),
+                TransportEvent::Gap {
+                    dir: ca(),
+                    frame: 6,
+                    ts: ts(6),
+                    offset: 2,
+                    len: 2,
+                    seq_start: 1003,
+                    seq_end: 1005,
+                    reason: GapReason::Rst,
+                },
+                data(ca(), 5, 4, b"ef"),
+                closed(Some(sb()), CloseKind::Rst, 6),
+            ]
+        );
+        assert_eq!(t.r.open_connections(), 0);
+    }
+
+    #[test]
+    fn data_after_fin_is_ignored() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, FIN, b"abc"); // 4: data + FIN
+        t.seg(true, 1004, 5001, ACK, b"zz"); // 5: after the FIN
+        t.finish();
+        assert_eq!(
+            t.rec.events,
+            vec![
+                opened(1, true, Some(Side::A)),
+                data(ca(), 4, 0, b"abc"),
+                closed(Some(ca()), CloseKind::Fin, 4),
+                TransportEvent::Ignored {
+                    dir: ca(),
+                    frame: 5,
+                    ts: ts(5),
+                    len: 2,
+                    reason: IgnoreReason::AfterFin,
+                },
+                closed(None, CloseKind::EndOfCapture, 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn buffer_cap_gives_up_the_hole() {
+        let mut t = T::with(TransportConfig {
+            max_buffer_per_direction: 6,
+            ..TransportConfig::default()
+        });
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"ab"); // 4
+        t.seg(true, 1005, 5001, ACK, b"efgh"); // 5: buffered (4)
+        t.seg(true, 1009, 5001, ACK, b"ijkl"); // 6: 8 > 6 → give up 1003..1005
+        t.finish();
+        assert_eq!(
+            t.rec.non_data(),
+            vec![
+                opened(1, true, Some(Side::A)),
+                TransportEvent::BufferCapReached {
+                    dir: ca(),
+                    frame: 6,
+                    buffered: 4,
+                },
+                TransportEvent::Gap {
+                    dir: ca(),
+                    frame: 6,
+                    ts: ts(6),
+                    offset: 2,
+                    len: 2,
+                    seq_start: 1003,
+                    seq_end: 1005,
+                    reason: GapReason::BufferCap,
+                },
+                closed(None, CloseKind::EndOfCapture, 6),
+            ]
+        );
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), b"ab..efghijkl");
+    }
+
+    #[test]
+    fn connection_table_full_evicts_least_recent() {
+        let mut t = T::with(TransportConfig {
+            max_connections: 2,
+            ..TransportConfig::default()
+        });
+        let c = |port| Endpoint { port, ..client() };
+        t.seg_from(true, c(1), server(), 10, 0, SYN, b""); // conn 1
+        t.seg_from(true, c(2), server(), 20, 0, SYN, b""); // conn 2
+        t.seg_from(true, c(1), server(), 11, 0, ACK, b"x"); // conn 1 active again
+        t.seg_from(true, c(3), server(), 30, 0, SYN, b""); // conn 3 evicts conn 2
+        let tail: Vec<_> = t.rec.events[3..].to_vec();
+        assert_eq!(
+            tail,
+            vec![
+                TransportEvent::ConnectionTableFull {
+                    frame: 4,
+                    evicted: 2,
+                },
+                TransportEvent::Closed {
+                    conn: 2,
+                    by: None,
+                    kind: CloseKind::Evicted,
+                    frame: 4,
+                    ts: ts(4),
+                },
+                TransportEvent::ConnectionOpened {
+                    conn: 3,
+                    frame: 4,
+                    ts: ts(4),
+                    a: c(3),
+                    b: server(),
+                    syn_seen: true,
+                    initiator: Some(Side::A),
+                },
+            ]
+        );
+        assert_eq!(t.r.open_connections(), 2);
+        t.finish();
+        assert_eq!(t.r.stats().evicted, 1);
+    }
+
+    #[test]
+    fn new_syn_on_a_used_tuple_starts_a_new_connection() {
+        let mut t = T::new();
+        handshake(&mut t);
+        t.seg(true, 1001, 5001, ACK, b"old"); // 4
+        t.seg(true, 1000, 0, SYN, b""); // 5: retransmitted SYN, same ISN: nothing new
+        t.seg(true, 77, 0, SYN, b""); // 6: new ISN: a new connection
+        t.seg(true, 78, 0, ACK, b"new"); // 7
+        t.finish();
+        let evs = t.rec.non_data();
+        assert_eq!(evs[1], closed(None, CloseKind::Reused, 6));
+        assert!(matches!(
+            evs[2],
+            TransportEvent::ConnectionOpened {
+                conn: 2,
+                syn_seen: true,
+                ..
+            }
+        ));
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), b"old");
+        assert_eq!(t.rec.stream(2, Side::A, b'.'), b"new");
+    }
+
+    #[test]
+    fn one_byte_segments_are_linear() {
+        // Release builds do 1 MiB well under a second; debug builds do less.
+        let n: u32 = if cfg!(debug_assertions) {
+            100_000
+        } else {
+            1 << 20
+        };
+        let payload: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+        let mut r = TcpReassembler::new(&TransportConfig::default());
+        let seg = |seq, flags, p: &'static [u8]| TcpSegment {
+            src: client(),
+            dst: server(),
+            seq,
+            ack: 0,
+            flags,
+            payload: p,
+        };
+        let mut total = 0u64;
+        let mut sink = |e: TransportEvent<'_>| {
+            if let TransportEvent::Data { data, .. } = e {
+                total += data.len() as u64;
+            }
+        };
+        let start = std::time::Instant::now();
+        r.segment(1, Timestamp::default(), &seg(0, SYN, b""), &mut sink);
+        for (i, b) in payload.iter().enumerate() {
+            let one = std::slice::from_ref(b);
+            let s = TcpSegment {
+                payload: one,
+                ..seg(1 + i as u32, ACK, b"")
+            };
+            r.segment(2 + i as u64, Timestamp::default(), &s, &mut sink);
+        }
+        r.finish(0, Timestamp::default(), &mut sink);
+        let took = start.elapsed();
+        assert_eq!(total, u64::from(n));
+        assert!(took.as_secs_f64() < 2.0, "took {took:?}");
+    }
+
+    #[test]
+    fn reverse_order_one_byte_segments_are_buffered_then_released() {
+        let n = 5000u32;
+        let mut t = T::new();
+        handshake(&mut t);
+        let bytes: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+        for i in (1..n).rev() {
+            let b = [bytes[i as usize]];
+            t.seg(true, 1001 + i, 5001, ACK, &b);
+        }
+        t.seg(true, 1001, 5001, ACK, &bytes[..1]);
+        t.finish();
+        assert_eq!(t.rec.stream(1, Side::A, b'.'), bytes);
     }
 }

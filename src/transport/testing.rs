@@ -4,7 +4,7 @@
 //! Public so that integration tests, fuzz seeds and the upper layers' tests can make
 //! captures in code. Checksums are computed, so tools like Wireshark accept the output.
 
-use super::event::Timestamp;
+use super::event::{Side, Timestamp, TransportEvent};
 use super::tcp::TcpFlags;
 use std::net::{IpAddr, SocketAddr};
 
@@ -392,5 +392,59 @@ pub fn ts(secs: i64, micros: u32) -> Timestamp {
     Timestamp {
         secs,
         nanos: micros * 1000,
+    }
+}
+
+/// Collects events (owned) and per-direction streams, and checks that every stream
+/// offset is covered exactly once by `Data` or `Gap` events.
+#[derive(Default, Debug)]
+pub struct Recorder {
+    /// Every event, in order.
+    pub events: Vec<TransportEvent<'static>>,
+}
+
+impl Recorder {
+    /// An empty recorder.
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    /// Records one event.
+    pub fn push(&mut self, ev: TransportEvent<'_>) {
+        self.events.push(ev.into_owned());
+    }
+
+    /// The bytes delivered for connection `conn`, direction `side`, with each gap
+    /// shown as `len` bytes of `fill`. Panics (this is test code) when offsets of
+    /// successive `Data`/`Gap` events are not contiguous.
+    pub fn stream(&self, conn: u64, side: Side, fill: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        for ev in &self.events {
+            match ev {
+                TransportEvent::Data {
+                    dir, offset, data, ..
+                } if dir.conn == conn && dir.side == side => {
+                    assert_eq!(*offset, out.len() as u64, "data offset not contiguous");
+                    out.extend_from_slice(data);
+                }
+                TransportEvent::Gap {
+                    dir, offset, len, ..
+                } if dir.conn == conn && dir.side == side => {
+                    assert_eq!(*offset, out.len() as u64, "gap offset not contiguous");
+                    out.resize(out.len() + *len as usize, fill);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Events other than `Data`, for compact assertions.
+    pub fn non_data(&self) -> Vec<TransportEvent<'static>> {
+        self.events
+            .iter()
+            .filter(|e| !matches!(e, TransportEvent::Data { .. }))
+            .cloned()
+            .collect()
     }
 }
