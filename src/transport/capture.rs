@@ -6,7 +6,7 @@ use super::event::{CaptureSummary, RecordProblem, Timestamp, TransportEvent};
 use super::packet::PacketDecoder;
 use super::reassembly::Sink;
 use super::TransportConfig;
-use pcap_parser::pcapng::Block;
+use pcap_parser::pcapng::{Block, OptionCode};
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use std::cell::{Cell, RefCell};
@@ -242,6 +242,21 @@ struct Iface {
     snaplen: u32,
 }
 
+/// Timestamp units per second for an `if_tsresol` value: 10^r, or 2^(r & 0x7f) when
+/// the high bit is set. Values that do not fit fall back to microseconds.
+fn ts_units(r: u8) -> u64 {
+    if r & 0x80 != 0 {
+        let e = u32::from(r & 0x7f);
+        if e <= 63 {
+            1u64 << e
+        } else {
+            1_000_000
+        }
+    } else {
+        10u64.checked_pow(u32::from(r)).unwrap_or(1_000_000)
+    }
+}
+
 /// pcapng timestamp → (seconds, nanoseconds), without overflow.
 fn ng_timestamp(high: u32, low: u32, iface: &Iface) -> Timestamp {
     let ts = (u64::from(high) << 32) | u64::from(low);
@@ -301,10 +316,30 @@ impl Reader<'_> {
                 self.ifaces.clear();
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                // if_tsresol and if_tsoffset are read here rather than with pcap-parser's
+                // helpers: 0.16 rejects binary resolutions (high bit set) and reads the
+                // offset as little-endian in big-endian sections.
+                let mut units = 1_000_000u64;
+                let mut offset = 0i64;
+                for opt in &idb.options {
+                    match (opt.code, opt.value.as_ref()) {
+                        (OptionCode::IfTsresol, [r, ..]) => units = ts_units(*r),
+                        (OptionCode::IfTsoffset, v) if v.len() >= 8 => {
+                            let mut b = [0u8; 8];
+                            b.copy_from_slice(&v[..8]);
+                            offset = if self.big_endian {
+                                i64::from_be_bytes(b)
+                            } else {
+                                i64::from_le_bytes(b)
+                            };
+                        }
+                        _ => {}
+                    }
+                }
                 self.ifaces.push(Iface {
                     linktype: (idb.linktype.0 as u32) & 0xffff,
-                    units: idb.ts_resolution().unwrap_or(1_000_000),
-                    offset: idb.ts_offset(),
+                    units,
+                    offset,
                     snaplen: idb.snaplen,
                 });
             }

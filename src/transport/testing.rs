@@ -211,11 +211,11 @@ impl PcapNgWriter {
 }
 
 fn checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
+    let mut sum: u64 = 0;
     for p in parts {
         for c in p.chunks(2) {
             let w = u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]);
-            sum += u32::from(w);
+            sum += u64::from(w);
         }
     }
     while sum > 0xffff {
