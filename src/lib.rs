@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod dissect;
 pub mod transport;
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -1,0 +1,3 @@
+//! MQTT conversations out of transport byte streams: framing, per-connection state.
+
+pub mod framer;
