@@ -85,6 +85,15 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         }
         let topic_at = cx.pos;
         let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        if topic.is_empty() {
+            cx.diag(
+                &diag::TOPIC_EMPTY,
+                topic_at,
+                2,
+                Some(&fields::CONNECT_WILL_TOPIC),
+                "zero-length Will Topic; a topic has at least one character".into(),
+            );
+        }
         for (check, off, len, msg) in topic::check_name(topic.0) {
             cx.diag(
                 check,
