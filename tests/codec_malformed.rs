@@ -1683,7 +1683,7 @@ const ACK_NO_CODES_UNSUBACK: Vector = Vector {
         00     // Property Length 0; no reason codes
     ",
     at: (5, 0),
-    spec: "MQTT-3.9.3-1",
+    spec: "MQTT-3.11.3-1",
     fixed: Some("b0 04 00 01 00 00"),
     ..BASE
 };
