@@ -30,6 +30,14 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         return Err(Stop);
     };
     cx.version = version;
+    // Findings made before the level was read cite the statements of the packet's version.
+    for d in cx.diags.iter_mut() {
+        d.spec = if version.is_v5() {
+            d.check.spec
+        } else {
+            d.check.spec_v3
+        };
+    }
 
     let f = flags(cx)?;
     let ka = cx.u16(&fields::CONNECT_KEEP_ALIVE)?;
@@ -85,6 +93,15 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         }
         let topic_at = cx.pos;
         let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        if topic.is_empty() {
+            cx.diag(
+                &diag::TOPIC_EMPTY,
+                topic_at,
+                2,
+                Some(&fields::CONNECT_WILL_TOPIC),
+                "zero-length Will Topic; a topic has at least one character".into(),
+            );
+        }
         for (check, off, len, msg) in topic::check_name(topic.0) {
             cx.diag(
                 check,
