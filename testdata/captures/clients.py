@@ -863,7 +863,26 @@ def sc_ws_paho():
         v5.c.loop_stop()
 
 
+def sc_aedes_tcp():
+    """aedes over plain TCP: a wrong password gets 3.1.1 return code 4 (mosquitto 2.0.11 never sends 4),
+    a v5 client gets refused by this 3.1.1-only broker, a 3.1 and a 3.1.1 client get in."""
+    port = os.environ["AEDES_TCP_PORT"]
+    base = ["mosquitto_pub", "-h", HOST, "-p", port, "-t", "aedes/tcp", "-m", "x"]
+    r = cli(base + ["-V", "mqttv311", "-i", "aedes-bad-pw", "-u", "bad", "-P", "wrong"])
+    check(r.returncode != 0 and "bad user name or password" in r.stderr.lower(), "aedes bad pw: " + r.stderr)
+    settle(0.1)
+    r = cli(base + ["-V", "5", "-i", "aedes-v5"])
+    check(r.returncode != 0, "aedes accepted v5: " + r.stderr)
+    print(f"aedes-v5: {r.stderr.strip()}", file=sys.stderr)
+    settle(0.1)
+    for v, cid in (("mqttv31", "aedes-v31"), ("mqttv311", "aedes-v311")):
+        r = cli(base + ["-V", v, "-i", cid, "-q", "1"])
+        check(r.returncode == 0, f"{cid}: " + r.stderr)
+        settle(0.1)
+
+
 SCENARIOS = {
+    "aedes-tcp": sc_aedes_tcp,
     "v31-session": sc_v31_session,
     "v311-session": sc_v311_session,
     "v5-session": sc_v5_session,

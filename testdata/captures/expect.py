@@ -191,9 +191,7 @@ def field(pkt, name):
 
 
 def decode(path, port, ws=False):
-    args = ["tshark", "-r", path, "-T", "pdml", "-d", f"tcp.port=={port},{'websocket' if ws else 'mqtt'}"]
-    if ws:
-        args[4:4] = ["-o", "tcp.desegment_tcp_streams:TRUE"]
+    args = ["tshark", "-r", path, "-T", "pdml", "-d", f"tcp.port=={port},{'http' if ws else 'mqtt'}"]
     xml = subprocess.run(args, capture_output=True, check=True).stdout
     root = ET.fromstring(xml)
     frames = []
@@ -227,27 +225,27 @@ def decode(path, port, ws=False):
 # WebSocket: tshark 4.0 decodes the frames but not the MQTT inside; we decode it.
 # --------------------------------------------------------------------------
 def ws_frames(pkt):
+    """WebSocket frames of one packet, in order. tshark puts each frame's (unmasked) binary payload in a
+    data.data field of the 'fake-field-wrapper' proto that follows that frame's websocket proto."""
     out = []
-    for p in pkt.iter("proto"):
-        if p.get("name") != "websocket":
+    for p in list(pkt):
+        if p.tag != "proto":
             continue
-        op = fin = masked = None
-        payload = b""
-        for f in p.iter("field"):
-            n = f.get("name")
-            if n == "websocket.opcode":
-                op = int(f.get("show"))
-            elif n == "websocket.fin":
-                fin = f.get("show") in ("1", "True")
-            elif n == "websocket.mask":
-                masked = f.get("show") in ("1", "True")
-            elif n in ("websocket.payload.unmasked", "websocket.unmask"):
-                payload = bytes.fromhex(f.get("value") or "")
-            elif n == "data.data" and not masked:
-                payload = bytes.fromhex(f.get("value") or "")
-            elif n == "websocket.payload" and not masked and not payload and f.get("value"):
-                payload = bytes.fromhex(f.get("value"))
-        out.append({"opcode": op, "fin": fin, "masked": masked, "payload": payload})
+        if p.get("name") == "websocket":
+            w = {"opcode": None, "fin": None, "masked": None, "payload": b""}
+            for f in p.iter("field"):
+                n = f.get("name")
+                if n == "websocket.opcode":
+                    w["opcode"] = int(f.get("show"))
+                elif n == "websocket.fin":
+                    w["fin"] = f.get("show") in ("1", "True")
+                elif n == "websocket.mask":
+                    w["masked"] = f.get("show") in ("1", "True")
+            out.append(w)
+        elif p.get("name") == "fake-field-wrapper" and out:
+            for f in p.iter("field"):
+                if f.get("name") == "data.data":
+                    out[-1]["payload"] += bytes.fromhex(f.get("value") or "")
     return out
 
 
@@ -763,18 +761,38 @@ def intent_no_disconnect_will(k):
 
 
 def intent_ws(k):
-    ids = [c["client_id"] for c in k.conns]
-    k.ok(ids[:2] == ["ws-paho-sub", "ws-paho-pub"], f"paho connections first (got {ids})")
-    k.seq("ws-paho-sub", "c2s", ["CONNECT", "SUBSCRIBE", "PUBREC", "PUBCOMP", "DISCONNECT"])
+    k.ids(["ws-paho-sub", "ws-paho-pub", "ws-paho-v5", "ws-js-sub", "ws-js-pub", "ws-js-v5"])
+    k.counts({"CONNACK": 6, "CONNECT": 6, "DISCONNECT": 4, "PUBACK": 4, "PUBCOMP": 2, "PUBLISH": 10, "PUBREC": 2,
+              "PUBREL": 2, "SUBACK": 2, "SUBSCRIBE": 2})
+    k.seq("ws-paho-sub", "c2s", ["CONNECT", "SUBSCRIBE", "PUBACK", "PUBREC", "PUBCOMP", "DISCONNECT"])
+    k.seq("ws-paho-sub", "s2c", ["CONNACK", "SUBACK", "PUBLISH", "PUBLISH", "PUBLISH", "PUBREL"])
     k.seq("ws-paho-pub", "c2s", ["CONNECT", "PUBLISH", "PUBLISH", "PUBLISH", "PUBREL", "DISCONNECT"])
     k.seq("ws-paho-pub", "s2c", ["CONNACK", "PUBACK", "PUBREC", "PUBCOMP"])
-    k.eq("ws-paho-v5", "c2s", "CONNECT", "protocol_level", 5)
-    k.seq("ws-paho-v5", "s2c", ["CONNACK"])
-    k.eq("ws-paho-v5", "s2c", "CONNACK", "code", 1)
-    k.seq("ws-js-sub", "c2s", ["CONNECT", "SUBSCRIBE", "DISCONNECT"])
+    for q in (0, 1, 2):
+        k.eq("ws-paho-pub", "c2s", "PUBLISH", "topic", f"ws/paho/q{q}", q)
+        k.eq("ws-paho-pub", "c2s", "PUBLISH", "qos", q, q)
+    for cid in ("ws-paho-v5", "ws-js-v5"):
+        k.eq(cid, "c2s", "CONNECT", "protocol_level", 5)
+        k.seq(cid, "s2c", ["CONNACK"])
+        k.eq(cid, "s2c", "CONNACK", "code", 1)  # aedes: 3.1.1-style "unacceptable protocol version"
+    k.seq("ws-js-sub", "c2s", ["CONNECT", "SUBSCRIBE", "PUBACK", "DISCONNECT"])
+    k.seq("ws-js-pub", "c2s", ["CONNECT", "PUBLISH", "PUBLISH", "DISCONNECT"])
     k.eq("ws-js-pub", "c2s", "PUBLISH", "payload", {"text": "x" * 300, "len": 300}, 1)
-    k.eq("ws-js-v5", "c2s", "CONNECT", "protocol_level", 5)
-    k.eq("ws-js-v5", "s2c", "CONNACK", "code", 1)
+    k.eq("ws-js-sub", "s2c", "PUBLISH", "topic", "ws/js/b", 1)
+
+
+def intent_aedes_tcp(k):
+    k.ids(["aedes-bad-pw", "aedes-v5", "aedes-v31", "aedes-v311"])
+    k.eq("aedes-bad-pw", "s2c", "CONNACK", "code", 4)
+    k.eq("aedes-bad-pw", "c2s", "CONNECT", "username", "bad")
+    k.eq("aedes-v5", "c2s", "CONNECT", "protocol_level", 5)
+    k.seq("aedes-v5", "s2c", ["CONNACK"])
+    k.eq("aedes-v5", "s2c", "CONNACK", "code", 1)
+    k.eq("aedes-v31", "c2s", "CONNECT", "protocol_name", "MQIsdp")
+    for cid in ("aedes-v31", "aedes-v311"):
+        k.seq(cid, "c2s", ["CONNECT", "PUBLISH", "DISCONNECT"])
+        k.seq(cid, "s2c", ["CONNACK", "PUBACK"])
+        k.eq(cid, "s2c", "CONNACK", "code", 0)
 
 
 INTENT = {
@@ -794,6 +812,7 @@ INTENT = {
     "protocol-errors": intent_protocol_errors,
     "no-disconnect-will": intent_no_disconnect_will,
     "ws": intent_ws,
+    "aedes-tcp": intent_aedes_tcp,
 }
 
 

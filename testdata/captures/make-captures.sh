@@ -190,26 +190,38 @@ run_ws() {
     cat "$WORK/npm.log" >&2
     log "WARNING: npm install failed: WebSocket scenario skipped"; return 0
   fi
-  local wsport=1884
+  local wsport=1884 tcpport=1885 v
   port_free $wsport || wsport=$(free_port)
-  export WS_PORT=$wsport
-  log "scenario ws (aedes behind ws on 127.0.0.1:$wsport)"
-  NODE_PATH="$WORK/node/node_modules" timeout 90 node "$HERE/ws-broker.js" "$wsport" >"$WORK/ws-broker.log" 2>&1 &
+  port_free $tcpport || tcpport=$(free_port)
+  export WS_PORT=$wsport AEDES_TCP_PORT=$tcpport
+  v="aedes $(ver aedes), ws $(ver ws), npm mqtt $(ver mqtt)"
+  log "scenario ws: $v; WebSocket on 127.0.0.1:$wsport, plain TCP on 127.0.0.1:$tcpport"
+  NODE_PATH="$WORK/node/node_modules" timeout 90 node "$HERE/ws-broker.js" "$wsport" "$tcpport" \
+    >"$WORK/ws-broker.log" 2>&1 &
   WS_PID=$!
   for _ in $(seq 50); do grep -q listening "$WORK/ws-broker.log" && break; sleep 0.1; done
   grep -q listening "$WORK/ws-broker.log" || { cat "$WORK/ws-broker.log" >&2; die "ws broker did not start"; }
+
   start_capture "$WORK/ws-aedes.pcap" "tcp port $wsport" lo
   timeout 60 python3 "$HERE/clients.py" ws-paho 2>"$WORK/ws.err" || { cat "$WORK/ws.err" >&2; die "ws-paho failed"; }
   NODE_PATH="$WORK/node/node_modules" timeout 60 node "$HERE/ws-clients.js" "$wsport" 2>>"$WORK/ws.err" ||
     { cat "$WORK/ws.err" "$WORK/ws-broker.log" >&2; die "ws-clients.js failed"; }
   cat "$WORK/ws.err" >&2
   stop_captures
-  kill "$WS_PID" 2>/dev/null || true; wait "$WS_PID" 2>/dev/null || true; WS_PID=""
-  python3 "$HERE/expect.py" "$WORK/ws-aedes.pcap" ws "$wsport" --ws \
-    "--note=aedes $(node -e "console.log(require('$WORK/node/node_modules/aedes/package.json').version)") behind ws $(node -e "console.log(require('$WORK/node/node_modules/ws/package.json').version)"), npm mqtt $(node -e "console.log(require('$WORK/node/node_modules/mqtt/package.json').version)"); WebSocket port $wsport" ||
+  python3 "$HERE/expect.py" "$WORK/ws-aedes.pcap" ws "$wsport" --ws "--note=$v; WebSocket port $wsport" ||
     die "ws-aedes.pcap does not show what was done"
-  mv "$WORK/ws-aedes.pcap" "$WORK/ws-aedes.expected.json" "$HERE/"
+
+  start_capture "$WORK/aedes-tcp.pcap" "tcp port $tcpport" lo
+  timeout 60 python3 "$HERE/clients.py" aedes-tcp || die "aedes-tcp failed"
+  stop_captures
+  python3 "$HERE/expect.py" "$WORK/aedes-tcp.pcap" aedes-tcp "$tcpport" "--note=$v; plain TCP port $tcpport" ||
+    die "aedes-tcp.pcap does not show what was done"
+
+  kill "$WS_PID" 2>/dev/null || true; wait "$WS_PID" 2>/dev/null || true; WS_PID=""
+  chmod 644 "$WORK"/*.pcap
+  mv "$WORK/ws-aedes.pcap" "$WORK/ws-aedes.expected.json" "$WORK/aedes-tcp.pcap" "$WORK/aedes-tcp.expected.json" "$HERE/"
 }
+ver() { node -e "console.log(require('$WORK/node/node_modules/$1/package.json').version)"; }
 
 # ---------------------------------------------------------------- scenarios
 ALL=(v31-session v311-session v5-session v5-properties large-payload split-varint burst bad-credentials ipv6
