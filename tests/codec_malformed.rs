@@ -1427,7 +1427,8 @@ const CONNACK_RESERVED_FLAGS: Vector = Vector {
         00  // Return Code 0 Accepted
     ",
     at: (2, 1),
-    spec: "MQTT-3.2.2-1",
+    // 3.1.1 states the rule in §3.2.2.1 without a statement number.
+    spec: "§3.2.2.1",
     fixed: Some("20 02 00 00"),
     ..BASE
 };
@@ -2152,8 +2153,10 @@ fn field_overrun() {
     let d = both(&FIELD_OVERRUN_PROPERTIES);
     assert_eq!(text(&d, "publish.topic"), "a");
     assert_eq!(uint(&d, "properties.length"), 9);
-    // The property inside the bytes that are there is still decoded.
-    assert_eq!(uint(&d, "property.payload_format_indicator"), 0);
+    // Where the block ends is unknown, so its bytes are shown undecoded rather than read
+    // as properties (which would take payload bytes for property ids).
+    assert!(tree::find(&d.tree, "property.payload_format_indicator").is_none());
+    assert!(tree::find(&d.tree, "undecoded").is_some());
 }
 
 #[test]
@@ -2839,4 +2842,22 @@ fn truncations_of_every_vector_keep_ranges_inside() {
             }
         }
     }
+}
+
+/// Found in review: Payload Format Indicator 1 in the Will Properties applies to the Will
+/// Payload just as it does to a PUBLISH payload.
+#[test]
+fn will_payload_not_utf8_under_payload_format_indicator() {
+    let hex = "
+        10 18                   // CONNECT, Remaining Length 24
+        00 04 4d 51 54 54 05    // MQTT, level 5
+        06 00 3c 00             // flags: will, clean start; keep alive 60; no properties
+        00 01 63                // client id \"c\"
+        02 01 01                // Will Properties: Payload Format Indicator 1
+        00 01 74                // Will Topic \"t\"
+        00 02 ff fe             // Will Payload: not UTF-8
+    ";
+    let d = diag(hex, V5);
+    assert_check(&d, "payload-not-utf8", 24, 1);
+    assert_eq!(text(&d, "connect.will_topic"), "t");
 }

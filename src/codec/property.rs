@@ -301,20 +301,28 @@ pub(crate) fn decode_block<'a>(
     let outer_end = cx.end;
     let mut block_end = body.saturating_add(len);
     if block_end > outer_end {
-        // A cut-short input was reported once already, at the Remaining Length.
-        if !(outer_end == cx.buf.len() && cx.truncated()) {
+        if outer_end == cx.buf.len() && cx.truncated() {
+            // The input was cut short (reported at the Remaining Length): decode the
+            // properties that are there.
+            block_end = outer_end;
+        } else {
+            // Where the properties end is unknown: reading on would take payload bytes
+            // for properties and report nonsense. Show the rest as undecoded.
             cx.diag(
                 &diag::FIELD_OVERRUN,
                 start,
                 body - start,
                 Some(&fields::PROPERTY_LENGTH),
                 format!(
-                    "Property Length {len} runs past the end of the packet ({} byte(s) left)",
+                    "Property Length {len} runs past the end of the packet ({} byte(s) left); \
+                     the rest of the packet cannot be decoded",
                     outer_end - body
                 ),
             );
+            cx.close();
+            super::decode::undecoded(cx, body);
+            return Err(super::cursor::Stop);
         }
-        block_end = outer_end;
     }
     cx.end = block_end;
     let mut props = Properties::new();

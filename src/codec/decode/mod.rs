@@ -232,7 +232,7 @@ fn body<'a>(cx: &mut Cx<'a>, t: PacketType, flags: u8) -> Res<Option<Packet<'a>>
 }
 
 /// Shows every byte from `at` to the end of the region as undecoded.
-pub(super) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
+pub(crate) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
     cx.pos = at;
     if at < cx.end {
         let rest = cx.rest();
