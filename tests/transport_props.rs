@@ -131,3 +131,62 @@ proptest! {
         }
     }
 }
+
+/// Long-running mutation loop over the shared captures (run with `--ignored`;
+/// `TRANSPORT_MUTATIONS=N` sets the number of mutants per file).
+#[test]
+#[ignore]
+fn mutate_shared_captures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    let n: u64 = std::env::var("TRANSPORT_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let mut files = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                files.push(p);
+            }
+        }
+    }
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for f in files {
+        let orig = std::fs::read(&f).unwrap();
+        for _ in 0..n {
+            let mut b = orig.clone();
+            for _ in 0..(next() % 16 + 1) {
+                let i = (next() % b.len() as u64) as usize;
+                b[i] = next() as u8;
+            }
+            if next() % 4 == 0 {
+                b.truncate((next() % (b.len() as u64 + 1)) as usize);
+            }
+            let cfg = TransportConfig {
+                max_buffer_per_direction: 4096,
+                max_connections: 3,
+                ..TransportConfig::default()
+            };
+            let mut rec = Recorder::new();
+            if let Ok(sum) = read_capture(&b[..], &cfg, &mut |e| rec.push(e)) {
+                let t = &sum.tcp;
+                assert_eq!(
+                    t.payload_bytes,
+                    t.delivered_bytes + t.retransmitted_bytes + t.overlap_bytes + t.ignored_bytes,
+                    "{}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
