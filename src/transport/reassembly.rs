@@ -1411,6 +1411,7 @@ mod tests {
         r.finish(0, Timestamp::default(), &mut sink);
         let took = start.elapsed();
         assert_eq!(total, u64::from(n));
+        eprintln!("{n} one-byte segments: {took:?}");
         assert!(took.as_secs_f64() < 2.0, "took {took:?}");
     }
 
