@@ -629,3 +629,58 @@ fn lost_segment_in_a_capture_is_a_gap_with_exact_range() {
     )));
     assert_eq!(sum.tcp.gap_bytes, 4);
 }
+
+/// Generates a long pcap on the fly (never held in memory whole): one connection
+/// sending `segments` segments of 1400 bytes.
+struct Generated {
+    buf: Vec<u8>,
+    pos: usize,
+    next_seg: u32,
+    segments: u32,
+}
+
+impl Read for Generated {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            if self.next_seg == self.segments {
+                return Ok(0);
+            }
+            let i = self.next_seg;
+            self.next_seg += 1;
+            let payload = vec![(i % 251) as u8; 1400];
+            let p = tcp_packet(c4(), s4(), 1 + i * 1400, 1, PSHACK, &payload);
+            let mut w = PcapWriter::new(101, false, false);
+            w.packet(ts(i64::from(i), 0), &p);
+            let rec = w.into_bytes();
+            self.buf = if i == 0 { rec } else { rec[24..].to_vec() };
+            self.pos = 0;
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn long_capture_is_streamed() {
+    let segments = 6000u32; // 8.4 MB of payload through a 256 kB read buffer
+    let input = Generated {
+        buf: Vec::new(),
+        pos: 0,
+        next_seg: 0,
+        segments,
+    };
+    let mut delivered = 0u64;
+    let summary = read_capture(input, &TransportConfig::default(), &mut |e| {
+        if let TransportEvent::Data { offset, data, .. } = e {
+            assert_eq!(offset, delivered);
+            assert!(data.iter().all(|b| *b == data[0]));
+            delivered += data.len() as u64;
+        }
+    })
+    .unwrap();
+    assert_eq!(delivered, u64::from(segments) * 1400);
+    assert_eq!(summary.frames, u64::from(segments));
+    assert_eq!(summary.tcp.open_at_end, 1);
+}

@@ -371,7 +371,13 @@ impl Reader<'_> {
     /// Length of the pcapng block at the start of `data`, if its header is there.
     fn ng_block_len(&self, data: &[u8]) -> Option<usize> {
         let b: [u8; 4] = data.get(4..8)?.try_into().ok()?;
-        let len = if self.big_endian {
+        // A section header block carries its own byte order.
+        let big_endian = match (data.get(..4), data.get(8..12)) {
+            (Some([0x0a, 0x0d, 0x0d, 0x0a]), Some([0x1a, 0x2b, 0x3c, 0x4d])) => true,
+            (Some([0x0a, 0x0d, 0x0d, 0x0a]), Some([0x4d, 0x3c, 0x2b, 0x1a])) => false,
+            _ => self.big_endian,
+        };
+        let len = if big_endian {
             u32::from_be_bytes(b)
         } else {
             u32::from_le_bytes(b)

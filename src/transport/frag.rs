@@ -270,3 +270,142 @@ impl FragReassembler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcomes(
+        f: &mut FragReassembler,
+        pieces: &[(i64, u32, bool, &[u8])],
+    ) -> (Vec<FragmentOutcome>, Option<Reassembled>) {
+        let mut out = Vec::new();
+        let mut whole = None;
+        let src: IpAddr = "10.0.0.1".parse().unwrap();
+        let dst: IpAddr = "10.0.0.2".parse().unwrap();
+        for (i, (secs, offset, more, data)) in pieces.iter().enumerate() {
+            let info = FragInfo {
+                id: 7,
+                offset: *offset,
+                more: *more,
+            };
+            let ts = Timestamp {
+                secs: *secs,
+                nanos: 0,
+            };
+            let mut sink = |e: TransportEvent<'_>| {
+                if let TransportEvent::Fragment { outcome, .. } = e {
+                    out.push(outcome);
+                }
+            };
+            let r = f.add(
+                i as u64 + 1,
+                ts,
+                src,
+                dst,
+                Some(6),
+                6,
+                info,
+                data,
+                &mut sink,
+            );
+            if r.is_some() {
+                whole = r;
+            }
+        }
+        (out, whole)
+    }
+
+    #[test]
+    fn reassembles_in_any_order_and_ignores_exact_duplicates() {
+        let mut f = FragReassembler::new(&TransportConfig::default());
+        let (ev, whole) = outcomes(
+            &mut f,
+            &[
+                (0, 16, false, b"cc"),
+                (0, 0, true, b"aaaaaaaa"),
+                (0, 0, true, b"aaaaaaaa"),
+                (0, 8, true, b"bbbbbbbb"),
+            ],
+        );
+        assert_eq!(
+            ev,
+            vec![FragmentOutcome::Reassembled {
+                fragments: 3,
+                len: 18
+            }]
+        );
+        assert_eq!(
+            whole,
+            Some(Reassembled {
+                proto: 6,
+                data: b"aaaaaaaabbbbbbbbcc".to_vec()
+            })
+        );
+        assert_eq!(f.pending(), 0);
+    }
+
+    #[test]
+    fn overlap_timeout_and_size_limits_discard() {
+        let mut f = FragReassembler::new(&TransportConfig::default());
+        let (ev, whole) = outcomes(&mut f, &[(0, 0, true, b"aaaaaaaa"), (0, 4, false, b"xxxx")]);
+        assert_eq!(whole, None);
+        assert_eq!(
+            ev,
+            vec![
+                FragmentOutcome::Discarded {
+                    reason: FragmentDiscard::Overlap,
+                    fragments: 1,
+                    bytes: 8
+                },
+                FragmentOutcome::Discarded {
+                    reason: FragmentDiscard::Overlap,
+                    fragments: 1,
+                    bytes: 4
+                },
+            ]
+        );
+        let (ev, _) = outcomes(&mut f, &[(0, 0, true, b"aaaaaaaa"), (100, 8, false, b"b")]);
+        assert_eq!(
+            ev,
+            vec![FragmentOutcome::Discarded {
+                reason: FragmentDiscard::Timeout,
+                fragments: 1,
+                bytes: 8
+            }]
+        );
+        assert_eq!(f.pending(), 1); // the second piece waits alone
+        let (ev, _) = outcomes(&mut f, &[(100, 65_532, false, b"toolong")]);
+        assert_eq!(
+            ev,
+            vec![
+                FragmentOutcome::Discarded {
+                    reason: FragmentDiscard::TooLarge,
+                    fragments: 1,
+                    bytes: 1
+                },
+                FragmentOutcome::Discarded {
+                    reason: FragmentDiscard::TooLarge,
+                    fragments: 1,
+                    bytes: 7
+                },
+            ]
+        );
+        let mut small = FragReassembler::new(&TransportConfig {
+            max_fragment_bytes: 10,
+            ..TransportConfig::default()
+        });
+        let (ev, _) = outcomes(
+            &mut small,
+            &[(0, 0, true, b"aaaaaaaa"), (0, 8, true, b"bbbbbbbb")],
+        );
+        assert_eq!(
+            ev,
+            vec![FragmentOutcome::Discarded {
+                reason: FragmentDiscard::TooManyPending,
+                fragments: 2,
+                bytes: 16
+            }]
+        );
+    }
+}
