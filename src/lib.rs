@@ -3,4 +3,6 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod dissect;
+pub mod present;
 pub mod transport;

@@ -112,7 +112,6 @@ impl<'a> Cx<'a> {
         });
     }
 
-
     // ---- tree ------------------------------------------------------------------------
 
     pub fn leaf(&mut self, field: &'static FieldDef, offset: usize, len: usize, value: Value<'a>) {

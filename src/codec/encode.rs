@@ -263,7 +263,12 @@ impl W<'_> {
             if prop.value.ty() != def.ty {
                 return Err(EncodeError::Invalid {
                     field: def.field.id,
-                    reason: format!("{} takes a {:?} value, not {:?}", def.name, def.ty, prop.value.ty()),
+                    reason: format!(
+                        "{} takes a {:?} value, not {:?}",
+                        def.name,
+                        def.ty,
+                        prop.value.ty()
+                    ),
                 });
             }
             bw.vbi(prop.id.0, "property.id")?;
@@ -417,4 +422,3 @@ impl W<'_> {
         Ok(())
     }
 }
-

@@ -104,7 +104,13 @@ mod tests {
         for (bytes, v) in cases {
             let (rest, got) = vbi(bytes).unwrap();
             assert!(rest.is_empty());
-            assert_eq!(got, Vbi { value: *v, len: bytes.len() });
+            assert_eq!(
+                got,
+                Vbi {
+                    value: *v,
+                    len: bytes.len()
+                }
+            );
             assert!(got.is_minimal());
         }
         assert_eq!(vbi(&[0x80, 0x00]).unwrap().1, Vbi { value: 0, len: 2 });

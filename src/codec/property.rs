@@ -342,11 +342,21 @@ fn decode_properties<'a>(
                 cx.pos - at,
                 Value::Bytes(rest),
             );
-            cx.meaning(|| Some(Meaning::name(format!("Unknown property 0x{:02X}", id.value))));
+            cx.meaning(|| {
+                Some(Meaning::name(format!(
+                    "Unknown property 0x{:02X}",
+                    id.value
+                )))
+            });
             return Err(super::cursor::Stop);
         };
         cx.open_at(def.field, at, Value::None);
-        cx.leaf(&fields::PROPERTY_ID, at, id.len, Value::UInt(id.value.into()));
+        cx.leaf(
+            &fields::PROPERTY_ID,
+            at,
+            id.len,
+            Value::UInt(id.value.into()),
+        );
         cx.meaning(|| Some(Meaning::name(def.name)));
         let value = decode_value(cx, def);
         match value {
@@ -359,7 +369,10 @@ fn decode_properties<'a>(
                         at,
                         cx.pos - at,
                         Some(def.field),
-                        format!("{} (0x{:02X}) is not allowed in {place_name}", def.name, def.id.0),
+                        format!(
+                            "{} (0x{:02X}) is not allowed in {place_name}",
+                            def.name, def.id.0
+                        ),
                     );
                 }
                 check_value(cx, def, &v, at);
@@ -508,8 +521,7 @@ fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Pla
     let mut seen: Vec<PropertyId> = Vec::new();
     for p in props.iter() {
         let repeatable = p.id == PropertyId::USER_PROPERTY
-            || (p.id == PropertyId::SUBSCRIPTION_IDENTIFIER
-                && place == at(PacketType::PUBLISH));
+            || (p.id == PropertyId::SUBSCRIPTION_IDENTIFIER && place == at(PacketType::PUBLISH));
         if seen.contains(&p.id) && !repeatable {
             let name = p.id.name();
             cx.diag(
@@ -556,8 +568,14 @@ mod tests {
             PropertyId::from_name("session_expiry_interval"),
             Some(PropertyId::SESSION_EXPIRY_INTERVAL)
         );
-        assert_eq!(PropertyId::from_name("Topic Alias"), Some(PropertyId::TOPIC_ALIAS));
-        assert_eq!(PropertyId::from_name("0x26"), Some(PropertyId::USER_PROPERTY));
+        assert_eq!(
+            PropertyId::from_name("Topic Alias"),
+            Some(PropertyId::TOPIC_ALIAS)
+        );
+        assert_eq!(
+            PropertyId::from_name("0x26"),
+            Some(PropertyId::USER_PROPERTY)
+        );
         assert_eq!(PropertyId::from_name("nope"), None);
     }
 }

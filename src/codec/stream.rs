@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn frames() {
         assert_eq!(frame(&[0xc0, 0x00]), Frame::Complete { len: 2 });
-        assert_eq!(frame(&[0x30, 0x05, 0, 1]), Frame::Incomplete(Needed::Exactly(3)));
+        assert_eq!(
+            frame(&[0x30, 0x05, 0, 1]),
+            Frame::Incomplete(Needed::Exactly(3))
+        );
         assert_eq!(frame(&[0x30, 0x80]), Frame::Incomplete(Needed::AtLeast(1)));
         assert_eq!(frame(&[0x30]), Frame::Incomplete(Needed::AtLeast(1)));
         assert_eq!(frame(&[]), Frame::Incomplete(Needed::AtLeast(2)));

@@ -139,14 +139,32 @@ mod tests {
         assert!(check_filter(b"#", true).is_empty());
         assert!(check_filter(b"+", true).is_empty());
         assert!(check_filter(b"/", true).is_empty());
-        assert_eq!(ids(check_filter(b"a/#/b", true)), [("filter-hash-misplaced", 2)]);
-        assert_eq!(ids(check_filter(b"a#", true)), [("filter-hash-misplaced", 1)]);
-        assert_eq!(ids(check_filter(b"a/b+", true)), [("filter-plus-misplaced", 3)]);
+        assert_eq!(
+            ids(check_filter(b"a/#/b", true)),
+            [("filter-hash-misplaced", 2)]
+        );
+        assert_eq!(
+            ids(check_filter(b"a#", true)),
+            [("filter-hash-misplaced", 1)]
+        );
+        assert_eq!(
+            ids(check_filter(b"a/b+", true)),
+            [("filter-plus-misplaced", 3)]
+        );
         assert_eq!(ids(check_filter(b"", true)), [("filter-empty", 0)]);
         assert!(check_filter(b"$share/g/a/#", true).is_empty());
-        assert_eq!(ids(check_filter(b"$share//a", true)), [("shared-name-invalid", 7)]);
-        assert_eq!(ids(check_filter(b"$share/g", true)), [("shared-filter-missing", 0)]);
-        assert_eq!(ids(check_filter(b"$share/g/a#", true)), [("filter-hash-misplaced", 10)]);
+        assert_eq!(
+            ids(check_filter(b"$share//a", true)),
+            [("shared-name-invalid", 7)]
+        );
+        assert_eq!(
+            ids(check_filter(b"$share/g", true)),
+            [("shared-filter-missing", 0)]
+        );
+        assert_eq!(
+            ids(check_filter(b"$share/g/a#", true)),
+            [("filter-hash-misplaced", 10)]
+        );
         // 3.1.1 has no shared subscriptions: "$share/g" is an ordinary filter there.
         assert!(check_filter(b"$share/g", false).is_empty());
     }

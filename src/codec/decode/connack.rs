@@ -24,7 +24,13 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<ConnAck<'a>> {
             "new session"
         })),
     );
-    cx.bits(&fields::CONNACK_FLAGS_RESERVED, at, 0xfe, Value::UInt((b >> 1).into()), None);
+    cx.bits(
+        &fields::CONNACK_FLAGS_RESERVED,
+        at,
+        0xfe,
+        Value::UInt((b >> 1).into()),
+        None,
+    );
     cx.close();
     if b & 0xfe != 0 {
         cx.diag(

@@ -35,7 +35,10 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
     let ka = cx.u16(&fields::CONNECT_KEEP_ALIVE)?;
     cx.meaning(|| {
         Some(if ka == 0 {
-            Meaning::with_detail("disabled", "keep alive 0: the server does not time out the client")
+            Meaning::with_detail(
+                "disabled",
+                "keep alive 0: the server does not time out the client",
+            )
         } else {
             Meaning::name(format!("{ka} s"))
         })
@@ -83,7 +86,13 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         let topic_at = cx.pos;
         let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
         for (check, off, len, msg) in topic::check_name(topic.0) {
-            cx.diag(check, topic_at + 2 + off, len, Some(&fields::CONNECT_WILL_TOPIC), msg);
+            cx.diag(
+                check,
+                topic_at + 2 + off,
+                len,
+                Some(&fields::CONNECT_WILL_TOPIC),
+                msg,
+            );
         }
         if cx.missing_here() {
             return Err(missing(
@@ -267,9 +276,27 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
         clean_start: b & 0x02 != 0,
     };
     cx.open_at(&fields::CONNECT_FLAGS, at, Value::UInt(b.into()));
-    cx.bits(&fields::CONNECT_FLAG_USERNAME, at, 0x80, Value::Bool(f.username), None);
-    cx.bits(&fields::CONNECT_FLAG_PASSWORD, at, 0x40, Value::Bool(f.password), None);
-    cx.bits(&fields::CONNECT_FLAG_WILL_RETAIN, at, 0x20, Value::Bool(f.will_retain), None);
+    cx.bits(
+        &fields::CONNECT_FLAG_USERNAME,
+        at,
+        0x80,
+        Value::Bool(f.username),
+        None,
+    );
+    cx.bits(
+        &fields::CONNECT_FLAG_PASSWORD,
+        at,
+        0x40,
+        Value::Bool(f.password),
+        None,
+    );
+    cx.bits(
+        &fields::CONNECT_FLAG_WILL_RETAIN,
+        at,
+        0x20,
+        Value::Bool(f.will_retain),
+        None,
+    );
     cx.bits(
         &fields::CONNECT_FLAG_WILL_QOS,
         at,
@@ -277,7 +304,13 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
         Value::UInt(f.will_qos.into()),
         Some(qos_meaning(f.will_qos)),
     );
-    cx.bits(&fields::CONNECT_FLAG_WILL, at, 0x04, Value::Bool(f.will), None);
+    cx.bits(
+        &fields::CONNECT_FLAG_WILL,
+        at,
+        0x04,
+        Value::Bool(f.will),
+        None,
+    );
     let clean = if cx.version.is_v5() {
         "start a new session"
     } else {
@@ -288,9 +321,19 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
         at,
         0x02,
         Value::Bool(f.clean_start),
-        Some(Meaning::name(if f.clean_start { clean } else { "resume the session if one exists" })),
+        Some(Meaning::name(if f.clean_start {
+            clean
+        } else {
+            "resume the session if one exists"
+        })),
     );
-    cx.bits(&fields::CONNECT_FLAG_RESERVED, at, 0x01, Value::Bool(b & 1 != 0), None);
+    cx.bits(
+        &fields::CONNECT_FLAG_RESERVED,
+        at,
+        0x01,
+        Value::Bool(b & 1 != 0),
+        None,
+    );
     cx.close();
 
     let fl = Some(&fields::CONNECT_FLAGS);
@@ -309,7 +352,10 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
             at,
             1,
             Some(&fields::CONNECT_FLAG_WILL_QOS),
-            format!("Will QoS is {} but the Will Flag is 0; it must then be 0", f.will_qos),
+            format!(
+                "Will QoS is {} but the Will Flag is 0; it must then be 0",
+                f.will_qos
+            ),
         );
     }
     if !f.will && f.will_retain {

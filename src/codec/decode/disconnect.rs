@@ -42,7 +42,9 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Disconnect<'a>> {
         super::properties(cx, t)?
     };
     if cx.direction == Some(Direction::ServerToClient)
-        && properties.get(PropertyId::SESSION_EXPIRY_INTERVAL).is_some()
+        && properties
+            .get(PropertyId::SESSION_EXPIRY_INTERVAL)
+            .is_some()
     {
         let span = cx.pos - props_at;
         cx.diag(

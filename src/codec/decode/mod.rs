@@ -246,7 +246,9 @@ pub(super) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
 fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
     let first = (t.0 << 4) | flags;
     cx.open_at(&fields::HEADER, 0, Value::UInt(first.into()));
-    let name = t.name().map_or_else(|| "Reserved".to_string(), str::to_string);
+    let name = t
+        .name()
+        .map_or_else(|| "Reserved".to_string(), str::to_string);
     cx.bits(
         &fields::HEADER_TYPE,
         0,
@@ -256,7 +258,13 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
     );
     if t == PacketType::PUBLISH {
         let qos = (flags >> 1) & 3;
-        cx.bits(&fields::HEADER_DUP, 0, 0x08, Value::Bool(flags & 8 != 0), None);
+        cx.bits(
+            &fields::HEADER_DUP,
+            0,
+            0x08,
+            Value::Bool(flags & 8 != 0),
+            None,
+        );
         cx.bits(
             &fields::HEADER_QOS,
             0,
@@ -264,9 +272,21 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
             Value::UInt(qos.into()),
             Some(qos_meaning(qos)),
         );
-        cx.bits(&fields::HEADER_RETAIN, 0, 0x01, Value::Bool(flags & 1 != 0), None);
+        cx.bits(
+            &fields::HEADER_RETAIN,
+            0,
+            0x01,
+            Value::Bool(flags & 1 != 0),
+            None,
+        );
     } else {
-        cx.bits(&fields::HEADER_RESERVED, 0, 0x0f, Value::UInt(flags.into()), None);
+        cx.bits(
+            &fields::HEADER_RESERVED,
+            0,
+            0x0f,
+            Value::UInt(flags.into()),
+            None,
+        );
     }
     cx.pos = 1;
     cx.close();
@@ -337,7 +357,11 @@ pub(super) fn reason_code(
                     &diag::REASON_CODE_UNKNOWN,
                     format!(
                         "0x{code:02X} ({code}) is not a {packet} {} defined by MQTT {version}",
-                        if version.is_v5() { "reason code" } else { "return code" }
+                        if version.is_v5() {
+                            "reason code"
+                        } else {
+                            "return code"
+                        }
                     ),
                 )
             };

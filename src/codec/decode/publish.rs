@@ -37,7 +37,13 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
     let topic_at = cx.pos;
     let topic = cx.string(&fields::PUBLISH_TOPIC)?;
     for (check, off, len, msg) in topic::check_name(topic.0) {
-        cx.diag(check, topic_at + 2 + off, len, Some(&fields::PUBLISH_TOPIC), msg);
+        cx.diag(
+            check,
+            topic_at + 2 + off,
+            len,
+            Some(&fields::PUBLISH_TOPIC),
+            msg,
+        );
     }
     let packet_id = if qos_bits > 0 {
         Some(super::packet_id(cx, PacketType::PUBLISH)?)
@@ -71,7 +77,9 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
         }
     }
     if cx.direction == Some(Direction::ClientToServer)
-        && properties.get(PropertyId::SUBSCRIPTION_IDENTIFIER).is_some()
+        && properties
+            .get(PropertyId::SUBSCRIPTION_IDENTIFIER)
+            .is_some()
     {
         let span = cx.pos - props_at;
         cx.diag(
@@ -86,7 +94,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
     }
     let at = cx.pos;
     let payload = cx.rest();
-    cx.leaf(&fields::PUBLISH_PAYLOAD, at, payload.len(), Value::Bytes(payload));
+    cx.leaf(
+        &fields::PUBLISH_PAYLOAD,
+        at,
+        payload.len(),
+        Value::Bytes(payload),
+    );
     if let Some(pfi) = properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR) {
         if pfi.as_u32() == Some(1) {
             if let Err(e) = std::str::from_utf8(payload) {

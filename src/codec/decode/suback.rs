@@ -22,7 +22,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<SubAck<'a>> {
     };
     let mut codes = Vec::new();
     while !cx.at_end() {
-        codes.push(super::reason_code(cx, field, PacketType::SUBACK, statement)?);
+        codes.push(super::reason_code(
+            cx,
+            field,
+            PacketType::SUBACK,
+            statement,
+        )?);
     }
     if codes.is_empty() {
         let at = cx.pos;

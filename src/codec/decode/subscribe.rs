@@ -67,9 +67,27 @@ fn subscription<'a>(cx: &mut Cx<'a>, v5: bool) -> Res<Subscription<'a>> {
     };
     if v5 {
         cx.open_at(field, o_at, Value::UInt(b.into()));
-        cx.bits(&fields::SUBSCRIBE_OPTIONS_QOS, o_at, 0x03, Value::UInt(qos.into()), Some(qos_meaning(qos)));
-        cx.bits(&fields::SUBSCRIBE_OPTIONS_NO_LOCAL, o_at, 0x04, Value::Bool(s.no_local), None);
-        cx.bits(&fields::SUBSCRIBE_OPTIONS_RAP, o_at, 0x08, Value::Bool(s.retain_as_published), None);
+        cx.bits(
+            &fields::SUBSCRIBE_OPTIONS_QOS,
+            o_at,
+            0x03,
+            Value::UInt(qos.into()),
+            Some(qos_meaning(qos)),
+        );
+        cx.bits(
+            &fields::SUBSCRIBE_OPTIONS_NO_LOCAL,
+            o_at,
+            0x04,
+            Value::Bool(s.no_local),
+            None,
+        );
+        cx.bits(
+            &fields::SUBSCRIBE_OPTIONS_RAP,
+            o_at,
+            0x08,
+            Value::Bool(s.retain_as_published),
+            None,
+        );
         cx.bits(
             &fields::SUBSCRIBE_OPTIONS_RETAIN_HANDLING,
             o_at,
@@ -82,10 +100,22 @@ fn subscription<'a>(cx: &mut Cx<'a>, v5: bool) -> Res<Subscription<'a>> {
                 _ => "Reserved (protocol error)",
             })),
         );
-        cx.bits(&fields::SUBSCRIBE_OPTIONS_RESERVED, o_at, 0xc0, Value::UInt((b >> 6).into()), None);
+        cx.bits(
+            &fields::SUBSCRIBE_OPTIONS_RESERVED,
+            o_at,
+            0xc0,
+            Value::UInt((b >> 6).into()),
+            None,
+        );
         cx.close();
     } else {
-        cx.bits(field, o_at, 0xff, Value::UInt(b.into()), Some(qos_meaning(qos)));
+        cx.bits(
+            field,
+            o_at,
+            0xff,
+            Value::UInt(b.into()),
+            Some(qos_meaning(qos)),
+        );
     }
     let reserved = if v5 { b & 0xc0 } else { b & 0xfc };
     if reserved != 0 {

@@ -21,8 +21,18 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Unsubscribe<'a>> {
         let at = cx.pos;
         let f = cx.string(&fields::UNSUBSCRIBE_TOPIC_FILTER)?;
         for (check, off, len, msg) in topic::check_filter(f.0, v5) {
-            let (off, len) = if f.is_empty() { (at, 2) } else { (at + 2 + off, len) };
-            cx.diag(check, off, len, Some(&fields::UNSUBSCRIBE_TOPIC_FILTER), msg);
+            let (off, len) = if f.is_empty() {
+                (at, 2)
+            } else {
+                (at + 2 + off, len)
+            };
+            cx.diag(
+                check,
+                off,
+                len,
+                Some(&fields::UNSUBSCRIBE_TOPIC_FILTER),
+                msg,
+            );
         }
         filters.push(f);
     }
