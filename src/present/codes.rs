@@ -25,10 +25,11 @@ fn packets(info: &ReasonInfo) -> String {
 pub fn write_table<W: Write>(w: &mut W, rows: &[CodeRow]) -> io::Result<()> {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "hex", "dec", "name", "MQTT", "packets", "meaning", "hint",
-        ]);
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    super::fit_width(&mut t);
+    t.set_header(vec![
+        "hex", "dec", "name", "MQTT", "packets", "meaning", "hint",
+    ]);
     for r in rows {
         t.add_row(vec![
             format!("0x{:02X}", r.info.code),

@@ -151,3 +151,17 @@ pub(crate) fn raw_hex(
     }
     s
 }
+
+/// Gives a table a width when standard output is not a terminal (comfy-table measures a
+/// terminal itself): `COLUMNS`, else 120 columns, so that long cells wrap in files too.
+pub(crate) fn fit_width(t: &mut comfy_table::Table) {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|&w| w >= 40)
+            .unwrap_or(120);
+        t.set_width(width);
+    }
+}

@@ -38,10 +38,11 @@ pub fn write<W: Write>(w: &mut W, report: &Report<'_>, opts: &Options) -> io::Re
 pub fn table(d: &Decoded<'_>, opts: &Options) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "offset", "len", "raw", "field", "value", "meaning", "problems",
-        ]);
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    super::fit_width(&mut t);
+    t.set_header(vec![
+        "offset", "len", "raw", "field", "value", "meaning", "problems",
+    ]);
     let masks = masks(&d.tree, opts);
     for n in &d.tree {
         rows(&mut t, n, 0, d, &masks, opts);
