@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod dissect;
+pub mod present;
 pub mod transport;
 
 /// The README's examples, compiled and run as doctests so they stay true.

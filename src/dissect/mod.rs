@@ -1,3 +1,5 @@
-//! MQTT conversations out of transport byte streams: framing, per-connection state.
+//! MQTT conversations out of transport byte streams: framing, which protocol version a
+//! packet is in when the bytes alone do not say, and per-connection state.
 
 pub mod framer;
+pub mod version;

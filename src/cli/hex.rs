@@ -1,0 +1,119 @@
+//! `hex`: read pasted bytes, decode every packet in order, print.
+
+use super::args::OutputFormat;
+use super::config::{HexConfig, Input};
+use super::{read_source, CliError, Outcome};
+use mqtt_dissect::codec::diag::Severity;
+use mqtt_dissect::codec::roundtrip;
+use mqtt_dissect::codec::stream::{frame, Frame};
+use mqtt_dissect::codec::Packet;
+use mqtt_dissect::dissect::version::VersionTracker;
+use mqtt_dissect::present::advice::{protocol_version_remedy, ClientRequest};
+use mqtt_dissect::present::{json, pretty, table, PacketReport, Report};
+use mqtt_dissect::transport::hextext::parse_hex_text;
+use std::io::Write;
+
+/// Turns the configured input into bytes; unusable input is a usage error (exit 2).
+pub fn input_bytes(input: &Input) -> Result<Vec<u8>, CliError> {
+    let (text, what) = match input {
+        Input::BinaryFile(p) => {
+            let bytes = read_source(p.as_deref())?;
+            if bytes.is_empty() {
+                return Err(CliError::Usage(
+                    "empty input: the binary file has no bytes".into(),
+                ));
+            }
+            return Ok(bytes);
+        }
+        Input::Args(s) => (s.clone(), "the arguments"),
+        Input::TextFile(p) => {
+            let raw = read_source(p.as_deref())?;
+            let text = String::from_utf8(raw).map_err(|e| {
+                CliError::Usage(format!(
+                    "the input is not text (invalid UTF-8 at byte {}); for a raw binary file use -b FILE",
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
+            (
+                text,
+                if p.is_some() {
+                    "the file"
+                } else {
+                    "standard input"
+                },
+            )
+        }
+    };
+    parse_hex_text(&text).map_err(|e| CliError::Usage(format!("cannot read hex from {what}: {e}")))
+}
+
+/// Decodes every packet of `bytes` in order.
+pub fn dissect<'a>(bytes: &'a [u8], cfg: &HexConfig) -> Report<'a> {
+    let mut tracker = VersionTracker::new(cfg.protocol);
+    let mut packets = Vec::new();
+    let mut pos = 0;
+    let mut client: Option<ClientRequest> = None;
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        let (len, incomplete, stop) = match frame(rest) {
+            Frame::Complete { len } => (len, None, false),
+            Frame::Incomplete(n) => (rest.len(), Some(n), true),
+            Frame::Invalid => (rest.len(), None, true),
+        };
+        let assumed = tracker.decode(&rest[..len], None);
+        let index = packets.len() + 1;
+        let mut p = PacketReport::new(index, pos, assumed.decoded);
+        p.source = assumed.source;
+        p.version_reason = assumed.reason;
+        p.alternative = assumed.alternative;
+        p.incomplete = incomplete;
+        if let Some(Packet::Connect(c)) = &p.decoded.packet {
+            client = Some(ClientRequest {
+                level: c.protocol_level,
+                name_is_mqisdp: c.protocol_name.0 == b"MQIsdp",
+                index,
+            });
+        }
+        p.advice = protocol_version_remedy(&p.decoded, client);
+        if cfg.roundtrip {
+            p.roundtrip = Some(roundtrip::check(&p.decoded));
+        }
+        packets.push(p);
+        pos += len;
+        if stop {
+            break;
+        }
+    }
+    Report {
+        input_len: bytes.len(),
+        packets,
+    }
+}
+
+/// Runs `hex`: exit 0 when every packet is whole and without errors, 1 otherwise.
+pub fn run<W: Write>(cfg: &HexConfig, out: &mut W) -> Result<Outcome, CliError> {
+    let bytes = input_bytes(&cfg.input)?;
+    let report = dissect(&bytes, cfg);
+    let opts = &cfg.present;
+    match cfg.format {
+        OutputFormat::Pretty => {
+            pretty::write(out, &report, opts)?;
+            pretty::write_summary(out, &report, opts)?;
+        }
+        OutputFormat::Json => json::write(out, &report, opts)?,
+        OutputFormat::Jsonl => json::write_lines(out, &report, opts)?,
+        OutputFormat::Table => table::write(out, &report, opts)?,
+    }
+    let bad = report.packets.iter().any(|p| {
+        p.incomplete.is_some()
+            || p.decoded
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+    });
+    Ok(if bad {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    })
+}
