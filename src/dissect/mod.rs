@@ -1,5 +1,7 @@
 //! MQTT conversations out of transport byte streams: framing, which protocol version a
 //! packet is in when the bytes alone do not say, and per-connection state.
 
+pub mod capture;
 pub mod framer;
+pub mod tls;
 pub mod version;
