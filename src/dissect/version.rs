@@ -239,7 +239,7 @@ impl VersionTracker {
                 self.connect = Some(result.decoded.version);
             } else if let Some(v) = packet
                 .get(2..)
-                .and_then(|rest| connect_level(rest))
+                .and_then(connect_level)
                 .and_then(ProtocolVersion::from_level)
             {
                 self.connect = Some(v);
