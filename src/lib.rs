@@ -6,3 +6,8 @@ pub mod codec;
 pub mod dissect;
 pub mod present;
 pub mod transport;
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -113,7 +113,7 @@ checks! {
     CLIENT_ID_EMPTY_PERSISTENT = "client-id-empty-persistent", Error, "MQTT-3.1.3-7", "MQTT-3.1.3-7", "Zero-length Client Identifier with Clean Session 0";
     CLIENT_ID_V31_LENGTH = "client-id-v31-length", Warning, "§3.1 CONNECT", "§3.1 CONNECT", "MQTT 3.1 Client Identifier must be 1 to 23 characters";
     // CONNACK
-    CONNACK_RESERVED_FLAGS = "connack-reserved-flags", Error, "MQTT-3.2.2-1", "MQTT-3.2.2-1", "CONNACK acknowledge flags bits 7..1 are not 0";
+    CONNACK_RESERVED_FLAGS = "connack-reserved-flags", Error, "MQTT-3.2.2-1", "§3.2.2.1", "CONNACK acknowledge flags bits 7..1 are not 0";
     CONNACK_SESSION_PRESENT_ON_FAILURE = "connack-session-present-on-failure", Error, "MQTT-3.2.2-6", "MQTT-3.2.2-4", "Session Present set on a refused connection";
     // Reason codes
     REASON_CODE_NOT_ALLOWED = "reason-code-not-allowed", Error, "§2.4", "§3.2.2.3", "Reason code exists but not for this packet type";

@@ -2,7 +2,7 @@
 //! conformance diagnostics. Imports nothing from the other layers.
 
 mod cursor;
-mod decode;
+pub(crate) mod decode;
 pub mod diag;
 pub mod encode;
 pub mod fields;

@@ -5,6 +5,7 @@ use super::reason::ReasonCode;
 use super::types::{MqttStr, PacketType, QoS};
 
 /// Any MQTT control packet.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet<'a> {
     /// CONNECT.
@@ -78,6 +79,7 @@ impl Packet<'_> {
 }
 
 /// CONNECT: the client asks to connect.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Connect<'a> {
     /// "MQTT" (3.1.1, 5.0) or "MQIsdp" (3.1).
@@ -101,6 +103,7 @@ pub struct Connect<'a> {
 }
 
 /// The will message of a CONNECT.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Will<'a> {
     /// Will QoS.
@@ -116,6 +119,7 @@ pub struct Will<'a> {
 }
 
 /// CONNACK: the server's answer to CONNECT.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ConnAck<'a> {
     /// Session Present flag.
@@ -127,6 +131,7 @@ pub struct ConnAck<'a> {
 }
 
 /// PUBLISH: an application message.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Publish<'a> {
     /// DUP flag.
@@ -146,6 +151,7 @@ pub struct Publish<'a> {
 }
 
 /// PUBACK, PUBREC, PUBREL and PUBCOMP share one shape.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PubResponse<'a> {
     /// Packet identifier of the PUBLISH being acknowledged.
@@ -157,6 +163,7 @@ pub struct PubResponse<'a> {
 }
 
 /// One topic filter of a SUBSCRIBE with its options.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Subscription<'a> {
     /// Topic filter.
@@ -172,6 +179,7 @@ pub struct Subscription<'a> {
 }
 
 /// SUBSCRIBE.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Subscribe<'a> {
     /// Packet identifier.
@@ -183,6 +191,7 @@ pub struct Subscribe<'a> {
 }
 
 /// SUBACK.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SubAck<'a> {
     /// Packet identifier.
@@ -194,6 +203,7 @@ pub struct SubAck<'a> {
 }
 
 /// UNSUBSCRIBE.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Unsubscribe<'a> {
     /// Packet identifier.
@@ -205,6 +215,7 @@ pub struct Unsubscribe<'a> {
 }
 
 /// UNSUBACK.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct UnsubAck<'a> {
     /// Packet identifier.
@@ -216,6 +227,7 @@ pub struct UnsubAck<'a> {
 }
 
 /// DISCONNECT.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Disconnect<'a> {
     /// Reason code (v5); Normal disconnection when omitted.
@@ -225,6 +237,7 @@ pub struct Disconnect<'a> {
 }
 
 /// AUTH (MQTT 5 only).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Auth<'a> {
     /// Reason code; Success when omitted.

@@ -100,6 +100,7 @@ pub struct Property<'a> {
 }
 
 /// A property block, in wire order (duplicates kept, so that what was sent is what is shown).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Properties<'a>(pub Vec<Property<'a>>);
 
@@ -133,6 +134,25 @@ impl<'a> Properties<'a> {
     /// Iterates in wire order.
     pub fn iter(&self) -> std::slice::Iter<'_, Property<'a>> {
         self.0.iter()
+    }
+}
+
+/// Generates only registered properties with values of their own type, so that
+/// structured fuzzing exercises encodable packets.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Property<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let def = u.choose(PROPERTIES)?;
+        let value = match def.ty {
+            PropertyType::Byte => PropValue::Byte(u.arbitrary()?),
+            PropertyType::TwoByte => PropValue::TwoByte(u.arbitrary()?),
+            PropertyType::FourByte => PropValue::FourByte(u.arbitrary()?),
+            PropertyType::Vbi => PropValue::Vbi(u.int_in_range(0..=super::primitives::VBI_MAX)?),
+            PropertyType::Str => PropValue::Str(u.arbitrary()?),
+            PropertyType::Binary => PropValue::Binary(u.arbitrary()?),
+            PropertyType::StrPair => PropValue::Pair(u.arbitrary()?, u.arbitrary()?),
+        };
+        Ok(Property { id: def.id, value })
     }
 }
 
@@ -281,20 +301,28 @@ pub(crate) fn decode_block<'a>(
     let outer_end = cx.end;
     let mut block_end = body.saturating_add(len);
     if block_end > outer_end {
-        // A cut-short input was reported once already, at the Remaining Length.
-        if !(outer_end == cx.buf.len() && cx.truncated()) {
+        if outer_end == cx.buf.len() && cx.truncated() {
+            // The input was cut short (reported at the Remaining Length): decode the
+            // properties that are there.
+            block_end = outer_end;
+        } else {
+            // Where the properties end is unknown: reading on would take payload bytes
+            // for properties and report nonsense. Show the rest as undecoded.
             cx.diag(
                 &diag::FIELD_OVERRUN,
                 start,
                 body - start,
                 Some(&fields::PROPERTY_LENGTH),
                 format!(
-                    "Property Length {len} runs past the end of the packet ({} byte(s) left)",
+                    "Property Length {len} runs past the end of the packet ({} byte(s) left); \
+                     the rest of the packet cannot be decoded",
                     outer_end - body
                 ),
             );
+            cx.close();
+            super::decode::undecoded(cx, body);
+            return Err(super::cursor::Stop);
         }
-        block_end = outer_end;
     }
     cx.end = block_end;
     let mut props = Properties::new();

@@ -23,6 +23,7 @@ use crate::codec::types::{PacketType, ProtocolVersion};
 /// An open newtype: an unknown code survives decoding and re-encoding and prints its number.
 /// The constants name the MQTT 5.0 codes; where one value has several names (0x00), there is a
 /// constant for each name.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
 pub struct ReasonCode(pub u8);
 

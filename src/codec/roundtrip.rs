@@ -61,6 +61,7 @@ pub fn check(d: &Decoded<'_>) -> RoundTrip {
             x.check == &diag::VBI_NON_MINIMAL
                 || x.check == &diag::TRAILING_BYTES
                 || x.check == &diag::ACK_LENGTH_V3
+                || x.check == &diag::REASON_CODE_IN_V3
                 || x.check == &diag::NONZERO_LENGTH
                 || x.check == &diag::CONNECT_EXTRA_PAYLOAD
                 || x.check == &diag::PROPERTY_UNKNOWN

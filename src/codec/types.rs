@@ -149,6 +149,7 @@ impl fmt::Display for ProtocolVersion {
 }
 
 /// Quality of service level.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
 pub enum QoS {
     /// 0: at most once.
@@ -194,6 +195,7 @@ pub enum Direction {
 ///
 /// The bytes are kept even when they are not valid UTF-8, because showing a broken string
 /// is the point of a dissector; [`MqttStr::as_str`] says whether it is valid.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MqttStr<'a>(pub &'a [u8]);
 

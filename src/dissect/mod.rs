@@ -1,4 +1,5 @@
-//! Conversation-level dissection: which protocol version a packet is in when the bytes
-//! alone do not say, and (later) per-connection state for captures.
+//! MQTT conversations out of transport byte streams: framing, which protocol version a
+//! packet is in when the bytes alone do not say, and per-connection state.
 
+pub mod framer;
 pub mod version;

@@ -367,7 +367,7 @@ fn xxd_bytes(line: &[char], mut k: usize) -> Vec<u8> {
     loop {
         let e = hex_run(line, k);
         let len = e - k;
-        let term_ok = e == line.len() || line.get(e) == Some(&' ');
+        let term_ok = line.get(e).map_or(true, |c| is_ws(*c));
         if len == 0 || len % 2 != 0 || !term_ok || (width != 0 && len > width) {
             break;
         }
@@ -375,11 +375,9 @@ fn xxd_bytes(line: &[char], mut k: usize) -> Vec<u8> {
             width = len;
         }
         push_pairs(&mut bytes, line.get(k..e).unwrap_or_default());
-        if len < width || e >= line.len() {
-            break;
-        }
-        // `line[e]` is a space: a second whitespace starts the ASCII column.
-        if line.get(e + 1).map_or(true, |c| is_ws(*c)) {
+        // One space leads to the next group; anything else (a second space before the ASCII
+        // column, a tab, `\r`, the end) ends the groups, as does a short last group.
+        if len < width || line.get(e) != Some(&' ') || line.get(e + 1).map_or(true, |c| is_ws(*c)) {
             break;
         }
         k = e + 1;
@@ -1177,6 +1175,37 @@ unsigned int c_bin_len = 29;
         ] {
             assert_eq!(parse_hex_text(text), Ok(CONNECT.to_vec()), "{name}");
         }
+    }
+
+    #[test]
+    fn dumps_with_crlf_and_without_ascii_columns() {
+        for text in [
+            XXD,
+            XXD_G1,
+            HEXDUMP_C,
+            OD,
+            OD_AX_Z,
+            WIRESHARK,
+            WIRESHARK_OLD,
+        ] {
+            let crlf = text.replace('\n', "\r\n");
+            assert_eq!(parse_hex_text(&crlf), Ok(CONNECT.to_vec()), "{crlf:?}");
+        }
+        let bare_xxd = "00000000: 101b 0004 4d51 5454 0402 003c 000f 6d6f\r\n\
+                        00000010: 7371 2d61 6263 6465 6630 3132 33\r\n";
+        assert_eq!(ok(bare_xxd), CONNECT);
+        let bare_ws = "0000   10 1b 00 04 4d 51 54 54 04 02 00 3c 00 0f 6d 6f\n\
+                       0010   73 71 2d 61 62 63 64 65 66 30 31 32 33\n";
+        assert_eq!(ok(bare_ws), CONNECT);
+    }
+
+    #[test]
+    fn large_input_is_fast() {
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let text = fmt_hexdump_c(&big);
+        let start = std::time::Instant::now();
+        assert_eq!(parse_hex_text(&text), Ok(big));
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]

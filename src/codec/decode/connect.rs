@@ -5,7 +5,7 @@ use crate::codec::cursor::{Cx, Res, Stop};
 use crate::codec::diag::{self, Check};
 use crate::codec::fields::{self, FieldDef};
 use crate::codec::packet::{Connect, Will};
-use crate::codec::property::{self, Properties};
+use crate::codec::property::{self, Properties, PropertyId};
 use crate::codec::topic;
 use crate::codec::tree::{Meaning, Value};
 use crate::codec::types::{MqttStr, PacketType, ProtocolVersion, QoS};
@@ -30,6 +30,14 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         return Err(Stop);
     };
     cx.version = version;
+    // Findings made before the level was read cite the statements of the packet's version.
+    for d in cx.diags.iter_mut() {
+        d.spec = if version.is_v5() {
+            d.check.spec
+        } else {
+            d.check.spec_v3
+        };
+    }
 
     let f = flags(cx)?;
     let ka = cx.u16(&fields::CONNECT_KEEP_ALIVE)?;
@@ -85,6 +93,15 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         }
         let topic_at = cx.pos;
         let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        if topic.is_empty() {
+            cx.diag(
+                &diag::TOPIC_EMPTY,
+                topic_at,
+                2,
+                Some(&fields::CONNECT_WILL_TOPIC),
+                "zero-length Will Topic; a topic has at least one character".into(),
+            );
+        }
         for (check, off, len, msg) in topic::check_name(topic.0) {
             cx.diag(
                 check,
@@ -102,7 +119,27 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
                 "Will Flag is set but the Will Payload is missing",
             ));
         }
+        let payload_at = cx.pos + 2;
         let payload = cx.binary(&fields::CONNECT_WILL_PAYLOAD)?;
+        let says_utf8 = will_properties
+            .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
+            .and_then(|v| v.as_u32())
+            == Some(1);
+        if says_utf8 {
+            if let Err(e) = std::str::from_utf8(payload) {
+                let bad = payload_at + e.valid_up_to();
+                cx.diag(
+                    &diag::PAYLOAD_NOT_UTF8,
+                    bad,
+                    e.error_len().unwrap_or(1),
+                    Some(&fields::CONNECT_WILL_PAYLOAD),
+                    format!(
+                        "Will Properties say Payload Format Indicator 1 (UTF-8) but the Will \
+                         Payload is not valid UTF-8 at offset {bad}"
+                    ),
+                );
+            }
+        }
         Some(Will {
             qos: QoS::from_u8(f.will_qos).unwrap_or_default(),
             retain: f.will_retain,

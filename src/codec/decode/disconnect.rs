@@ -15,7 +15,7 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Disconnect<'a>> {
             let at = cx.pos;
             let n = cx.left();
             cx.diag(
-                &diag::TRAILING_BYTES,
+                &diag::REASON_CODE_IN_V3,
                 at,
                 n,
                 None,
@@ -25,6 +25,10 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Disconnect<'a>> {
                     cx.version
                 ),
             );
+            // The DISCONNECT section is the precise reference.
+            if let Some(d) = cx.diags.last_mut() {
+                d.spec = "§3.14.1";
+            }
             super::undecoded(cx, at);
         }
         return Ok(Disconnect::default());

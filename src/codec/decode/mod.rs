@@ -186,10 +186,7 @@ fn decode_in<'a>(
         );
     }
     check_header_flags(cx, packet_type, flags);
-    let packet = match body(cx, packet_type, flags) {
-        Ok(p) => p,
-        Err(_) => None,
-    };
+    let packet = body(cx, packet_type, flags).unwrap_or_default();
     (packet_type, flags, Some(rl.value), packet)
 }
 
@@ -235,7 +232,7 @@ fn body<'a>(cx: &mut Cx<'a>, t: PacketType, flags: u8) -> Res<Option<Packet<'a>>
 }
 
 /// Shows every byte from `at` to the end of the region as undecoded.
-pub(super) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
+pub(crate) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
     cx.pos = at;
     if at < cx.end {
         let rest = cx.rest();

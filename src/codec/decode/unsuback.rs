@@ -51,6 +51,10 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<UnsubAck<'a>> {
             None,
             "MQTT 5 UNSUBACK carries no reason code; it has one per topic filter".into(),
         );
+        // The check is shared with SUBACK; UNSUBACK has its own statement.
+        if let Some(d) = cx.diags.last_mut() {
+            d.spec = "MQTT-3.11.3-1";
+        }
     }
     Ok(UnsubAck {
         packet_id,

@@ -1,0 +1,545 @@
+//! Streaming pcap/pcapng reading with `pcap-parser`: constant memory (a read buffer
+//! that only grows, up to a cap, when a real record needs it), frame numbering from 1,
+//! per-interface link types and timestamp resolutions.
+
+use super::event::{CaptureSummary, RecordProblem, Timestamp, TransportEvent};
+use super::packet::PacketDecoder;
+use super::reassembly::Sink;
+use super::TransportConfig;
+use pcap_parser::pcapng::{Block, OptionCode};
+use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
+use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+/// Initial read buffer size.
+const INITIAL_BUFFER: usize = 256 * 1024;
+
+/// Why a capture could not be read at all (the CLI exits with status 2).
+#[derive(Debug)]
+pub enum CaptureError {
+    /// The input is empty.
+    Empty,
+    /// The input does not start with a pcap or pcapng magic number.
+    NotACapture {
+        /// The first bytes of the input (up to 16).
+        first_bytes: Vec<u8>,
+    },
+    /// The input ends inside the file header.
+    TruncatedHeader {
+        /// `"pcap"` or `"pcapng"`.
+        format: &'static str,
+        /// Bytes the header needs.
+        needed: u64,
+        /// Bytes the input has.
+        have: u64,
+    },
+    /// The file header is there but invalid.
+    BadHeader {
+        /// `"pcap"` or `"pcapng"`.
+        format: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Reading the input failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaptureError::Empty => write!(f, "not a capture: the input is empty"),
+            CaptureError::NotACapture { first_bytes } => {
+                write!(f, "not a pcap or pcapng capture: it starts with")?;
+                for b in first_bytes {
+                    write!(f, " {b:02x}")?;
+                }
+                let text: String = first_bytes
+                    .iter()
+                    .map(|&b| {
+                        if b.is_ascii_graphic() || b == b' ' {
+                            char::from(b)
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                write!(f, " (\"{text}\")")
+            }
+            CaptureError::TruncatedHeader {
+                format,
+                needed,
+                have,
+            } => write!(
+                f,
+                "truncated {format} file header: it needs {needed} bytes, the input has {have}"
+            ),
+            CaptureError::BadHeader { format, detail } => {
+                write!(f, "invalid {format} file header: {detail}")
+            }
+            CaptureError::Io(e) => write!(f, "cannot read the capture: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CaptureError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Fills the whole buffer on every `read` (short reads only at end of input), counts
+/// bytes, and keeps the I/O error that `pcap-parser` would otherwise flatten.
+struct FullRead<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+    error: Rc<RefCell<Option<io::Error>>>,
+}
+
+impl<R: Read> Read for FullRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if n > 0 {
+                        // Deliver what we have; the error comes back on the next read.
+                        break;
+                    }
+                    let kind = e.kind();
+                    let msg = e.to_string();
+                    *self.error.borrow_mut() = Some(e);
+                    return Err(io::Error::new(kind, msg));
+                }
+            }
+        }
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads up to `n` bytes (fewer only at end of input).
+fn read_prefix<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut v = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut v[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    v.truncate(got);
+    Ok(v)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Format {
+    Pcap,
+    PcapNg,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Pcap => "pcap",
+            Format::PcapNg => "pcapng",
+        }
+    }
+}
+
+const PCAP_MAGICS: [[u8; 4]; 6] = [
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+    [0x34, 0xcd, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xcd, 0x34],
+];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// Looks at the first bytes: which format, or why not.
+fn classify(prefix: &[u8]) -> Result<Format, CaptureError> {
+    if prefix.is_empty() {
+        return Err(CaptureError::Empty);
+    }
+    let not = || CaptureError::NotACapture {
+        first_bytes: prefix[..prefix.len().min(16)].to_vec(),
+    };
+    let n = prefix.len().min(4);
+    let is_pcap = PCAP_MAGICS.iter().any(|m| m[..n] == prefix[..n]);
+    let is_ng = PCAPNG_MAGIC[..n] == prefix[..n];
+    let have = prefix.len() as u64;
+    if is_pcap {
+        if prefix.len() < 24 {
+            return Err(CaptureError::TruncatedHeader {
+                format: "pcap",
+                needed: 24,
+                have,
+            });
+        }
+        return Ok(Format::Pcap);
+    }
+    if !is_ng {
+        return Err(not());
+    }
+    if prefix.len() < 12 {
+        return Err(CaptureError::TruncatedHeader {
+            format: "pcapng",
+            needed: 28,
+            have,
+        });
+    }
+    let bom = [prefix[8], prefix[9], prefix[10], prefix[11]];
+    let len_bytes = [prefix[4], prefix[5], prefix[6], prefix[7]];
+    let len = match bom {
+        [0x4d, 0x3c, 0x2b, 0x1a] => u32::from_le_bytes(len_bytes),
+        [0x1a, 0x2b, 0x3c, 0x4d] => u32::from_be_bytes(len_bytes),
+        _ => {
+            return Err(CaptureError::BadHeader {
+                format: "pcapng",
+                detail: format!(
+                    "byte-order magic is {:02x} {:02x} {:02x} {:02x}, expected 1a 2b 3c 4d in either order",
+                    bom[0], bom[1], bom[2], bom[3]
+                ),
+            })
+        }
+    };
+    if len < 28 || len % 4 != 0 {
+        return Err(CaptureError::BadHeader {
+            format: "pcapng",
+            detail: format!(
+                "section header block length {len} (must be a multiple of 4, at least 28)"
+            ),
+        });
+    }
+    if prefix.len() < 28 {
+        return Err(CaptureError::TruncatedHeader {
+            format: "pcapng",
+            needed: u64::from(len),
+            have,
+        });
+    }
+    Ok(Format::PcapNg)
+}
+
+/// One pcapng interface.
+#[derive(Clone, Copy, Debug)]
+struct Iface {
+    linktype: u32,
+    /// Timestamp units per second.
+    units: u64,
+    offset: i64,
+    snaplen: u32,
+}
+
+/// Timestamp units per second for an `if_tsresol` value: 10^r, or 2^(r & 0x7f) when
+/// the high bit is set. Values that do not fit fall back to microseconds.
+fn ts_units(r: u8) -> u64 {
+    if r & 0x80 != 0 {
+        let e = u32::from(r & 0x7f);
+        if e <= 63 {
+            1u64 << e
+        } else {
+            1_000_000
+        }
+    } else {
+        10u64.checked_pow(u32::from(r)).unwrap_or(1_000_000)
+    }
+}
+
+/// pcapng timestamp → (seconds, nanoseconds), without overflow.
+fn ng_timestamp(high: u32, low: u32, iface: &Iface) -> Timestamp {
+    let ts = (u64::from(high) << 32) | u64::from(low);
+    let units = iface.units.max(1);
+    let secs = i64::try_from(ts / units)
+        .unwrap_or(i64::MAX)
+        .saturating_add(iface.offset);
+    let frac = u128::from(ts % units) * 1_000_000_000 / u128::from(units);
+    Timestamp::new(secs, u64::try_from(frac).unwrap_or(0))
+}
+
+/// State of one read.
+struct Reader<'d> {
+    dec: &'d mut PacketDecoder,
+    frame: u64,
+    ifaces: Vec<Iface>,
+    /// pcapng section byte order.
+    big_endian: bool,
+    /// Legacy pcap link type and fraction unit (nanoseconds per unit).
+    legacy_linktype: u32,
+    legacy_mult: u64,
+    last_ts: Timestamp,
+}
+
+impl Reader<'_> {
+    fn packet(&mut self, ts: Timestamp, linktype: u32, data: &[u8], sink: &mut Sink<'_>) {
+        self.frame += 1;
+        self.last_ts = ts;
+        self.dec.frame(self.frame, ts, linktype, data, sink);
+    }
+
+    fn bad_record(&mut self, problem: RecordProblem, counts_as_frame: bool, sink: &mut Sink<'_>) {
+        if counts_as_frame {
+            self.frame += 1;
+        }
+        self.dec.summary_mut().bad_records += 1;
+        sink(TransportEvent::BadRecord {
+            frame: self.frame,
+            problem,
+        });
+    }
+
+    fn block(&mut self, block: &PcapBlockOwned<'_>, sink: &mut Sink<'_>) {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.legacy_linktype = (h.network.0 as u32) & 0xffff;
+                self.legacy_mult = if h.is_nanosecond_precision() { 1 } else { 1000 };
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let ts =
+                    Timestamp::new(i64::from(b.ts_sec), u64::from(b.ts_usec) * self.legacy_mult);
+                let lt = self.legacy_linktype;
+                self.packet(ts, lt, b.data, sink);
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                self.big_endian = shb.big_endian();
+                self.ifaces.clear();
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                // if_tsresol and if_tsoffset are read here rather than with pcap-parser's
+                // helpers: 0.16 rejects binary resolutions (high bit set) and reads the
+                // offset as little-endian in big-endian sections.
+                let mut units = 1_000_000u64;
+                let mut offset = 0i64;
+                for opt in &idb.options {
+                    match (opt.code, opt.value.as_ref()) {
+                        (OptionCode::IfTsresol, [r, ..]) => units = ts_units(*r),
+                        (OptionCode::IfTsoffset, v) if v.len() >= 8 => {
+                            let mut b = [0u8; 8];
+                            b.copy_from_slice(&v[..8]);
+                            offset = if self.big_endian {
+                                i64::from_be_bytes(b)
+                            } else {
+                                i64::from_le_bytes(b)
+                            };
+                        }
+                        _ => {}
+                    }
+                }
+                self.ifaces.push(Iface {
+                    linktype: (idb.linktype.0 as u32) & 0xffff,
+                    units,
+                    offset,
+                    snaplen: idb.snaplen,
+                });
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                match self.ifaces.get(epb.if_id as usize).copied() {
+                    Some(iface) => {
+                        let ts = ng_timestamp(epb.ts_high, epb.ts_low, &iface);
+                        self.packet(ts, iface.linktype, epb.packet_data(), sink);
+                    }
+                    None => self.bad_record(RecordProblem::UnknownInterface(epb.if_id), true, sink),
+                }
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => match self.ifaces.first().copied() {
+                Some(iface) => {
+                    let mut data = spb.packet_data();
+                    if iface.snaplen > 0 {
+                        data = &data[..data.len().min(iface.snaplen as usize)];
+                    }
+                    // SPBs have no timestamp: keep the previous frame's.
+                    let ts = self.last_ts;
+                    self.packet(ts, iface.linktype, data, sink);
+                }
+                None => self.bad_record(RecordProblem::UnknownInterface(0), true, sink),
+            },
+            PcapBlockOwned::NG(_) => {}
+        }
+    }
+
+    /// Length of the pcapng block at the start of `data`, if its header is there.
+    fn ng_block_len(&self, data: &[u8]) -> Option<usize> {
+        let b: [u8; 4] = data.get(4..8)?.try_into().ok()?;
+        // A section header block carries its own byte order.
+        let big_endian = match (data.get(..4), data.get(8..12)) {
+            (Some([0x0a, 0x0d, 0x0d, 0x0a]), Some([0x1a, 0x2b, 0x3c, 0x4d])) => true,
+            (Some([0x0a, 0x0d, 0x0d, 0x0a]), Some([0x4d, 0x3c, 0x2b, 0x1a])) => false,
+            _ => self.big_endian,
+        };
+        let len = if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        };
+        usize::try_from(len).ok()
+    }
+}
+
+/// What to do after `next()` failed (owned, so the reader can be borrowed again).
+enum Step {
+    Refill,
+    Grow,
+    Skip(usize),
+    Truncated(usize),
+    Stop(RecordProblem),
+    Eof,
+    ReadError,
+}
+
+/// Reads a pcap or pcapng capture from `reader`, streaming, and reports everything
+/// to `sink`; returns the summary. See the module documentation of
+/// [`crate::transport`] for the pipeline.
+///
+/// Errors only when the input is not a capture or its file header is unusable (or on
+/// an I/O error); a truncated last record, a malformed block or an unknown link type
+/// are events, and everything before them is delivered.
+pub fn read_capture<R: Read>(
+    reader: R,
+    cfg: &TransportConfig,
+    sink: &mut Sink<'_>,
+) -> Result<CaptureSummary, CaptureError> {
+    let mut reader = reader;
+    let prefix = read_prefix(&mut reader, 28).map_err(CaptureError::Io)?;
+    let format = classify(&prefix)?;
+    let count = Rc::new(Cell::new(0u64));
+    let error = Rc::new(RefCell::new(None));
+    let input = FullRead {
+        inner: io::Cursor::new(prefix).chain(reader),
+        count: Rc::clone(&count),
+        error: Rc::clone(&error),
+    };
+    let max = cfg.max_record_size.max(64 * 1024);
+    let mut capacity = INITIAL_BUFFER.min(max);
+    let header_error = |e: PcapError<&[u8]>| match e {
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
+            CaptureError::TruncatedHeader {
+                format: format.name(),
+                needed: 0,
+                have: count.get(),
+            }
+        }
+        PcapError::ReadError => CaptureError::Io(
+            error
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| io::Error::other("read error")),
+        ),
+        other => CaptureError::BadHeader {
+            format: format.name(),
+            detail: format!("{other:?}"),
+        },
+    };
+    let mut it: Box<dyn PcapReaderIterator + '_> = match format {
+        Format::Pcap => Box::new(LegacyPcapReader::new(capacity, input).map_err(header_error)?),
+        Format::PcapNg => Box::new(PcapNGReader::new(capacity, input).map_err(header_error)?),
+    };
+    let mut dec = PacketDecoder::new(cfg);
+    dec.summary_mut().format = format.name();
+    let mut rd = Reader {
+        dec: &mut dec,
+        frame: 0,
+        ifaces: Vec::new(),
+        big_endian: false,
+        legacy_linktype: 0,
+        legacy_mult: 1000,
+        last_ts: Timestamp::default(),
+    };
+    loop {
+        let step = match it.next() {
+            Ok((off, block)) => {
+                rd.block(&block, sink);
+                it.consume(off);
+                continue;
+            }
+            Err(PcapError::Eof) => Step::Eof,
+            Err(PcapError::Incomplete(_)) => Step::Refill,
+            Err(PcapError::BufferTooSmall) => Step::Grow,
+            Err(PcapError::UnexpectedEof) => Step::Truncated(0),
+            Err(PcapError::ReadError) => Step::ReadError,
+            Err(PcapError::NomError(..) | PcapError::OwnedNomError(..)) => {
+                match (format, rd.ng_block_len(it.data())) {
+                    (Format::PcapNg, Some(len)) if len >= 12 && len <= it.data().len() => {
+                        Step::Skip(len)
+                    }
+                    _ => Step::Stop(RecordProblem::Unrecoverable),
+                }
+            }
+            Err(PcapError::HeaderNotRecognized) => Step::Stop(RecordProblem::Unrecoverable),
+        };
+        let available = it.data().len();
+        let step = match step {
+            Step::Refill if available >= capacity => Step::Grow,
+            // A pcapng block whose inner lengths want more than its own length says.
+            Step::Refill if format == Format::PcapNg => match rd.ng_block_len(it.data()) {
+                Some(len) if len >= 12 && len <= available => Step::Skip(len),
+                _ => Step::Refill,
+            },
+            Step::Grow if available < capacity => Step::Refill,
+            Step::Grow if capacity >= max => Step::Stop(RecordProblem::TooLarge),
+            Step::Truncated(_) => Step::Truncated(available),
+            s => s,
+        };
+        match step {
+            Step::Eof => break,
+            Step::Refill => {
+                if it.refill().is_err() {
+                    return Err(CaptureError::Io(
+                        error
+                            .borrow_mut()
+                            .take()
+                            .unwrap_or_else(|| io::Error::other("read error")),
+                    ));
+                }
+            }
+            Step::Grow => {
+                capacity = capacity.saturating_mul(2).min(max);
+                it.grow(capacity);
+                if it.refill().is_err() {
+                    return Err(CaptureError::Io(
+                        error
+                            .borrow_mut()
+                            .take()
+                            .unwrap_or_else(|| io::Error::other("read error")),
+                    ));
+                }
+            }
+            Step::Skip(len) => {
+                rd.bad_record(RecordProblem::MalformedBlock, false, sink);
+                it.consume(len);
+            }
+            Step::Truncated(available) => {
+                rd.dec.summary_mut().truncated_last_record = true;
+                sink(TransportEvent::TruncatedRecord {
+                    frame: rd.frame + 1,
+                    available: available as u64,
+                });
+                break;
+            }
+            Step::Stop(problem) => {
+                rd.bad_record(problem, false, sink);
+                break;
+            }
+            Step::ReadError => {
+                return Err(CaptureError::Io(
+                    error
+                        .borrow_mut()
+                        .take()
+                        .unwrap_or_else(|| io::Error::other("read error")),
+                ));
+            }
+        }
+    }
+    drop(it);
+    Ok(dec.finish(sink))
+}

@@ -1,0 +1,157 @@
+//! From a captured frame to TCP segments: link layer, IP (with fragments), TCP.
+
+use super::event::{CaptureSummary, Timestamp, TransportEvent};
+use super::frag::FragReassembler;
+use super::ip::{self, IpError, IpPacket, PROTO_TCP};
+use super::link::{self, LinkPayload, Network};
+use super::reassembly::{Sink, TcpReassembler};
+use super::tcp::{self, TcpError};
+use super::TransportConfig;
+use std::collections::BTreeSet;
+
+/// Decodes frames of any supported link type and feeds their TCP segments to a
+/// [`TcpReassembler`], counting everything else in a [`CaptureSummary`].
+pub struct PacketDecoder {
+    tcp: TcpReassembler,
+    frag: FragReassembler,
+    summary: CaptureSummary,
+    reported_linktypes: BTreeSet<u32>,
+    last_frame: u64,
+    last_ts: Timestamp,
+}
+
+impl PacketDecoder {
+    /// A decoder with the limits of `cfg`.
+    pub fn new(cfg: &TransportConfig) -> PacketDecoder {
+        PacketDecoder {
+            tcp: TcpReassembler::new(cfg),
+            frag: FragReassembler::new(cfg),
+            summary: CaptureSummary::default(),
+            reported_linktypes: BTreeSet::new(),
+            last_frame: 0,
+            last_ts: Timestamp::default(),
+        }
+    }
+
+    /// The counters so far (the TCP part is filled in by [`PacketDecoder::finish`]).
+    pub fn summary_mut(&mut self) -> &mut CaptureSummary {
+        &mut self.summary
+    }
+
+    /// Number of the last frame given to [`PacketDecoder::frame`].
+    pub fn last_frame(&self) -> u64 {
+        self.last_frame
+    }
+
+    /// Processes one captured frame.
+    pub fn frame(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        linktype: u32,
+        data: &[u8],
+        sink: &mut Sink<'_>,
+    ) {
+        self.last_frame = frame;
+        self.last_ts = ts;
+        let s = &mut self.summary;
+        s.frames += 1;
+        s.captured_bytes += data.len() as u64;
+        *s.frames_per_linktype.entry(linktype).or_insert(0) += 1;
+        match link::parse_link(linktype, data) {
+            LinkPayload::Ip(net, d) => self.ip(frame, ts, net, d, sink),
+            LinkPayload::NotIp(_) => s.non_ip_frames += 1,
+            LinkPayload::Truncated => s.truncated_frames += 1,
+            LinkPayload::UnknownLinkType => {
+                s.unknown_linktype_frames += 1;
+                if self.reported_linktypes.insert(linktype) {
+                    sink(TransportEvent::UnknownLinkType { frame, linktype });
+                }
+            }
+        }
+    }
+
+    /// Processes one IP packet (what a link layer carried).
+    pub fn ip(&mut self, frame: u64, ts: Timestamp, net: Network, d: &[u8], sink: &mut Sink<'_>) {
+        let parsed = match net {
+            Network::Ipv4 => ip::parse_ipv4(d),
+            Network::Ipv6 => ip::parse_ipv6(d),
+        };
+        let pkt: IpPacket<'_> = match parsed {
+            Ok(p) => p,
+            Err(IpError::Truncated) => {
+                self.summary.truncated_frames += 1;
+                return;
+            }
+            Err(_) => {
+                self.summary.malformed_frames += 1;
+                return;
+            }
+        };
+        if pkt.truncated {
+            self.summary.truncated_frames += 1;
+        }
+        let Some(info) = pkt.fragment else {
+            self.l4(frame, ts, &pkt, pkt.proto, pkt.payload, sink);
+            return;
+        };
+        self.summary.ip_fragments += 1;
+        if pkt.truncated {
+            // A cut fragment cannot be put back together; it was counted as truncated.
+            return;
+        }
+        let v4_proto = (net == Network::Ipv4).then_some(pkt.proto);
+        let whole = self.frag.add(
+            frame,
+            ts,
+            pkt.src,
+            pkt.dst,
+            v4_proto,
+            pkt.proto,
+            info,
+            pkt.payload,
+            sink,
+        );
+        let Some(whole) = whole else { return };
+        self.summary.reassembled_datagrams += 1;
+        match net {
+            Network::Ipv4 => self.l4(frame, ts, &pkt, whole.proto, &whole.data, sink),
+            Network::Ipv6 => match ip::walk_ipv6_ext(whole.proto, &whole.data) {
+                Ok((proto, at, None)) => {
+                    self.l4(frame, ts, &pkt, proto, &whole.data[at..], sink);
+                }
+                Ok((_, _, Some(_))) => self.summary.malformed_frames += 1,
+                Err(_) => self.summary.truncated_frames += 1,
+            },
+        }
+    }
+
+    fn l4(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        pkt: &IpPacket<'_>,
+        proto: u8,
+        payload: &[u8],
+        sink: &mut Sink<'_>,
+    ) {
+        if proto != PROTO_TCP {
+            self.summary.non_tcp_packets += 1;
+            return;
+        }
+        match tcp::parse_tcp(pkt.src, pkt.dst, payload) {
+            Ok(seg) => self.tcp.segment(frame, ts, &seg, sink),
+            Err(TcpError::Truncated) => self.summary.truncated_frames += 1,
+            Err(TcpError::BadDataOffset) => self.summary.malformed_frames += 1,
+        }
+    }
+
+    /// End of input: drops pending fragments, flushes every connection, and returns
+    /// the summary.
+    pub fn finish(mut self, sink: &mut Sink<'_>) -> CaptureSummary {
+        self.frag.finish(self.last_frame, self.last_ts, sink);
+        self.tcp.finish(self.last_frame, self.last_ts, sink);
+        self.summary.tcp = self.tcp.stats().clone();
+        self.summary
+    }
+}
