@@ -354,6 +354,13 @@ fn protocol_version_remedy() {
     has(&o, "The client asked for level 5 (MQTT 5.0) in packet #1.");
     has(&o, "protocol=mqtt.MQTTv311");
     has(&o, "or enable that version on the broker");
+    // The classic hand edit: level 4 changed to 5 without adding the Property Length. The
+    // CONNECT is malformed, but what it asked for still counts.
+    let o =
+        hex("10 16 00 04 4D 51 54 54 05 C2 00 3C 00 04 64 65 76 31 00 01 75 00 01 70 20 02 00 01");
+    assert_eq!(o.code, 1);
+    has(&o, "Client ID needs 1124 byte(s)");
+    has(&o, "The client asked for level 5 (MQTT 5.0) in packet #1.");
     // v5 0x84 alone: no CONNECT in the input.
     let o = hex("20 03 00 84 00");
     has(&o, "Reason Code: 0x84 (Unsupported Protocol Version)");

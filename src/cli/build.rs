@@ -170,6 +170,7 @@ pub fn run<W: Write>(cmd: BuildCommand, out: &mut W) -> Result<Outcome, CliError
     };
     let bytes = encode_checked(&packet, version)?;
     writeln!(out, "{}", format_bytes(&bytes, common.format))?;
+    out.flush()?;
     report_to_stderr(&bytes, version);
     Ok(Outcome::Clean)
 }

@@ -6,7 +6,8 @@ use super::{read_source, CliError, Outcome};
 use mqtt_dissect::codec::diag::Severity;
 use mqtt_dissect::codec::roundtrip;
 use mqtt_dissect::codec::stream::{frame, Frame};
-use mqtt_dissect::codec::Packet;
+use mqtt_dissect::codec::tree::{self, Value};
+use mqtt_dissect::codec::{Decoded, PacketType};
 use mqtt_dissect::dissect::version::VersionTracker;
 use mqtt_dissect::present::advice::{protocol_version_remedy, ClientRequest};
 use mqtt_dissect::present::{json, pretty, table, PacketReport, Report};
@@ -67,12 +68,8 @@ pub fn dissect<'a>(bytes: &'a [u8], cfg: &HexConfig) -> Report<'a> {
         p.version_reason = assumed.reason;
         p.alternative = assumed.alternative;
         p.incomplete = incomplete;
-        if let Some(Packet::Connect(c)) = &p.decoded.packet {
-            client = Some(ClientRequest {
-                level: c.protocol_level,
-                name_is_mqisdp: c.protocol_name.0 == b"MQIsdp",
-                index,
-            });
+        if let Some(c) = client_request(&p.decoded, index) {
+            client = Some(c);
         }
         p.advice = protocol_version_remedy(&p.decoded, client);
         if cfg.roundtrip {
@@ -88,6 +85,27 @@ pub fn dissect<'a>(bytes: &'a [u8], cfg: &HexConfig) -> Report<'a> {
         input_len: bytes.len(),
         packets,
     }
+}
+
+/// What a CONNECT asked for, read from its field tree so that a malformed CONNECT (a level
+/// changed by hand, say) still counts.
+fn client_request(d: &Decoded<'_>, index: usize) -> Option<ClientRequest> {
+    if d.packet_type != PacketType::CONNECT {
+        return None;
+    }
+    let level = match tree::find(&d.tree, "connect.protocol_level")?.value {
+        Value::UInt(v) => u8::try_from(v).ok()?,
+        _ => return None,
+    };
+    let name_is_mqisdp = matches!(
+        tree::find(&d.tree, "connect.protocol_name").map(|n| n.value),
+        Some(Value::Str(s)) if s.0 == b"MQIsdp"
+    );
+    Some(ClientRequest {
+        level,
+        name_is_mqisdp,
+        index,
+    })
 }
 
 /// Runs `hex`: exit 0 when every packet is whole and without errors, 1 otherwise.

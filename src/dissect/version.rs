@@ -238,8 +238,8 @@ impl VersionTracker {
             if let Some(crate::codec::Packet::Connect(_)) = &result.decoded.packet {
                 self.connect = Some(result.decoded.version);
             } else if let Some(v) = packet
-                .get(2..)
-                .and_then(|rest| connect_level(rest))
+                .get(1..)
+                .and_then(connect_level)
                 .and_then(ProtocolVersion::from_level)
             {
                 self.connect = Some(v);
@@ -363,6 +363,16 @@ mod tests {
         let r = t.decode(&connack, None);
         assert_eq!(r.decoded.version, ProtocolVersion::V3_1_1);
         assert!(r.reason.unwrap_or_default().contains("answered"));
+    }
+
+    #[test]
+    fn a_malformed_connect_still_sets_the_version() {
+        // Level changed from 4 to 5 by hand, without adding the Property Length.
+        let connect = hex("10 0d 00 04 4d 51 54 54 05 02 00 3c 00 01 61");
+        let mut t = VersionTracker::new(None);
+        let c = t.decode(&connect, None);
+        assert!(!c.decoded.is_ok());
+        assert_eq!(t.connect_version(), Some(ProtocolVersion::V5));
     }
 
     #[test]

@@ -338,3 +338,41 @@ pub fn write_lines<W: Write>(w: &mut W, r: &Report<'_>, opts: &Options) -> io::R
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode, DecodeOptions, ProtocolVersion};
+
+    #[test]
+    fn json_and_jsonl_into_a_vec() {
+        let bytes = [0x40, 0x02, 0x00, 0x07, 0xc0, 0x00];
+        let opts = DecodeOptions::new(ProtocolVersion::V3_1_1);
+        let r = Report {
+            input_len: 6,
+            packets: vec![
+                PacketReport::new(1, 0, decode(&bytes[..4], &opts)),
+                PacketReport::new(2, 4, decode(&bytes[4..], &opts)),
+            ],
+        };
+        let mut out = Vec::new();
+        assert!(write(&mut out, &r, &Options::default()).is_ok());
+        let back: Result<JsonReport, _> = serde_json::from_slice(&out);
+        let back = back.ok();
+        assert_eq!(back.as_ref().map(|b| b.packets.len()), Some(2));
+        let pid = back.as_ref().and_then(|b| {
+            b.packets[0]
+                .fields
+                .iter()
+                .find(|f| f.field == "packet_id")
+                .cloned()
+        });
+        assert_eq!(
+            pid.map(|f| (f.offset, f.value)),
+            Some((2, serde_json::json!(7)))
+        );
+        let mut lines = Vec::new();
+        assert!(write_lines(&mut lines, &r, &Options::default()).is_ok());
+        assert_eq!(lines.iter().filter(|&&b| b == b'\n').count(), 2);
+    }
+}

@@ -158,8 +158,8 @@ pub fn write_tree<W: Write>(w: &mut W, d: &Decoded<'_>, opts: &Options) -> io::R
             &format!("{:>5}  {:<RAW_WIDTH$}  field", "off", "raw")
         )
     )?;
-    for n in &d.tree {
-        write_node(w, &mut cx, n, 0)?;
+    for (k, n) in d.tree.iter().enumerate() {
+        write_node(w, &mut cx, n, 0, Some(k))?;
     }
     for i in 0..d.diagnostics.len() {
         if !cx.printed[i] {
@@ -214,6 +214,7 @@ fn write_node<W: Write>(
     cx: &mut TreeCx<'_, '_>,
     n: &Node<'_>,
     depth: usize,
+    dump_color: Option<usize>,
 ) -> io::Result<()> {
     let indent = "  ".repeat(depth);
     let mut label = n.field.label.to_string();
@@ -258,6 +259,10 @@ fn write_node<W: Write>(
         }
         _ => Vec::new(),
     };
+    if let Some(k) = dump_color {
+        // The same colour as this field's bytes in the hex dump.
+        label = cx.paint.paint(Color::Field(k), &label);
+    }
     let mut line = format!(
         "{:>5}  {:<RAW_WIDTH$}  {indent}{label}",
         n.offset,
@@ -299,7 +304,7 @@ fn write_node<W: Write>(
     for c in children {
         match c.mask {
             Some(mask) if has_bit_children(n) => write_bits(w, cx, c, byte, mask, depth + 1)?,
-            _ => write_node(w, cx, c, depth + 1)?,
+            _ => write_node(w, cx, c, depth + 1, None)?,
         }
     }
     Ok(())
@@ -330,7 +335,7 @@ fn write_bits<W: Write>(
         write_diag(w, cx, i, depth + 1)?;
     }
     for g in &c.children {
-        write_node(w, cx, g, depth + 1)?;
+        write_node(w, cx, g, depth + 1, None)?;
     }
     Ok(())
 }
@@ -473,4 +478,51 @@ pub fn write_summary<W: Write>(w: &mut W, report: &Report<'_>, opts: &Options) -
     }
     writeln!(w)?;
     writeln!(w, "{}", paint.paint(Color::Bold, &s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode, DecodeOptions, ProtocolVersion};
+
+    fn report(bytes: &[u8]) -> Report<'_> {
+        let d = decode(bytes, &DecodeOptions::new(ProtocolVersion::V3_1_1));
+        Report {
+            input_len: bytes.len(),
+            packets: vec![PacketReport::new(1, 0, d)],
+        }
+    }
+
+    fn print(r: &Report<'_>, opts: &Options) -> String {
+        let mut out = Vec::new();
+        let written = write(&mut out, r, opts);
+        assert!(written.is_ok());
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn tree_bits_and_dump_into_a_vec() {
+        let bytes = [
+            0x10, 0x14, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0xc2, 0x00, 0x3c, 0x00, 0x01,
+            b'a', 0x00, 0x01, b'u', 0x00, 0x02, b'p', b'w',
+        ];
+        let s = print(&report(&bytes), &Options::default());
+        assert!(
+            s.starts_with("#1 CONNECT  MQTT 3.1.1 (from --protocol)  22 bytes at offset 0"),
+            "{s}"
+        );
+        assert!(s.contains("1... .... = User Name Flag: Set"));
+        assert!(s.contains("Password: ******** (2 bytes"));
+        assert!(s.contains("00 02 ** **"));
+        assert!(s.contains("A=Header Flags"));
+        assert!(!s.contains('\x1b'));
+        let shown = Options {
+            show_secrets: true,
+            color: true,
+            ..Options::default()
+        };
+        let s = print(&report(&bytes), &shown);
+        assert!(s.contains("\"pw\""));
+        assert!(s.contains("\x1b[36m"));
+    }
 }

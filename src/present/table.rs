@@ -64,7 +64,7 @@ fn rows(
         raw.push_str(" …");
     }
     let value = match (n.field.id, n.value) {
-        ("publish.payload", Value::Bytes(b)) if !(n.field.secret && !opts.show_secrets) => {
+        ("publish.payload", Value::Bytes(b)) if !n.field.secret || opts.show_secrets => {
             super::format::bytes_text(b, n.field.kind)
         }
         _ => value_text(n, opts),
