@@ -10,8 +10,25 @@ use mqtt_dissect::present::capture::{
 };
 use mqtt_dissect::present::{Options, PayloadMode};
 use mqtt_dissect::transport::{CaptureError, TransportConfig};
+use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
+
+/// A reader that reports end of input once `stop` is set.
+struct StopReader<R> {
+    inner: R,
+    stop: Rc<Cell<bool>>,
+}
+
+impl<R: io::Read> io::Read for StopReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.get() {
+            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "output closed"));
+        }
+        self.inner.read(buf)
+    }
+}
 
 /// Which records to print.
 #[derive(Debug, Clone, Default)]
@@ -24,10 +41,6 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn narrows_packets(&self) -> bool {
-        !self.types.is_empty() || self.client.is_some() || self.topic.is_some()
-    }
-
     /// True when the record is to be printed.
     pub fn wants(&self, r: &Record<'_>) -> bool {
         let conn = match r {
@@ -74,7 +87,6 @@ impl Filter {
                         return false;
                     }
                 }
-                let _ = self.narrows_packets();
                 true
             }
         }
@@ -182,6 +194,12 @@ fn run_files(
         };
         printer.begin(&name)?;
         let mut write_error: Option<io::Error> = None;
+        // When the output is gone (`| head`), stop reading instead of dissecting the rest.
+        let stop = Rc::new(Cell::new(false));
+        let reader = StopReader {
+            inner: reader,
+            stop: Rc::clone(&stop),
+        };
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
@@ -190,6 +208,7 @@ fn run_files(
                 if write_error.is_none() && cfg.filter.wants(&r) {
                     if let Err(e) = printer.record(&r) {
                         write_error = Some(e);
+                        stop.set(true);
                     }
                 }
             },

@@ -376,7 +376,11 @@ impl Dissector {
             Conn {
                 info,
                 framers: [Framer::new(cfg.max_packet), Framer::new(cfg.max_packet)],
-                tracker: VersionTracker::new(cfg.protocol),
+                tracker: if cfg.tree {
+                    VersionTracker::new(cfg.protocol)
+                } else {
+                    VersionTracker::new(cfg.protocol).without_tree()
+                },
                 closed: [false; 2],
             }
         })
