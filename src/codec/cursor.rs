@@ -336,6 +336,10 @@ impl<'a> Cx<'a> {
 
     /// The §1.5.4 checks on string bytes that start at `offset`.
     pub fn check_utf8(&mut self, field: &'static FieldDef, offset: usize, s: &[u8], pair: bool) {
+        // Printable ASCII (the usual topic or client id) needs none of the checks below.
+        if s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+            return;
+        }
         match std::str::from_utf8(s) {
             Err(e) => {
                 let bad = offset + e.valid_up_to();

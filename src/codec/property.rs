@@ -236,7 +236,11 @@ properties! {
 impl PropertyId {
     /// The registered definition, or `None` for an unknown identifier.
     pub fn def(self) -> Option<&'static PropertyDef> {
-        PROPERTIES.iter().find(|d| d.id == self)
+        // PROPERTIES is in identifier order (a test checks it).
+        PROPERTIES
+            .binary_search_by_key(&self, |d| d.id)
+            .ok()
+            .map(|i| &PROPERTIES[i])
     }
 
     /// The property's spec name, or `Unknown (0xNN)`.
@@ -286,7 +290,7 @@ pub(crate) fn decode_block<'a>(
     cx: &mut Cx<'a>,
     block: &'static FieldDef,
     place: Places,
-    place_name: &str,
+    place_name: &'static str,
 ) -> Res<Properties<'a>> {
     let start = cx.pos;
     cx.open(block);
@@ -344,7 +348,7 @@ fn decode_properties<'a>(
     cx: &mut Cx<'a>,
     props: &mut Properties<'a>,
     place: Places,
-    place_name: &str,
+    place_name: &'static str,
 ) -> Res<()> {
     while !cx.at_end() {
         let at = cx.pos;
@@ -546,11 +550,15 @@ fn check_value(cx: &mut Cx<'_>, def: &'static PropertyDef, v: &PropValue<'_>, at
 /// Checks over the whole block: duplicates and Authentication Data without a method.
 fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Places) {
     let span = cx.pos - start;
-    let mut seen: Vec<PropertyId> = Vec::new();
+    // Every known identifier is below 64: one bit each.
+    let mut seen: u64 = 0;
     for p in props.iter() {
         let repeatable = p.id == PropertyId::USER_PROPERTY
             || (p.id == PropertyId::SUBSCRIPTION_IDENTIFIER && place == at(PacketType::PUBLISH));
-        if seen.contains(&p.id) && !repeatable {
+        let bit = 1u64 << (p.id.0 & 63);
+        let again = seen & bit != 0;
+        seen |= bit;
+        if again && !repeatable {
             let name = p.id.name();
             cx.diag(
                 &diag::PROPERTY_DUPLICATE,
@@ -560,7 +568,6 @@ fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Pla
                 format!("{name} appears more than once; only User Property may repeat"),
             );
         }
-        seen.push(p.id);
     }
     if props.get(PropertyId::AUTHENTICATION_DATA).is_some()
         && props.get(PropertyId::AUTHENTICATION_METHOD).is_none()
@@ -582,6 +589,8 @@ mod tests {
     #[test]
     fn twenty_seven_properties_with_unique_ids_and_fields() {
         assert_eq!(PROPERTIES.len(), 27);
+        assert!(PROPERTIES.windows(2).all(|w| w[0].id < w[1].id), "sorted by id");
+        assert!(PROPERTIES.iter().all(|d| d.id.0 < 64));
         for (i, a) in PROPERTIES.iter().enumerate() {
             for b in &PROPERTIES[i + 1..] {
                 assert_ne!(a.id, b.id);

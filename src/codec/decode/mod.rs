@@ -241,11 +241,13 @@ pub(crate) fn undecoded<'a>(cx: &mut Cx<'a>, at: usize) {
 }
 
 fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
+    if cx.tree.is_none() {
+        cx.pos = 1;
+        return;
+    }
     let first = (t.0 << 4) | flags;
     cx.open_at(&fields::HEADER, 0, Value::UInt(first.into()));
-    let name = t
-        .name()
-        .map_or_else(|| "Reserved".to_string(), str::to_string);
+    let name = t.name().unwrap_or("Reserved");
     cx.bits(
         &fields::HEADER_TYPE,
         0,
@@ -411,5 +413,5 @@ pub(super) fn properties<'a>(
     cx: &mut Cx<'a>,
     t: PacketType,
 ) -> Res<super::property::Properties<'a>> {
-    super::property::decode_block(cx, &fields::PROPERTIES, 1 << t.0, &t.to_string())
+    super::property::decode_block(cx, &fields::PROPERTIES, 1 << t.0, t.name().unwrap_or("?"))
 }
