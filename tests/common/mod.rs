@@ -12,7 +12,8 @@ use mqtt_dissect::dissect::capture::{
 };
 use mqtt_dissect::dissect::version::VersionSource;
 use mqtt_dissect::transport::{
-    read_capture, CaptureError, CaptureSummary, CloseKind, Side, TransportConfig, TransportEvent,
+    read_capture, CaptureError, CaptureSummary, CloseKind, Side, Timestamp, TransportConfig,
+    TransportEvent,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub struct Pkt {
     pub direction: Option<Direction>,
     pub frame: u64,
     pub first_frame: u64,
+    pub ts: Timestamp,
     pub stream_offset: u64,
     pub version: ProtocolVersion,
     pub source: VersionSource,
@@ -167,6 +169,7 @@ pub fn dissect_with<R: std::io::Read>(
                     direction: p.direction,
                     frame: p.frame,
                     first_frame: p.first_frame,
+                    ts: p.ts,
                     stream_offset: p.stream_offset,
                     version: dec.version,
                     source: p.assumed.source,
