@@ -205,8 +205,24 @@ impl Framer {
                     return;
                 }
                 Frame::Invalid => {
-                    self.unframeable(data, off, out);
-                    return;
+                    // Nothing tells where this non-packet ends: look for the next packet
+                    // boundary after its first byte, in this segment first (a packet that
+                    // follows in the same segment is not lost with it).
+                    match resync(&data[1..], validate) {
+                        Some(at) => {
+                            out(Framed::Skipped {
+                                offset: off,
+                                len: at as u64 + 1,
+                                reason: SkipReason::InvalidLength,
+                            });
+                            data = &data[at + 1..];
+                            off += at as u64 + 1;
+                        }
+                        None => {
+                            self.unframeable(data, off, out);
+                            return;
+                        }
+                    }
                 }
             }
         }
@@ -468,5 +484,22 @@ mod tests {
         let got = run(&mut f, &[(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00], 1)]);
         assert_eq!(got, vec![Got::S(0, 7, SkipReason::InvalidLength)]);
         assert!(f.is_lost());
+    }
+
+    #[test]
+    fn packet_after_five_byte_remaining_length_in_same_segment_is_kept() {
+        let mut f = Framer::new(1 << 20);
+        let mut seg = vec![0x30, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00];
+        seg.extend_from_slice(&[0xc0, 0x00, 0xe0, 0x00]);
+        let got = run(&mut f, &[(&seg, 1)]);
+        assert_eq!(
+            got,
+            vec![
+                Got::S(0, 7, SkipReason::InvalidLength),
+                Got::P(vec![0xc0, 0x00], 7, 1),
+                Got::P(vec![0xe0, 0x00], 9, 1),
+            ]
+        );
+        assert!(!f.is_lost());
     }
 }
