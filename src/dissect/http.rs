@@ -206,7 +206,10 @@ mod tests {
             assert_eq!(p.start[1], "/mqtt");
             assert_eq!(p.header("UPGRADE"), Some("WebSocket"));
             assert!(p.has_token("upgrade", "websocket"));
-            assert_eq!(p.tokens("sec-websocket-protocol"), ["mqtt", "mqttv3.1", "x"]);
+            assert_eq!(
+                p.tokens("sec-websocket-protocol"),
+                ["mqtt", "mqttv3.1", "x"]
+            );
         }
     }
 
@@ -223,8 +226,10 @@ mod tests {
 
     #[test]
     fn response_status() {
-        let r = Head::parse(b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n")
-            .unwrap();
+        let r = Head::parse(
+            b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!(r.status(), Some(101));
         assert_eq!(r.start[2], "Switching Protocols");
         assert_eq!(Head::parse(b"HTTP/1.1 4x\r\n\r\n").unwrap().status(), None);

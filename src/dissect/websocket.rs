@@ -103,6 +103,8 @@ pub enum WsOut<'a> {
         /// Their offset in the MQTT stream of this direction (payload bytes of data frames
         /// counted from the first one).
         offset: u64,
+        /// Frames decoded so far in this direction.
+        frames: u64,
     },
     /// MQTT stream bytes that will never be seen (a skipped compressed payload): the MQTT
     /// framer must resynchronise.
@@ -229,8 +231,7 @@ impl WsDecoder {
                 }
                 let need = header_len(&self.hdr[..self.hdr_len]);
                 let take = (need - self.hdr_len).min(data.len() - pos);
-                self.hdr[self.hdr_len..self.hdr_len + take]
-                    .copy_from_slice(&data[pos..pos + take]);
+                self.hdr[self.hdr_len..self.hdr_len + take].copy_from_slice(&data[pos..pos + take]);
                 self.hdr_len += take;
                 pos += take;
                 if self.hdr_len < header_len(&self.hdr[..self.hdr_len]) {
@@ -282,6 +283,7 @@ impl WsDecoder {
             out(WsOut::Data {
                 bytes: &self.buf,
                 offset: self.buf_offset,
+                frames: self.frames,
             });
             self.buf.clear();
         }
@@ -522,7 +524,13 @@ pub fn unmask(data: &mut [u8], key: [u8; 4], done: u64) {
 pub mod build {
     /// One frame: FIN, opcode, masking key (client frames), payload; the shortest length
     /// encoding unless `long` forces the 64-bit form.
-    pub fn frame(fin: bool, opcode: u8, key: Option<[u8; 4]>, payload: &[u8], long: bool) -> Vec<u8> {
+    pub fn frame(
+        fin: bool,
+        opcode: u8,
+        key: Option<[u8; 4]>,
+        payload: &[u8],
+        long: bool,
+    ) -> Vec<u8> {
         let mut f = vec![if fin { 0x80 } else { 0 } | (opcode & 0x0f)];
         let m = if key.is_some() { 0x80 } else { 0 };
         let n = payload.len();
@@ -570,7 +578,7 @@ mod tests {
         cuts.push(stream.len());
         for c in cuts {
             d.push(&stream[last..c], last as u64, &mut |o| match o {
-                WsOut::Data { bytes, offset } => {
+                WsOut::Data { bytes, offset, .. } => {
                     assert_eq!(offset, data.len() as u64);
                     data.extend_from_slice(bytes)
                 }
