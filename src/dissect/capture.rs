@@ -855,16 +855,18 @@ impl Dissector {
         }
         let used = match up.resp.push(data) {
             HeadPush::Partial => return,
-            HeadPush::TooLarge => return self.not_upgraded(
-                conn,
-                at,
-                None,
-                format!(
+            HeadPush::TooLarge => {
+                return self.not_upgraded(
+                    conn,
+                    at,
+                    None,
+                    format!(
                     "the response to the WebSocket upgrade is longer than {} bytes; not decoded",
                     http::MAX_HEAD
                 ),
-                sink,
-            ),
+                    sink,
+                )
+            }
             HeadPush::Complete { used } => used,
         };
         let Some(resp) = Head::parse(up.resp.bytes()) else {
