@@ -69,6 +69,12 @@ impl Conv {
         self
     }
 
+    /// Client bytes that were never captured.
+    fn lose_client(&mut self, n: u32) -> &mut Conv {
+        self.cseq = self.cseq.wrapping_add(n);
+        self
+    }
+
     fn close(&mut self) -> &mut Conv {
         self.push(true, TcpFlags(0x11), b"");
         self.push(false, TcpFlags(0x11), b"");
@@ -553,6 +559,45 @@ fn absurd_frame_length_stops_the_direction() {
     // The bytes after it are counted, and reported at the end.
     assert_eq!(sum.undecodable_bytes, binary(None, CONNACK).len() as u64);
     assert_eq!(events(&recs, "undecodable").len(), 1);
+}
+
+#[test]
+fn lost_bytes_stop_websocket_decoding_of_that_direction() {
+    let mut v = upgraded(1884);
+    v.client(&binary(Some(KEY), CONNECT)); // 6
+    v.server(&binary(None, CONNACK)); // 7
+    let lost = binary(Some(KEY), PINGREQ);
+    v.lose_client(lost.len() as u32);
+    let after = binary(Some(KEY), DISCONNECT);
+    v.client(&after);
+    v.server(&binary(None, PINGRESP));
+    v.close();
+    let (recs, sum) = dissect(&v.pcap());
+    assert_eq!(types(&recs), ["CONNECT", "CONNACK", "PINGRESP"]);
+    let gap = events(&recs, "gap");
+    assert_eq!(gap.len(), 1, "{recs:#?}");
+    assert!(gap[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("WebSocket framing is lost"));
+    assert_eq!(sum.gap_bytes, lost.len() as u64);
+    assert_eq!(sum.undecodable_bytes, after.len() as u64);
+    assert_eq!(events(&recs, "undecodable").len(), 1);
+
+    // Lost bytes inside the handshake: not decoded, said why.
+    let mut v = Conv::new(1884);
+    v.client(&REQUEST[..10]);
+    v.lose_client(5);
+    v.client(&REQUEST[15..]);
+    v.server(RESPONSE);
+    v.client(&binary(Some(KEY), CONNECT));
+    v.close();
+    let (recs, sum) = dissect(&v.pcap());
+    assert!(types(&recs).is_empty(), "{recs:#?}");
+    let e = events(&recs, "websocket_not_upgraded");
+    assert_eq!(e.len(), 1);
+    assert!(e[0]["message"].as_str().unwrap().contains("not captured"));
+    assert_eq!(sum.other_connections, 1);
 }
 
 #[test]

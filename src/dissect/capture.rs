@@ -847,6 +847,18 @@ impl Dissector {
             return;
         }
         if up.request.is_none() {
+            let b = up.req.bytes();
+            if b.windows(9).any(|w| w.eq_ignore_ascii_case(b"websocket")) {
+                return self.not_upgraded(
+                    conn,
+                    at,
+                    None,
+                    "the server answered a WebSocket upgrade request that was not seen whole \
+                     (bytes lost?); not decoded"
+                        .into(),
+                    sink,
+                );
+            }
             // The server spoke first: not an HTTP exchange.
             c.upgrade = None;
             c.info.kind = ConnKind::Other;
