@@ -710,6 +710,35 @@ proptest! {
         prop_assert_eq!(sum.websocket_connections, 1);
     }
 
+    /// Arbitrary handshakes (random header text, cut anywhere, random answers): no panic.
+    #[test]
+    fn arbitrary_handshakes_never_panic(
+        mid in proptest::collection::vec(any::<u8>(), 0..200),
+        answer in proptest::collection::vec(any::<u8>(), 0..200),
+        cut in 0usize..400,
+        status in prop_oneof![Just(&b"HTTP/1.1 101 OK\r\nupgrade: WebSocket\r\n"[..]), Just(&b"HTTP/1.1 "[..]), Just(&b""[..])],
+    ) {
+        let mut req = b"GET /x HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: mqtt\r\n".to_vec();
+        req.extend(&mid);
+        req.extend(b"\r\n\r\n");
+        req.extend(&mid);
+        let cut = cut.min(req.len());
+        let mut resp = status.to_vec();
+        resp.extend(&answer);
+        let mut v = Conv::new(80);
+        v.client(&req[..cut.max(1)]);
+        if cut.max(1) < req.len() {
+            v.client(&req[cut.max(1)..]);
+        }
+        if !resp.is_empty() {
+            v.server(&resp);
+        }
+        v.client(&binary(Some(KEY), CONNECT));
+        v.close();
+        let (_, sum) = dissect(&v.pcap());
+        prop_assert_eq!(sum.connections, 1);
+    }
+
     /// Well-formed frames of random sizes carrying a packet sequence decode to the same
     /// packets however the MQTT stream is cut into frames.
     #[test]

@@ -633,6 +633,38 @@ mod tests {
     }
 
     #[test]
+    fn compressed_and_reserved_frames_are_skipped() {
+        let mut s = binary(None, b"ab");
+        let mut z = frame(true, 0x2, None, b"zzz", false);
+        z[0] |= 0x40; // RSV1: permessage-deflate
+        s.extend(z);
+        s.extend(frame(true, 0x3, None, b"rr", false));
+        s.extend(frame(true, 0x0, None, b"cd", false));
+        let mut d = WsDecoder::new(false);
+        let mut got = Vec::new();
+        d.push(&s, 100, &mut |o| {
+            got.push(match o {
+                WsOut::Data { bytes, offset, .. } => format!("data {offset} {bytes:?}"),
+                WsOut::Hole => "hole".into(),
+                WsOut::Note { note, offset } => format!("{offset} {note:?}"),
+            })
+        });
+        assert_eq!(
+            got,
+            [
+                "data 0 [97, 98]",
+                "104 Compressed { len: 3 }",
+                "hole",
+                "109 ReservedOpcode { opcode: 3, len: 2 }",
+                "113 Violation { what: \"continuation-without-message\" }",
+                "data 2 [99, 100]",
+            ]
+        );
+        assert_eq!(d.frames(), 4);
+        assert_eq!(d.pending(), None);
+    }
+
+    #[test]
     fn absurd_length_stops() {
         let mut s = vec![0x82, 127];
         s.extend(u64::MAX.to_be_bytes());

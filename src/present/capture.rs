@@ -85,8 +85,8 @@ fn over(c: &ConnInfo) -> String {
         )
     } else if c.kind == ConnKind::Tls {
         match &c.sni {
-            Some(n) => format!(" TLS, encrypted, server name \"{n}\""),
-            None => " TLS, encrypted".to_string(),
+            Some(n) => format!(" over TLS (encrypted, server name \"{n}\")"),
+            None => " over TLS (encrypted)".to_string(),
         }
     } else {
         String::new()
