@@ -1,12 +1,16 @@
 //! MQTT conversations out of a capture: which TCP connections carry MQTT (port, or a
-//! CONNECT at the start of a stream on any port; TLS recognised and reported, not guessed
-//! at), per-direction framing, per-connection state (version, client id, user, keep
+//! CONNECT at the start of a stream on any port, or an HTTP Upgrade to WebSocket with the
+//! MQTT subprotocol on any port; TLS recognised and reported, not guessed at),
+//! per-direction framing (for MQTT over WebSocket: WebSocket frames, then MQTT framing of
+//! the unmasked payloads), per-connection state (version, client id, user, keep
 //! alive, who is the client), and a record for every packet and every transport event so
 //! that nothing in the stream goes unaccounted.
 
 use super::framer::{Framed, Framer, SkipReason};
+use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
 use super::version::{Assumed, VersionTracker};
+use super::websocket::{WsDecoder, WsNote, WsOut};
 use crate::codec::{decode, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion};
 use crate::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, Side, StreamDir,
@@ -48,8 +52,11 @@ impl Default for CaptureConfig {
 pub enum ConnKind {
     /// No payload seen yet.
     Undecided,
-    /// MQTT over TCP.
+    /// MQTT over TCP, or over WebSocket (see [`ConnInfo::websocket`]).
     Mqtt,
+    /// An HTTP request that may upgrade the connection to WebSocket carrying MQTT: waiting
+    /// for the rest of the handshake.
+    HttpUpgrade,
     /// TLS (MQTT over TLS, presumably): encrypted, not decoded.
     Tls,
     /// Something else; ignored.
@@ -65,6 +72,8 @@ pub enum ClientBasis {
     Syn,
     /// The side that does not use the MQTT (or TLS) port.
     Port,
+    /// The sender of the HTTP request that opened a WebSocket connection.
+    Http,
     /// The receiver of a CONNACK.
     ConnAck,
     /// The sender of a CONNECT.
@@ -101,9 +110,12 @@ pub struct ConnInfo {
     pub connect_level: Option<(u8, bool)>,
     /// Server name of a TLS ClientHello.
     pub sni: Option<String>,
+    /// For MQTT over WebSocket: what the opening handshake said.
+    pub websocket: Option<WsInfo>,
     /// MQTT packets per side (index: `Side::index`).
     pub packets: [u64; 2],
-    /// Stream bytes per side.
+    /// TCP stream bytes sent by each side (index: `Side::index`), whatever they carry
+    /// (HTTP, WebSocket framing and TLS records included).
     pub bytes: [u64; 2],
     /// Timestamp of the first frame.
     pub first_ts: Timestamp,
@@ -136,6 +148,7 @@ impl ConnInfo {
             keep_alive: None,
             connect_level: None,
             sni: None,
+            websocket: None,
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: ts,
@@ -179,6 +192,21 @@ impl ConnInfo {
     }
 }
 
+/// The opening handshake of an MQTT over WebSocket connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsInfo {
+    /// The request target (`/mqtt`).
+    pub path: String,
+    /// The Host header.
+    pub host: Option<String>,
+    /// The subprotocols the client offered (Sec-WebSocket-Protocol of the request).
+    pub offered: Vec<String>,
+    /// The subprotocol the server selected (Sec-WebSocket-Protocol of the 101 response).
+    pub subprotocol: Option<String>,
+    /// WebSocket frames decoded so far, per sending side (index: `Side::index`).
+    pub frames: [u64; 2],
+}
+
 /// One MQTT packet of the capture.
 #[derive(Debug)]
 pub struct PacketRecord<'a> {
@@ -196,7 +224,9 @@ pub struct PacketRecord<'a> {
     pub ts: Timestamp,
     /// Timestamp of the first TCP frame of the capture (for relative times).
     pub start: Timestamp,
-    /// Offset of the packet in its direction's TCP stream.
+    /// Offset of the packet in its direction's byte stream: the TCP stream for MQTT over
+    /// TCP; for MQTT over WebSocket, the unmasked MQTT stream (the payloads of the data
+    /// frames of that direction, concatenated, counted from the first data frame).
     pub stream_offset: u64,
     /// The decoded packet, with where its version came from.
     pub assumed: Assumed<'a>,
@@ -241,6 +271,36 @@ pub enum EventKind {
     Tls {
         /// Server name from the ClientHello, when present.
         sni: Option<String>,
+    },
+    /// An HTTP Upgrade to WebSocket was accepted (101): MQTT over WebSocket follows.
+    WebSocket {
+        /// The request target.
+        path: String,
+        /// The Host header.
+        host: Option<String>,
+        /// The selected subprotocol.
+        subprotocol: Option<String>,
+    },
+    /// A WebSocket handshake offering MQTT that did not complete: refused (not 101),
+    /// unreadable, too long, cut by lost bytes or by the end of the connection. The
+    /// connection is not decoded.
+    WebSocketNotUpgraded {
+        /// The response status, when a response was read.
+        status: Option<u16>,
+    },
+    /// The subprotocol is not MQTT's: the client must offer "mqtt" [MQTT-6.0.0-3] and the
+    /// server must select it [MQTT-6.0.0-4] ("mqttv3.1" is accepted for MQTT 3.1).
+    WebSocketSubprotocol {
+        /// Offered by the client.
+        offered: Vec<String>,
+        /// Selected by the server.
+        selected: Option<String>,
+    },
+    /// A WebSocket frame worth reporting: ping, pong, close, a text frame
+    /// [MQTT-6.0.0-1], wrong masking, a protocol error.
+    WebSocketFrame {
+        /// What.
+        note: WsNote,
     },
     /// A direction or connection ended.
     Closed {
@@ -305,8 +365,14 @@ pub struct DissectSummary {
     pub connections: u64,
     /// Connections that carried MQTT.
     pub mqtt_connections: u64,
+    /// Of those, connections that carried MQTT over WebSocket.
+    pub websocket_connections: u64,
     /// Connections that carried TLS on an MQTT or TLS port.
     pub tls_connections: u64,
+    /// Bytes of TLS connections sent by clients (by side A when roles are unknown).
+    pub tls_bytes_to_server: u64,
+    /// Bytes of TLS connections sent by servers.
+    pub tls_bytes_to_client: u64,
     /// Connections ignored as not MQTT.
     pub other_connections: u64,
     /// MQTT packets decoded.
@@ -324,6 +390,34 @@ struct Conn {
     framers: [Framer; 2],
     tracker: VersionTracker,
     closed: [bool; 2],
+    /// The opening handshake in progress (kind `HttpUpgrade`).
+    upgrade: Option<Box<Upgrade>>,
+    /// WebSocket frame decoders per side (MQTT over WebSocket).
+    ws: Option<Box<[WsDecoder; 2]>>,
+    /// WebSocket bytes not decoded after framing was lost, per side.
+    ws_lost: [u64; 2],
+    /// The start of a TLS ClientHello that spans segments, until it is complete.
+    tls_hello: Option<Vec<u8>>,
+}
+
+/// An HTTP Upgrade in progress.
+struct Upgrade {
+    client: Side,
+    req: HeadBuf,
+    request: Option<Head>,
+    resp: HeadBuf,
+    /// Client bytes after the request head, sent before the response was seen.
+    early: Vec<u8>,
+    early_offset: u64,
+}
+
+/// Where and when bytes arrived.
+#[derive(Clone, Copy)]
+struct At {
+    side: Side,
+    frame: u64,
+    ts: Timestamp,
+    start: Timestamp,
 }
 
 /// Turns transport events into MQTT records.
@@ -382,6 +476,10 @@ impl Dissector {
                     VersionTracker::new(cfg.protocol).without_tree()
                 },
                 closed: [false; 2],
+                upgrade: None,
+                ws: None,
+                ws_lost: [0; 2],
+                tls_hello: None,
             }
         })
     }
@@ -406,11 +504,24 @@ impl Dissector {
             }
             TransportEvent::Gap { dir, frame, ts, offset, len, seq_start, seq_end, reason } => {
                 let Some(c) = self.conns.get_mut(&dir.conn) else { return };
+                if c.info.kind == ConnKind::HttpUpgrade {
+                    let at = At { side: dir.side, frame, ts, start };
+                    let message = format!("{len} byte(s) of the WebSocket handshake were not captured; the connection is not decoded");
+                    return self.not_upgraded(dir.conn, at, None, message, sink);
+                }
                 if c.info.kind != ConnKind::Mqtt {
                     return;
                 }
                 self.summary.gap_bytes += len;
                 let side = dir.side;
+                // WebSocket framing cannot be found again after lost bytes.
+                let ws_lost = match c.ws.as_deref_mut() {
+                    Some(d) => {
+                        d[side.index()].lost();
+                        true
+                    }
+                    None => false,
+                };
                 let info = &c.info;
                 let mut cut = Vec::new();
                 c.framers[side.index()].gap(&mut |f| {
@@ -427,9 +538,13 @@ impl Dissector {
                     offset: Some(offset),
                     kind: EventKind::Gap { len, seq_start, seq_end, reason },
                     message: format!(
-                        "{len} byte(s) of the {} stream were not captured (seq {seq_start}..{seq_end}); \
-                         decoding resumes at the next packet boundary found",
-                        direction_name(info, side)
+                        "{len} byte(s) of the {} stream were not captured (seq {seq_start}..{seq_end}); {}",
+                        direction_name(info, side),
+                        if ws_lost {
+                            "WebSocket framing is lost: this direction is not decoded further"
+                        } else {
+                            "decoding resumes at the next packet boundary found"
+                        }
                     ),
                 }));
                 for (off, n) in cut {
@@ -572,39 +687,42 @@ impl Dissector {
         let cfg = self.cfg.clone_light();
         let c = self.open(dir.conn, a, b, initiator.is_some(), initiator, ts);
         let side = dir.side;
+        let at = At {
+            side,
+            frame,
+            ts,
+            start,
+        };
         c.info.bytes[side.index()] += data.len() as u64;
         if c.info.kind == ConnKind::Undecided {
             let kind = classify(&cfg, &c.info, side, data);
             c.info.kind = kind;
             match kind {
                 ConnKind::Mqtt => self.summary.mqtt_connections += 1,
+                ConnKind::HttpUpgrade => {
+                    c.info.learn_client(side, ClientBasis::Http);
+                    c.upgrade = Some(Box::new(Upgrade {
+                        client: side,
+                        req: HeadBuf::new(),
+                        request: None,
+                        resp: HeadBuf::new(),
+                        early: Vec::new(),
+                        early_offset: 0,
+                    }));
+                }
                 ConnKind::Tls => {
-                    self.summary.tls_connections += 1;
-                    let c = self.conns.get_mut(&dir.conn);
-                    if let Some(c) = c {
-                        c.info.sni = tls::client_hello_sni(data);
-                        if tls::looks_like_tls(data) {
-                            c.info.learn_client(side, ClientBasis::Connect);
+                    if tls::looks_like_tls(data) {
+                        c.info.learn_client(side, ClientBasis::Connect);
+                        if tls::record_complete(data) {
+                            c.info.sni = tls::client_hello_sni(data);
+                            tls_event(&c.info, at, offset, sink);
+                        } else {
+                            c.tls_hello = Some(Vec::new());
                         }
-                        let sni = c.info.sni.clone();
-                        let message = match &sni {
-                            Some(n) => format!(
-                                "TLS connection (server name \"{n}\"): encrypted, not decoded"
-                            ),
-                            None => "TLS connection: encrypted, not decoded".to_string(),
-                        };
-                        sink(Record::Event(EventRecord {
-                            conn: Some(&c.info),
-                            side: Some(side),
-                            frame,
-                            ts: Some(ts),
-                            start,
-                            offset: Some(offset),
-                            kind: EventKind::Tls { sni },
-                            message,
-                        }));
+                    } else {
+                        tls_event(&c.info, at, offset, sink);
                     }
-                    return;
+                    self.summary.tls_connections += 1;
                 }
                 ConnKind::Other => {
                     self.summary.other_connections += 1;
@@ -616,101 +734,325 @@ impl Dissector {
         let Some(c) = self.conns.get_mut(&dir.conn) else {
             return;
         };
-        if c.info.kind != ConnKind::Mqtt {
+        match c.info.kind {
+            ConnKind::Tls => {
+                if c.info.direction(side) == Some(Direction::ServerToClient) {
+                    self.summary.tls_bytes_to_client += data.len() as u64;
+                } else {
+                    self.summary.tls_bytes_to_server += data.len() as u64;
+                }
+                tls_hello_data(c, at, offset, data, sink);
+            }
+            ConnKind::HttpUpgrade => {
+                self.upgrade_data(dir.conn, at, offset, data, &cfg, sink);
+            }
+            ConnKind::Mqtt => {
+                let summary = &mut self.summary;
+                match c.ws.as_deref_mut() {
+                    Some(decoders) => {
+                        if decoders[side.index()].is_stopped() {
+                            c.ws_lost[side.index()] += data.len() as u64;
+                            summary.undecodable_bytes += data.len() as u64;
+                            return;
+                        }
+                        ws_data(
+                            &mut decoders[side.index()],
+                            &mut c.info,
+                            &mut c.framers[side.index()],
+                            &mut c.tracker,
+                            summary,
+                            cfg.protocol,
+                            at,
+                            offset,
+                            data,
+                            sink,
+                        );
+                    }
+                    None => mqtt_data(
+                        &mut c.info,
+                        &mut c.framers[side.index()],
+                        &mut c.tracker,
+                        summary,
+                        cfg.protocol,
+                        at,
+                        data,
+                        offset,
+                        sink,
+                    ),
+                }
+            }
+            ConnKind::Other | ConnKind::Undecided => {}
+        }
+    }
+
+    /// Bytes of a connection whose HTTP Upgrade is in progress.
+    fn upgrade_data(
+        &mut self,
+        conn: u64,
+        at: At,
+        offset: u64,
+        data: &[u8],
+        cfg: &LightConfig,
+        sink: &mut Sink<'_>,
+    ) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(up) = c.upgrade.as_deref_mut() else {
+            return;
+        };
+        let side = at.side;
+        if side == up.client {
+            if up.request.is_some() {
+                // Frames sent before the response arrived: kept for when it does.
+                if up.early.len() + data.len() > http::MAX_HEAD {
+                    return self.not_upgraded(conn, at, None, "the client sent more than 16 KiB before the server answered the WebSocket upgrade".into(), sink);
+                }
+                up.early.extend_from_slice(data);
+                return;
+            }
+            match up.req.push(data) {
+                HeadPush::Partial => {}
+                HeadPush::TooLarge => {
+                    // Not a WebSocket handshake worth following; quietly not MQTT.
+                    c.upgrade = None;
+                    c.info.kind = ConnKind::Other;
+                    self.summary.other_connections += 1;
+                }
+                HeadPush::Complete { used } => {
+                    let on_mqtt_port = cfg.mqtt_ports.contains(&c.info.a.port)
+                        || cfg.mqtt_ports.contains(&c.info.b.port);
+                    let wanted = Head::parse(up.req.bytes()).filter(|h| {
+                        h.is_request()
+                            && h.start[0] == "GET"
+                            && h.has_token("upgrade", "websocket")
+                            && (on_mqtt_port || offers_mqtt(h))
+                    });
+                    match wanted {
+                        Some(h) => {
+                            up.request = Some(h);
+                            up.req = HeadBuf::new();
+                            up.early.extend_from_slice(&data[used..]);
+                            up.early_offset = offset + used as u64;
+                        }
+                        None => {
+                            // Plain HTTP, or WebSocket for something else.
+                            c.upgrade = None;
+                            c.info.kind = ConnKind::Other;
+                            self.summary.other_connections += 1;
+                        }
+                    }
+                }
+            }
             return;
         }
-        let Conn {
-            info,
-            framers,
-            tracker,
-            ..
-        } = c;
-        let summary = &mut self.summary;
-        let known = tracker.connect_version().or(cfg.protocol);
-        let mut validate = |p: &[u8]| {
-            let try_v = |v| {
-                decode(
-                    p,
-                    &DecodeOptions {
-                        version: v,
-                        direction: None,
-                        tree: false,
-                    },
+        if up.request.is_none() {
+            let b = up.req.bytes();
+            if b.windows(9).any(|w| w.eq_ignore_ascii_case(b"websocket")) {
+                return self.not_upgraded(
+                    conn,
+                    at,
+                    None,
+                    "the server answered a WebSocket upgrade request that was not seen whole \
+                     (bytes lost?); not decoded"
+                        .into(),
+                    sink,
+                );
+            }
+            // The server spoke first: not an HTTP exchange.
+            c.upgrade = None;
+            c.info.kind = ConnKind::Other;
+            self.summary.other_connections += 1;
+            return;
+        }
+        let used = match up.resp.push(data) {
+            HeadPush::Partial => return,
+            HeadPush::TooLarge => {
+                return self.not_upgraded(
+                    conn,
+                    at,
+                    None,
+                    format!(
+                    "the response to the WebSocket upgrade is longer than {} bytes; not decoded",
+                    http::MAX_HEAD
+                ),
+                    sink,
                 )
-                .is_ok()
+            }
+            HeadPush::Complete { used } => used,
+        };
+        let Some(resp) = Head::parse(up.resp.bytes()) else {
+            return self.not_upgraded(
+                conn,
+                at,
+                None,
+                "the response to the WebSocket upgrade cannot be read as HTTP; not decoded".into(),
+                sink,
+            );
+        };
+        let status = resp.status();
+        if status != Some(101) || !resp.has_token("upgrade", "websocket") {
+            let message = match status {
+                Some(s) => format!(
+                    "WebSocket upgrade refused: HTTP {s} {}; the connection carries no MQTT",
+                    resp.start[2]
+                ),
+                None => "the answer to the WebSocket upgrade is not an HTTP response; not decoded"
+                    .to_string(),
             };
-            match known {
-                Some(v) => try_v(v),
-                None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
+            return self.not_upgraded(conn, at, status, message, sink);
+        }
+        // Accepted: MQTT over WebSocket from here on.
+        let Some(up) = c.upgrade.take() else { return };
+        let req = up.request.unwrap_or_else(|| Head {
+            start: Default::default(),
+            headers: Vec::new(),
+        });
+        let offered = req.tokens("sec-websocket-protocol");
+        let selected = resp.header("sec-websocket-protocol").map(str::to_string);
+        let info = WsInfo {
+            path: req.start[1].clone(),
+            host: req.header("host").map(str::to_string),
+            offered: offered.clone(),
+            subprotocol: selected.clone(),
+            frames: [0; 2],
+        };
+        c.info.kind = ConnKind::Mqtt;
+        c.info.learn_client(up.client, ClientBasis::Http);
+        self.summary.mqtt_connections += 1;
+        self.summary.websocket_connections += 1;
+        let url = format!("ws://{}{}", info.host.as_deref().unwrap_or("?"), info.path);
+        let message = match &selected {
+            Some(p) => {
+                format!("WebSocket connection to {url}, subprotocol \"{p}\": MQTT over WebSocket")
+            }
+            None => {
+                format!("WebSocket connection to {url} without a subprotocol: MQTT over WebSocket")
             }
         };
-        framers[side.index()].push(data, offset, frame, &mut validate, &mut |f| match f {
-            Framed::Packet { bytes, offset, first_frame } => {
-                match bytes.first().map(|b| PacketType(b >> 4)) {
-                    Some(PacketType::CONNECT) => {
-                        info.learn_client(side, ClientBasis::Connect);
-                        info.connect_level = connect_level(bytes);
-                    }
-                    Some(PacketType::CONNACK) => info.learn_client(side.other(), ClientBasis::ConnAck),
-                    _ => {}
-                }
-                let direction = info.direction(side);
-                let assumed = tracker.decode(bytes, direction);
-                if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
-                    info.version = Some(assumed.decoded.version);
-                    info.client_id = Some(c.client_id.to_string());
-                    info.username = c.username.map(|u| u.to_string());
-                    info.keep_alive = Some(c.keep_alive);
-                }
-                info.packets[side.index()] += 1;
-                summary.packets += 1;
-                if !assumed.decoded.is_ok() {
-                    summary.packets_with_errors += 1;
-                }
-                sink(Record::Packet(PacketRecord {
-                    conn: info,
-                    side,
-                    direction,
-                    first_frame,
-                    frame,
-                    ts,
-                    start,
-                    stream_offset: offset,
-                    assumed,
-                }));
+        let extensions = resp.tokens("sec-websocket-extensions");
+        c.info.websocket = Some(info.clone());
+        let client_side = up.client;
+        sink(Record::Event(EventRecord {
+            conn: Some(&c.info),
+            side: Some(side),
+            frame: at.frame,
+            ts: Some(at.ts),
+            start: at.start,
+            offset: Some(offset),
+            kind: EventKind::WebSocket {
+                path: info.path.clone(),
+                host: info.host.clone(),
+                subprotocol: selected.clone(),
+            },
+            message: if extensions.is_empty() {
+                message
+            } else {
+                format!("{message} (extensions: {})", extensions.join(", "))
+            },
+        }));
+        let offers = offers_mqtt(&req);
+        let selected_ok = selected.as_deref().is_some_and(is_mqtt_subprotocol);
+        if !offers || !selected_ok {
+            let mut why = Vec::new();
+            if !offers {
+                why.push(format!(
+                    "the client did not offer \"mqtt\" (offered: {}) [MQTT-6.0.0-3]",
+                    list_or_none(&offered)
+                ));
             }
-            Framed::Skipped { offset, len, reason } => {
-                summary.undecodable_bytes += len;
-                let why = match reason {
-                    SkipReason::InvalidLength => "the Remaining Length has a 5th byte, so the stream cannot be framed; looking for the next packet",
-                    SkipReason::Resync => "no packet boundary recognised in them after lost or unframeable bytes",
-                    SkipReason::CutByGap => "a packet cut by lost bytes",
-                };
-                sink(Record::Event(EventRecord {
-                    conn: Some(info),
-                    side: Some(side),
-                    frame,
-                    ts: Some(ts),
-                    start,
-                    offset: Some(offset),
-                    kind: EventKind::Undecodable { len, reason },
-                    message: format!("{len} byte(s) at stream offset {offset} not decoded: {why}"),
-                }));
+            if !selected_ok {
+                why.push(format!(
+                    "the server selected {} instead of \"mqtt\" [MQTT-6.0.0-4]",
+                    selected
+                        .as_deref()
+                        .map_or("no subprotocol".to_string(), |s| format!("\"{s}\""))
+                ));
             }
-            Framed::TooLarge { offset, len, cap } => {
-                summary.undecodable_bytes += len;
-                sink(Record::Event(EventRecord {
-                    conn: Some(info),
-                    side: Some(side),
-                    frame,
-                    ts: Some(ts),
-                    start,
-                    offset: Some(offset),
-                    kind: EventKind::TooLarge { len, cap },
-                    message: format!("a {len}-byte packet exceeds the {cap}-byte assembly cap; skipped"),
-                }));
-            }
-        });
+            sink(Record::Event(EventRecord {
+                conn: Some(&c.info),
+                side: Some(side),
+                frame: at.frame,
+                ts: Some(at.ts),
+                start: at.start,
+                offset: Some(offset),
+                kind: EventKind::WebSocketSubprotocol { offered, selected },
+                message: format!("{}; decoded as MQTT all the same", why.join("; ")),
+            }));
+        }
+        c.ws = Some(Box::new([
+            WsDecoder::new(client_side == Side::A),
+            WsDecoder::new(client_side == Side::B),
+        ]));
+        // Frames the client sent early, then whatever follows the response head.
+        if !up.early.is_empty() {
+            let cat = At {
+                side: client_side,
+                ..at
+            };
+            self.data_again(conn, cat, up.early_offset, &up.early, cfg, sink);
+        }
+        if used < data.len() {
+            self.data_again(conn, at, offset + used as u64, &data[used..], cfg, sink);
+        }
+    }
+
+    /// Feeds bytes of an upgraded connection to its WebSocket decoder.
+    fn data_again(
+        &mut self,
+        conn: u64,
+        at: At,
+        offset: u64,
+        data: &[u8],
+        cfg: &LightConfig,
+        sink: &mut Sink<'_>,
+    ) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(decoders) = c.ws.as_deref_mut() else {
+            return;
+        };
+        let i = at.side.index();
+        ws_data(
+            &mut decoders[i],
+            &mut c.info,
+            &mut c.framers[i],
+            &mut c.tracker,
+            &mut self.summary,
+            cfg.protocol,
+            at,
+            offset,
+            data,
+            sink,
+        );
+    }
+
+    /// The handshake did not complete: the connection is reported and not decoded.
+    fn not_upgraded(
+        &mut self,
+        conn: u64,
+        at: At,
+        status: Option<u16>,
+        message: String,
+        sink: &mut Sink<'_>,
+    ) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.upgrade = None;
+        c.info.kind = ConnKind::Other;
+        self.summary.other_connections += 1;
+        sink(Record::Event(EventRecord {
+            conn: Some(&c.info),
+            side: Some(at.side),
+            frame: at.frame,
+            ts: Some(at.ts),
+            start: at.start,
+            offset: None,
+            kind: EventKind::WebSocketNotUpgraded { status },
+            message,
+        }));
     }
 
     fn closed(
@@ -730,8 +1072,65 @@ impl Dissector {
             (CloseKind::Fin, Some(d)) => vec![d.side],
             _ => vec![Side::A, Side::B],
         };
+        if c.info.kind == ConnKind::HttpUpgrade {
+            let asked = c.upgrade.as_ref().is_some_and(|u| u.request.is_some());
+            let at = At {
+                side: by.map_or(Side::A, |d| d.side),
+                frame,
+                ts,
+                start,
+            };
+            if asked {
+                self.not_upgraded(
+                    conn,
+                    at,
+                    None,
+                    "the connection ended before the WebSocket upgrade was answered; not decoded"
+                        .into(),
+                    sink,
+                );
+            } else {
+                c.upgrade = None;
+                c.info.kind = ConnKind::Other;
+                self.summary.other_connections += 1;
+            }
+        }
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.tls_hello.is_some() {
+            let hello = c.tls_hello.take().unwrap_or_default();
+            c.info.sni = tls::client_hello_sni(&hello);
+            let at = At {
+                side: c.info.client_side.unwrap_or(Side::A),
+                frame,
+                ts,
+                start,
+            };
+            tls_event(&c.info, at, 0, sink);
+        }
         if c.info.kind == ConnKind::Mqtt || c.info.kind == ConnKind::Tls {
             for &s in &sides {
+                let lost = std::mem::take(&mut c.ws_lost[s.index()]);
+                if lost > 0 {
+                    sink(Record::Event(EventRecord {
+                        conn: Some(&c.info),
+                        side: Some(s),
+                        frame,
+                        ts: Some(ts),
+                        start,
+                        offset: None,
+                        kind: EventKind::Undecodable {
+                            len: lost,
+                            reason: SkipReason::Resync,
+                        },
+                        message: format!(
+                            "{lost} byte(s) of the {} WebSocket stream were not decoded after its \
+                             framing was lost",
+                            direction_name(&c.info, s)
+                        ),
+                    }));
+                }
                 if let Some((offset, have, need)) = c.framers[s.index()].pending() {
                     self.summary.undecodable_bytes += have as u64;
                     sink(Record::Event(EventRecord {
@@ -765,6 +1164,18 @@ impl Dissector {
                 }
                 (k, _) => format!("connection ends: {k:?}"),
             };
+            let message = if c.info.kind == ConnKind::Tls {
+                let (to_server, to_client) = match c.info.client_side {
+                    Some(s) => (c.info.bytes[s.index()], c.info.bytes[s.other().index()]),
+                    None => (c.info.bytes[0], c.info.bytes[1]),
+                };
+                format!(
+                    "{message} (TLS, encrypted: {to_server} byte(s) client→server, {to_client} \
+                     byte(s) server→client so far)"
+                )
+            } else {
+                message
+            };
             sink(Record::Event(EventRecord {
                 conn: Some(&c.info),
                 side: by.map(|d| d.side),
@@ -790,6 +1201,335 @@ impl Dissector {
     }
 }
 
+/// True when the request offers an MQTT subprotocol.
+fn offers_mqtt(req: &Head) -> bool {
+    req.tokens("sec-websocket-protocol")
+        .iter()
+        .any(|p| is_mqtt_subprotocol(p))
+}
+
+/// "mqtt" (MQTT 3.1.1 and 5), or "mqttv3.1" (the name MQTT 3.1 clients use).
+fn is_mqtt_subprotocol(p: &str) -> bool {
+    p.eq_ignore_ascii_case("mqtt") || p.eq_ignore_ascii_case("mqttv3.1")
+}
+
+fn list_or_none(l: &[String]) -> String {
+    if l.is_empty() {
+        "none".to_string()
+    } else {
+        l.iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The event that reports a TLS connection.
+fn tls_event(info: &ConnInfo, at: At, offset: u64, sink: &mut Sink<'_>) {
+    let sni = info.sni.clone();
+    let message = match &sni {
+        Some(n) => format!("TLS connection (server name \"{n}\"): encrypted, not decoded"),
+        None => "TLS connection: encrypted, not decoded".to_string(),
+    };
+    sink(Record::Event(EventRecord {
+        conn: Some(info),
+        side: Some(at.side),
+        frame: at.frame,
+        ts: Some(at.ts),
+        start: at.start,
+        offset: Some(offset),
+        kind: EventKind::Tls { sni },
+        message,
+    }));
+}
+
+/// Collects a ClientHello that spans segments (bounded by its record length), then
+/// reports the connection with its server name. Data from the server first ends the wait.
+fn tls_hello_data(c: &mut Conn, at: At, offset: u64, data: &[u8], sink: &mut Sink<'_>) {
+    let Some(hello) = c.tls_hello.as_mut() else {
+        return;
+    };
+    let from_client = c.info.client_side.map_or(true, |s| s == at.side);
+    if from_client {
+        if hello.is_empty() {
+            // The first segment (classification already saw it).
+            hello.extend_from_slice(&data[..data.len().min(tls::MAX_RECORD)]);
+            return;
+        }
+        let room = tls::MAX_RECORD.saturating_sub(hello.len());
+        hello.extend_from_slice(&data[..data.len().min(room)]);
+        if !tls::record_complete(hello) && hello.len() < tls::MAX_RECORD {
+            return;
+        }
+    }
+    let hello = c.tls_hello.take().unwrap_or_default();
+    c.info.sni = tls::client_hello_sni(&hello);
+    tls_event(&c.info, at, offset, sink);
+}
+
+/// MQTT stream bytes of one direction: framing, decoding, a record per packet.
+#[allow(clippy::too_many_arguments)]
+fn mqtt_data(
+    info: &mut ConnInfo,
+    framer: &mut Framer,
+    tracker: &mut VersionTracker,
+    summary: &mut DissectSummary,
+    protocol: Option<ProtocolVersion>,
+    at: At,
+    data: &[u8],
+    offset: u64,
+    sink: &mut Sink<'_>,
+) {
+    let At {
+        side,
+        frame,
+        ts,
+        start,
+    } = at;
+    let known = tracker.connect_version().or(protocol);
+    let mut validate = |p: &[u8]| {
+        let try_v = |v| {
+            decode(
+                p,
+                &DecodeOptions {
+                    version: v,
+                    direction: None,
+                    tree: false,
+                },
+            )
+            .is_ok()
+        };
+        match known {
+            Some(v) => try_v(v),
+            None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
+        }
+    };
+    framer.push(data, offset, frame, &mut validate, &mut |f| match f {
+        Framed::Packet { bytes, offset, first_frame } => {
+            match bytes.first().map(|b| PacketType(b >> 4)) {
+                Some(PacketType::CONNECT) => {
+                    info.learn_client(side, ClientBasis::Connect);
+                    info.connect_level = connect_level(bytes);
+                }
+                Some(PacketType::CONNACK) => info.learn_client(side.other(), ClientBasis::ConnAck),
+                _ => {}
+            }
+            let direction = info.direction(side);
+            let assumed = tracker.decode(bytes, direction);
+            if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
+                info.version = Some(assumed.decoded.version);
+                info.client_id = Some(c.client_id.to_string());
+                info.username = c.username.map(|u| u.to_string());
+                info.keep_alive = Some(c.keep_alive);
+            }
+            info.packets[side.index()] += 1;
+            summary.packets += 1;
+            if !assumed.decoded.is_ok() {
+                summary.packets_with_errors += 1;
+            }
+            sink(Record::Packet(PacketRecord {
+                conn: info,
+                side,
+                direction,
+                first_frame,
+                frame,
+                ts,
+                start,
+                stream_offset: offset,
+                assumed,
+            }));
+        }
+        Framed::Skipped { offset, len, reason } => {
+            summary.undecodable_bytes += len;
+            let why = match reason {
+                SkipReason::InvalidLength => "the Remaining Length has a 5th byte, so the stream cannot be framed; looking for the next packet",
+                SkipReason::Resync => "no packet boundary recognised in them after lost or unframeable bytes",
+                SkipReason::CutByGap => "a packet cut by lost bytes",
+            };
+            sink(Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(side),
+                frame,
+                ts: Some(ts),
+                start,
+                offset: Some(offset),
+                kind: EventKind::Undecodable { len, reason },
+                message: format!("{len} byte(s) at stream offset {offset} not decoded: {why}"),
+            }));
+        }
+        Framed::TooLarge { offset, len, cap } => {
+            summary.undecodable_bytes += len;
+            sink(Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(side),
+                frame,
+                ts: Some(ts),
+                start,
+                offset: Some(offset),
+                kind: EventKind::TooLarge { len, cap },
+                message: format!("a {len}-byte packet exceeds the {cap}-byte assembly cap; skipped"),
+            }));
+        }
+    });
+}
+
+/// Tells the MQTT framer of a direction that bytes were lost; reports a cut packet.
+fn framer_gap(
+    info: &ConnInfo,
+    framer: &mut Framer,
+    summary: &mut DissectSummary,
+    at: At,
+    why: &str,
+    sink: &mut Sink<'_>,
+) {
+    framer.gap(&mut |f| {
+        if let Framed::Skipped { offset, len, .. } = f {
+            summary.undecodable_bytes += len;
+            sink(Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(at.side),
+                frame: at.frame,
+                ts: Some(at.ts),
+                start: at.start,
+                offset: Some(offset),
+                kind: EventKind::Undecodable {
+                    len,
+                    reason: SkipReason::CutByGap,
+                },
+                message: format!("{len} byte(s) of a packet cut by {why} cannot be decoded"),
+            }));
+        }
+    });
+}
+
+/// TCP bytes of one direction of an MQTT over WebSocket connection: WebSocket frames,
+/// whose data payloads go to the MQTT framer.
+#[allow(clippy::too_many_arguments)]
+fn ws_data(
+    dec: &mut WsDecoder,
+    info: &mut ConnInfo,
+    framer: &mut Framer,
+    tracker: &mut VersionTracker,
+    summary: &mut DissectSummary,
+    protocol: Option<ProtocolVersion>,
+    at: At,
+    offset: u64,
+    data: &[u8],
+    sink: &mut Sink<'_>,
+) {
+    dec.push(data, offset, &mut |o| match o {
+        WsOut::Data {
+            bytes,
+            offset,
+            frames,
+        } => {
+            if let Some(w) = info.websocket.as_mut() {
+                w.frames[at.side.index()] = frames;
+            }
+            mqtt_data(
+                info, framer, tracker, summary, protocol, at, bytes, offset, sink,
+            )
+        }
+        WsOut::Hole => framer_gap(info, framer, summary, at, "a skipped WebSocket frame", sink),
+        WsOut::Note { note, offset } => {
+            let message = ws_note_message(info, at.side, &note);
+            sink(Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(at.side),
+                frame: at.frame,
+                ts: Some(at.ts),
+                start: at.start,
+                offset: Some(offset),
+                kind: EventKind::WebSocketFrame { note },
+                message,
+            }));
+        }
+    });
+    if let Some(w) = info.websocket.as_mut() {
+        w.frames[at.side.index()] = dec.frames();
+    }
+}
+
+fn ws_note_message(info: &ConnInfo, side: Side, note: &WsNote) -> String {
+    match note {
+        WsNote::Text => "text frame: MQTT must be sent in binary WebSocket frames [MQTT-6.0.0-1]; \
+             its bytes are decoded as MQTT all the same"
+            .to_string(),
+        WsNote::Ping { len } => format!("WebSocket ping ({len} byte(s))"),
+        WsNote::Pong { len } => format!("WebSocket pong ({len} byte(s))"),
+        WsNote::Close { code, reason } => {
+            let who = direction_name(info, side);
+            match code {
+                Some(c) => {
+                    let name = close_code_name(*c);
+                    if reason.is_empty() {
+                        format!("WebSocket close ({who}): {c} {name}")
+                    } else {
+                        format!("WebSocket close ({who}): {c} {name}, \"{reason}\"")
+                    }
+                }
+                None => format!("WebSocket close ({who}), no status code"),
+            }
+        }
+        WsNote::Masking { masked: true } => {
+            "a server frame is masked; servers must not mask (RFC 6455 5.1); later frames not reported"
+                .to_string()
+        }
+        WsNote::Masking { masked: false } => {
+            "a client frame is not masked; clients must mask every frame (RFC 6455 5.1); later frames not reported"
+                .to_string()
+        }
+        WsNote::Violation { what } => {
+            let s = match *what {
+                "non-minimal-length" => "the payload length is not in its shortest form",
+                "fragmented-control-frame" => "a control frame without FIN (control frames cannot be fragmented)",
+                "control-frame-too-long" => "a control frame with more than 125 payload bytes",
+                "reserved-bits" => "reserved bits set without a negotiated extension",
+                "data-after-close" => "a data frame after a close frame",
+                "continuation-without-message" => "a continuation frame with no message to continue; its bytes are decoded",
+                "message-interrupted" => "a new data message before the fragmented one ended",
+                "close-payload-of-one-byte" => "a close frame with a 1-byte payload",
+                other => other,
+            };
+            format!("WebSocket protocol error: {s} (RFC 6455)")
+        }
+        WsNote::Compressed { len } => format!(
+            "a compressed WebSocket message ({len} byte(s), permessage-deflate) is not decoded; \
+             MQTT decoding resumes at the next packet boundary found"
+        ),
+        WsNote::ReservedOpcode { opcode, len } => {
+            format!("a WebSocket frame with reserved opcode 0x{opcode:X} ({len} byte(s)) is skipped")
+        }
+        WsNote::BadLength { len } => format!(
+            "a WebSocket frame announces {len} payload bytes: the stream is out of step; this \
+             direction is not decoded further"
+        ),
+    }
+}
+
+/// The name of a WebSocket close status code (RFC 6455 7.4.1).
+pub fn close_code_name(code: u16) -> &'static str {
+    match code {
+        1000 => "normal closure",
+        1001 => "going away",
+        1002 => "protocol error",
+        1003 => "unsupported data",
+        1005 => "no status received",
+        1006 => "abnormal closure",
+        1007 => "invalid payload data",
+        1008 => "policy violation",
+        1009 => "message too big",
+        1010 => "mandatory extension",
+        1011 => "internal error",
+        1012 => "service restart",
+        1013 => "try again later",
+        1015 => "TLS handshake",
+        3000..=3999 => "registered",
+        4000..=4999 => "private use",
+        _ => "unknown",
+    }
+}
+
 impl CaptureConfig {
     /// The parts of the configuration the data path reads (cheap to copy per event).
     fn clone_light(&self) -> LightConfig {
@@ -810,6 +1550,10 @@ struct LightConfig {
 fn classify(cfg: &LightConfig, info: &ConnInfo, side: Side, data: &[u8]) -> ConnKind {
     let on = |ports: &[u16]| ports.contains(&info.a.port) || ports.contains(&info.b.port);
     let _ = side;
+    // An HTTP request on any port may open MQTT over WebSocket: the handshake decides.
+    if http::looks_like_get(data) && !on(&cfg.tls_ports) {
+        return ConnKind::HttpUpgrade;
+    }
     if tls::looks_like_tls(data) && (on(&cfg.mqtt_ports) || on(&cfg.tls_ports)) {
         return ConnKind::Tls;
     }

@@ -3,5 +3,7 @@
 
 pub mod capture;
 pub mod framer;
+pub mod http;
 pub mod tls;
 pub mod version;
+pub mod websocket;

@@ -5,6 +5,17 @@ pub fn looks_like_tls(data: &[u8]) -> bool {
     matches!(data, [0x16, 0x03, minor, ..] if *minor <= 0x04)
 }
 
+/// Largest TLS record with its header (2^14 bytes of plaintext, plus expansion).
+pub const MAX_RECORD: usize = 5 + (1 << 14) + 2048;
+
+/// True when `data` holds a whole TLS record (header and the body its length announces).
+pub fn record_complete(data: &[u8]) -> bool {
+    match data {
+        [_, _, _, h, l, rest @ ..] => rest.len() >= usize::from(u16::from_be_bytes([*h, *l])),
+        _ => false,
+    }
+}
+
 /// The Server Name Indication of a TLS ClientHello at the start of `data`, when the whole
 /// hello is there. Every length is checked against what is present.
 pub fn client_hello_sni(data: &[u8]) -> Option<String> {
@@ -100,5 +111,7 @@ mod tests {
             assert_eq!(client_hello_sni(&h[..n]), None);
         }
         assert!(!looks_like_tls(&[0x10, 0x0c, 0x00]));
+        assert!(record_complete(&h));
+        assert!(!record_complete(&h[..h.len() - 1]));
     }
 }

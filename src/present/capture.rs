@@ -8,9 +8,10 @@ use crate::codec::reason;
 use crate::codec::text::escape_bytes;
 use crate::codec::{Decoded, Direction, Packet, PacketType, ProtocolVersion, ReasonCode};
 use crate::dissect::capture::{
-    ConnInfo, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
+    ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
 };
 use crate::dissect::version::VersionSource;
+use crate::dissect::websocket::WsNote;
 use crate::transport::{CaptureSummary, Endpoint, Timestamp};
 use serde_json::{json, Value as J};
 use std::collections::HashSet;
@@ -55,10 +56,40 @@ pub fn legend(c: &ConnInfo) -> String {
     };
     match (c.client(), c.server()) {
         (Some(cl), Some(sv)) => format!(
-            "#{} client {cl} → broker {sv} ({how}; roles from {:?})",
-            c.id, c.client_basis
+            "#{} client {cl} → broker {sv} ({how}; roles from {:?}){}",
+            c.id,
+            c.client_basis,
+            over(c)
         ),
-        _ => format!("#{} {} ↔ {} ({how}; roles unknown)", c.id, c.a, c.b),
+        _ => format!(
+            "#{} {} ↔ {} ({how}; roles unknown){}",
+            c.id,
+            c.a,
+            c.b,
+            over(c)
+        ),
+    }
+}
+
+/// How MQTT travels, for the legend: nothing for plain TCP.
+fn over(c: &ConnInfo) -> String {
+    if let Some(w) = &c.websocket {
+        let proto = w
+            .subprotocol
+            .as_deref()
+            .map_or(String::new(), |p| format!(", subprotocol \"{p}\""));
+        format!(
+            " over WebSocket ws://{}{}{proto}",
+            w.host.as_deref().unwrap_or("?"),
+            w.path
+        )
+    } else if c.kind == ConnKind::Tls {
+        match &c.sni {
+            Some(n) => format!(" over TLS (encrypted, server name \"{n}\")"),
+            None => " over TLS (encrypted)".to_string(),
+        }
+    } else {
+        String::new()
     }
 }
 
@@ -220,6 +251,16 @@ fn event_label(k: &EventKind) -> &'static str {
         EventKind::TooLarge { .. } => "(too large)",
         EventKind::Incomplete { .. } => "(incomplete)",
         EventKind::Tls { .. } => "(TLS)",
+        EventKind::WebSocket { .. } => "(WebSocket)",
+        EventKind::WebSocketNotUpgraded { .. } => "(WebSocket)",
+        EventKind::WebSocketSubprotocol { .. } => "(WebSocket)",
+        EventKind::WebSocketFrame { note } => match note {
+            WsNote::Ping { .. } => "(WS ping)",
+            WsNote::Pong { .. } => "(WS pong)",
+            WsNote::Close { .. } => "(WS close)",
+            WsNote::Text => "(WS text)",
+            _ => "(WebSocket)",
+        },
         EventKind::Closed { .. } => "(closed)",
         EventKind::UnknownLinkType { .. } => "(link type)",
         EventKind::TruncatedRecord { .. } => "(truncated)",
@@ -229,7 +270,11 @@ fn event_label(k: &EventKind) -> &'static str {
 
 /// True for events that are problems (shown with `--problems`), not just notes.
 pub fn event_is_problem(k: &EventKind) -> bool {
-    !matches!(k, EventKind::Closed { .. } | EventKind::Tls { .. })
+    match k {
+        EventKind::Closed { .. } | EventKind::Tls { .. } | EventKind::WebSocket { .. } => false,
+        EventKind::WebSocketFrame { note } => note.is_problem(),
+        _ => true,
+    }
 }
 
 /// Prints records as they come.
@@ -439,9 +484,22 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                 "* version assumed: no CONNECT captured on that connection (see -V or --format json for why)"
             )?;
         }
+        let ws = if dis.websocket_connections > 0 {
+            format!(" ({} over WebSocket)", dis.websocket_connections)
+        } else {
+            String::new()
+        };
+        let tls = if dis.tls_connections > 0 {
+            format!(
+                " ({} byte(s) client→server, {} server→client, encrypted)",
+                dis.tls_bytes_to_server, dis.tls_bytes_to_client
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             self.w,
-            "{} frames, {} TCP connections ({} MQTT, {} TLS, {} other), {} MQTT packets ({} with errors), {} byte(s) undecodable, {} byte(s) lost in gaps",
+            "{} frames, {} TCP connections ({} MQTT{ws}, {} TLS{tls}, {} other), {} MQTT packets ({} with errors), {} byte(s) undecodable, {} byte(s) lost in gaps",
             cap.frames,
             dis.connections,
             dis.mqtt_connections,
@@ -476,6 +534,21 @@ fn conn_json(c: &ConnInfo) -> J {
         "username": c.username,
         "keep_alive": c.keep_alive,
         "version": c.version.map(|v| v.to_string()),
+        "transport": match (c.kind, &c.websocket) {
+            (_, Some(_)) => "websocket",
+            (ConnKind::Tls, _) => "tls",
+            _ => "tcp",
+        },
+        "encrypted": c.kind == ConnKind::Tls,
+        "sni": c.sni,
+        "websocket": c.websocket.as_ref().map(|w| json!({
+            "path": w.path,
+            "host": w.host,
+            "offered": w.offered,
+            "subprotocol": w.subprotocol,
+            "frames": {"from_a": w.frames[0], "from_b": w.frames[1]},
+        })),
+        "bytes": {"from_a": c.bytes[0], "from_b": c.bytes[1]},
     })
 }
 
@@ -532,6 +605,22 @@ fn event_json(e: &EventRecord<'_>) -> J {
             ("incomplete", json!({"have": have, "total": total}))
         }
         EventKind::Tls { sni } => ("tls", json!({"sni": sni})),
+        EventKind::WebSocket {
+            path,
+            host,
+            subprotocol,
+        } => (
+            "websocket",
+            json!({"path": path, "host": host, "subprotocol": subprotocol}),
+        ),
+        EventKind::WebSocketNotUpgraded { status } => {
+            ("websocket_not_upgraded", json!({"status": status}))
+        }
+        EventKind::WebSocketSubprotocol { offered, selected } => (
+            "websocket_subprotocol",
+            json!({"offered": offered, "selected": selected}),
+        ),
+        EventKind::WebSocketFrame { note } => ("websocket_frame", ws_note_json(note)),
         EventKind::Closed { kind } => ("closed", json!({"how": format!("{kind:?}")})),
         EventKind::UnknownLinkType { linktype } => {
             ("unknown_link_type", json!({"linktype": linktype}))
@@ -554,6 +643,27 @@ fn event_json(e: &EventRecord<'_>) -> J {
         "details": extra,
         "message": e.message,
     })
+}
+
+fn ws_note_json(n: &WsNote) -> J {
+    match n {
+        WsNote::Text => json!({"what": "text", "spec": "MQTT-6.0.0-1"}),
+        WsNote::Ping { len } => json!({"what": "ping", "len": len}),
+        WsNote::Pong { len } => json!({"what": "pong", "len": len}),
+        WsNote::Close { code, reason } => json!({
+            "what": "close",
+            "code": code,
+            "code_name": code.map(crate::dissect::capture::close_code_name),
+            "reason": reason,
+        }),
+        WsNote::Masking { masked } => json!({"what": "masking", "masked": masked}),
+        WsNote::Violation { what } => json!({"what": "protocol_error", "error": what}),
+        WsNote::Compressed { len } => json!({"what": "compressed", "len": len}),
+        WsNote::ReservedOpcode { opcode, len } => {
+            json!({"what": "reserved_opcode", "opcode": opcode, "len": len})
+        }
+        WsNote::BadLength { len } => json!({"what": "bad_length", "len": len}),
+    }
 }
 
 /// The JSON form of the end-of-file summary.
@@ -580,7 +690,10 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
         },
         "connections": dis.connections,
         "mqtt_connections": dis.mqtt_connections,
+        "websocket_connections": dis.websocket_connections,
         "tls_connections": dis.tls_connections,
+        "tls_bytes_to_server": dis.tls_bytes_to_server,
+        "tls_bytes_to_client": dis.tls_bytes_to_client,
         "other_connections": dis.other_connections,
         "packets": dis.packets,
         "packets_with_errors": dis.packets_with_errors,
