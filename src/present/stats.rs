@@ -10,13 +10,14 @@ use crate::dissect::analysis::{
     code_text, describe_outcome, Acceptance, Analysis, CheckKind, ConnSummary, End, FlowStats,
     Role, TopicStats,
 };
-use comfy_table::{presets, CellAlignment, Table};
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{self, Write};
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
     t.set_header(header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     t
 }
@@ -107,12 +108,10 @@ pub fn write_stats<W: Write>(w: &mut W, file: &str, a: &Analysis) -> io::Result<
         "client id",
         "version",
         "user",
-        "addresses",
+        "client → broker",
         "duration",
         "packets →/←",
         "bytes →/←",
-        "outcome",
-        "problems",
     ]);
     for c in &a.connections {
         t.add_row(vec![
@@ -132,6 +131,18 @@ pub fn write_stats<W: Write>(w: &mut W, file: &str, a: &Analysis) -> io::Result<
             format!("{:.3} s", c.duration()),
             format!("{} / {}", c.packets[0], c.packets[1]),
             format!("{} / {}", c.bytes[0], c.bytes[1]),
+        ]);
+    }
+    right(&mut t, &[5, 6, 7]);
+    super::fit_width(&mut t);
+    writeln!(w, "{t}")?;
+    writeln!(w)?;
+    writeln!(w, "Outcomes")?;
+    let mut t = table(&["conn", "client id", "outcome", "problems"]);
+    for c in &a.connections {
+        t.add_row(vec![
+            format!("#{}", c.id),
+            c.client_id.clone().unwrap_or_else(|| "-".into()),
             describe_outcome(c),
             problems_cell(c),
         ]);
@@ -145,6 +156,9 @@ pub fn write_stats<W: Write>(w: &mut W, file: &str, a: &Analysis) -> io::Result<
             a.connections_not_kept
         )?;
     }
+    // Why refused connections were refused; lines already said for an earlier connection
+    // (the general part of the diagnosis) are not repeated.
+    let mut said = std::collections::HashSet::new();
     for c in &a.connections {
         let lines = refusal_explanation(c);
         if !lines.is_empty() {
@@ -155,7 +169,9 @@ pub fn write_stats<W: Write>(w: &mut W, file: &str, a: &Analysis) -> io::Result<
                 c.client_id.as_deref().unwrap_or("-")
             )?;
             for l in lines {
-                writeln!(w, "  {l}")?;
+                if said.insert(l.clone()) {
+                    writeln!(w, "  {l}")?;
+                }
             }
         }
     }
