@@ -65,7 +65,10 @@ fn stats_refused_version_has_the_diagnosis() {
     assert_eq!(code, 0, "--stats alone does not fail");
     assert!(out.contains("Connection #1 (-) was refused:"), "{out}");
     assert!(out.contains("The client asked for level 6"), "{out}");
-    assert!(out.contains("The client asked for level 3 (MQTT 3.1)"), "{out}");
+    assert!(
+        out.contains("The client asked for level 3 (MQTT 3.1)"),
+        "{out}"
+    );
     // The general part is said once.
     assert_eq!(out.matches("What to change").count(), 1, "{out}");
     assert!(out.contains("refused: CONNACK return code 0x01"), "{out}");
@@ -141,13 +144,22 @@ fn check_exit_status() {
     let (code, out, _) = run(&["pcap", &cap("bad-credentials.pcap"), "--check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("failure-code"), "{out}");
-    assert!(out.contains("CONNACK reason code 0x87 (Not authorized)"), "{out}");
-    assert!(out.contains("check FAILED: 0 protocol error(s), 5 failure reason code(s)"), "{out}");
+    assert!(
+        out.contains("CONNACK reason code 0x87 (Not authorized)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("check FAILED: 0 protocol error(s), 5 failure reason code(s)"),
+        "{out}"
+    );
     // Protocol errors fail.
     let (code, out, _) = run(&["pcap", &cap("protocol-errors.pcap"), "--check"]);
     assert_eq!(code, 1);
     assert!(out.contains("connect-twice [MQTT-3.1.0-2]"), "{out}");
-    assert!(out.contains("packet-before-connect [MQTT-3.1.0-1]"), "{out}");
+    assert!(
+        out.contains("packet-before-connect [MQTT-3.1.0-1]"),
+        "{out}"
+    );
     // One failing file among several fails the run.
     let (code, _, _) = run(&[
         "pcap",
@@ -179,7 +191,10 @@ fn check_json_and_with_stats() {
     // Both: the tables and then the check list, and the exit status of the check.
     let (code, out, _) = run(&["pcap", &cap("protocol-errors.pcap"), "--check", "--stats"]);
     assert_eq!(code, 1);
-    assert!(out.contains("Outcomes") && out.contains("check FAILED"), "{out}");
+    assert!(
+        out.contains("Outcomes") && out.contains("check FAILED"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -199,6 +214,12 @@ fn listing_shows_stateful_diagnostics_and_outcomes() {
     let (_, out, _) = run(&["pcap", &cap("protocol-errors.pcap"), "--format", "jsonl"]);
     assert!(out.contains("\"packet-before-connect\""), "{out}");
     // And -V shows the resolved topic on the topic field.
-    let (_, out, _) = run(&["pcap", &cap("v5-properties.pcap"), "-V", "--type", "publish"]);
+    let (_, out, _) = run(&[
+        "pcap",
+        &cap("v5-properties.pcap"),
+        "-V",
+        "--type",
+        "publish",
+    ]);
     assert!(out.contains("resolved from Topic Alias 1"), "{out}");
 }

@@ -112,10 +112,7 @@ fn conn<'a>(a: &'a Analysis, client_id: &str, nth: usize) -> &'a ConnSummary {
 }
 
 fn problem_count(c: &ConnSummary, id: &str) -> u64 {
-    c.problems
-        .iter()
-        .find(|p| p.0 == id)
-        .map_or(0, |p| p.2)
+    c.problems.iter().find(|p| p.0 == id).map_or(0, |p| p.2)
 }
 
 fn group<'a>(a: &'a Analysis, id: &str) -> &'a mqtt_dissect::dissect::analysis::ProblemGroup {
@@ -125,7 +122,12 @@ fn group<'a>(a: &'a Analysis, id: &str) -> &'a mqtt_dissect::dissect::analysis::
         .unwrap_or_else(|| panic!("no problem {id}: {:#?}", a.problems))
 }
 
-fn diag_of<'a>(s: &'a [Seen], frame: u64, what: &str, id: &str) -> &'a (String, Severity, String, usize, usize, String) {
+fn diag_of<'a>(
+    s: &'a [Seen],
+    frame: u64,
+    what: &str,
+    id: &str,
+) -> &'a (String, Severity, String, usize, usize, String) {
     s.iter()
         .filter(|x| x.frame == frame && x.what == what)
         .flat_map(|x| x.diags.iter())
@@ -148,7 +150,11 @@ fn unacked_qos_flows_are_reported_at_the_end_of_their_connection() {
     assert_eq!(problem_count(sub, "flow-unacknowledged"), 2);
     assert!(matches!(
         sub.outcome.end,
-        End::TcpClose { by: Some(Role::Client), rst: false, .. }
+        End::TcpClose {
+            by: Some(Role::Client),
+            rst: false,
+            ..
+        }
     ));
     let q1 = sub.flows.iter().find(|f| f.kind == FlowKind::Qos1).unwrap();
     let q2 = sub.flows.iter().find(|f| f.kind == FlowKind::Qos2).unwrap();
@@ -166,7 +172,9 @@ fn unacked_qos_flows_are_reported_at_the_end_of_their_connection() {
         .find(|s| s.conn == stalled.id && s.message.contains("unacknowledged"))
         .expect("the close event says so");
     assert!(
-        close.message.contains("QoS 2 PUBLISH id 7 (frame 40, PUBREC in frame 41, no PUBREL)"),
+        close
+            .message
+            .contains("QoS 2 PUBLISH id 7 (frame 40, PUBREC in frame 41, no PUBREL)"),
         "{}",
         close.message
     );
@@ -174,7 +182,10 @@ fn unacked_qos_flows_are_reported_at_the_end_of_their_connection() {
     let again = conn(&a, "unacked-sub", 1);
     assert_eq!(
         again.outcome.acceptance,
-        Acceptance::Accepted { frame: 51, session_present: true }
+        Acceptance::Accepted {
+            frame: 51,
+            session_present: true
+        }
     );
     for f in &again.flows {
         assert_eq!((f.completed, f.unacknowledged), (1, 0), "{f:?}");
@@ -182,12 +193,26 @@ fn unacked_qos_flows_are_reported_at_the_end_of_their_connection() {
     }
     // The publisher's flows completed.
     let publ = conn(&a, "unacked-pub", 0);
-    assert!(publ.flows.iter().all(|f| f.completed == 1 && f.unacknowledged == 0));
-    assert!(matches!(publ.outcome.end, End::Disconnect { by: Role::Client, code: 0, .. }));
+    assert!(publ
+        .flows
+        .iter()
+        .all(|f| f.completed == 1 && f.unacknowledged == 0));
+    assert!(matches!(
+        publ.outcome.end,
+        End::Disconnect {
+            by: Role::Client,
+            code: 0,
+            ..
+        }
+    ));
     // Not a protocol error: --check passes.
     assert!(a.check_passed(), "{:#?}", a.check_items);
     // Topics: each published once, delivered twice (killed subscriber, then redelivery).
-    let t = a.topics.iter().find(|t| t.topic.as_deref() == Some("unacked/q2")).unwrap();
+    let t = a
+        .topics
+        .iter()
+        .find(|t| t.topic.as_deref() == Some("unacked/q2"))
+        .unwrap();
     assert_eq!((t.published, t.delivered, t.qos), (1, 2, [0, 0, 3]));
 }
 
@@ -200,12 +225,21 @@ fn session_takeover_by_the_same_client_id() {
         assert_eq!(
             old.outcome.end,
             match old.outcome.end {
-                End::TakenOver { frame, .. } => End::TakenOver { by_conn: Some(new.id), frame },
+                End::TakenOver { frame, .. } => End::TakenOver {
+                    by_conn: Some(new.id),
+                    frame
+                },
                 ref e => panic!("{id}: {e:?}"),
             }
         );
         assert_eq!(new.took_over, Some(old.id));
-        assert!(matches!(new.outcome.end, End::Disconnect { by: Role::Client, .. }));
+        assert!(matches!(
+            new.outcome.end,
+            End::Disconnect {
+                by: Role::Client,
+                ..
+            }
+        ));
     }
     assert!(a.check_passed());
 }
@@ -214,14 +248,24 @@ fn session_takeover_by_the_same_client_id() {
 fn refused_protocol_version_gets_the_diagnosis() {
     let (_, a) = capture("refused-protocol-version.pcap");
     assert_eq!(a.connections.len(), 4);
-    let levels: Vec<u8> = a.connections.iter().map(|c| c.connect_level.unwrap().0).collect();
+    let levels: Vec<u8> = a
+        .connections
+        .iter()
+        .map(|c| c.connect_level.unwrap().0)
+        .collect();
     assert_eq!(levels, vec![6, 3, 4, 0]);
     for c in &a.connections {
         assert!(
             matches!(c.outcome.acceptance, Acceptance::Refused { code: 1, .. }),
             "{c:?}"
         );
-        assert!(matches!(c.outcome.end, End::TcpClose { by: Some(Role::Server), .. }));
+        assert!(matches!(
+            c.outcome.end,
+            End::TcpClose {
+                by: Some(Role::Server),
+                ..
+            }
+        ));
         let why = refusal_explanation(c).join("\n");
         assert!(why.contains("Unacceptable protocol version"), "{why}");
         let level = c.connect_level.unwrap().0;
@@ -247,11 +291,23 @@ fn keep_alive_expiry_and_the_will() {
     let (_, a) = capture("keepalive-expiry.pcap");
     for id in ["ka-311", "ka-v5"] {
         let c = conn(&a, id, 0);
-        let gap = c.outcome.keep_alive_expired.unwrap_or_else(|| panic!("{id}: {c:?}"));
+        let gap = c
+            .outcome
+            .keep_alive_expired
+            .unwrap_or_else(|| panic!("{id}: {c:?}"));
         assert!(gap > 1.5, "{gap}");
-        assert!(matches!(c.outcome.end, End::TcpClose { by: Some(Role::Server), .. }));
+        assert!(matches!(
+            c.outcome.end,
+            End::TcpClose {
+                by: Some(Role::Server),
+                ..
+            }
+        ));
         assert!(c.outcome.will_fires);
-        assert_eq!(c.outcome.will_topic.as_deref(), Some(format!("ka/will/{id}").as_str()));
+        assert_eq!(
+            c.outcome.will_topic.as_deref(),
+            Some(format!("ka/will/{id}").as_str())
+        );
         assert_eq!(problem_count(c, "keep-alive-exceeded"), 1);
         // The PINGREQ was answered.
         assert_eq!(problem_count(c, "pingreq-unanswered"), 0);
@@ -267,14 +323,28 @@ fn keep_alive_expiry_and_the_will() {
 fn second_connect_and_packets_before_connect() {
     let (seen, a) = capture("protocol-errors.pcap");
     let d = diag_of(&seen, 8, "CONNECT", "connect-twice");
-    assert_eq!((d.1, d.2.as_str(), d.3, d.4), (Severity::Error, "MQTT-3.1.0-2", 0, 1));
+    assert_eq!(
+        (d.1, d.2.as_str(), d.3, d.4),
+        (Severity::Error, "MQTT-3.1.0-2", 0, 1)
+    );
     assert!(d.5.contains("frame 4"), "{}", d.5);
     diag_of(&seen, 19, "CONNECT", "connect-twice");
     let d = diag_of(&seen, 26, "PUBLISH", "packet-before-connect");
     assert_eq!((d.1, d.2.as_str()), (Severity::Error, "MQTT-3.1.0-1"));
-    let early = a.connections.iter().find(|c| c.client_id.is_none()).unwrap();
+    let early = a
+        .connections
+        .iter()
+        .find(|c| c.client_id.is_none())
+        .unwrap();
     assert_eq!(early.outcome.acceptance, Acceptance::NoConnect);
-    assert!(matches!(early.outcome.end, End::TcpClose { rst: true, by: Some(Role::Server), .. }));
+    assert!(matches!(
+        early.outcome.end,
+        End::TcpClose {
+            rst: true,
+            by: Some(Role::Server),
+            ..
+        }
+    ));
     assert_eq!(a.protocol_errors, 3);
     assert!(!a.check_passed());
 }
@@ -284,7 +354,16 @@ fn closing_tcp_without_disconnect_fires_the_will() {
     let (_, a) = capture("no-disconnect-will.pcap");
     for id in ["will-311", "will-v5"] {
         let c = conn(&a, id, 0);
-        assert!(matches!(c.outcome.end, End::TcpClose { by: Some(Role::Client), .. }), "{c:?}");
+        assert!(
+            matches!(
+                c.outcome.end,
+                End::TcpClose {
+                    by: Some(Role::Client),
+                    ..
+                }
+            ),
+            "{c:?}"
+        );
         assert!(c.outcome.will_fires);
     }
     assert!(!conn(&a, "will-watch", 0).outcome.will_fires);
@@ -294,18 +373,32 @@ fn closing_tcp_without_disconnect_fires_the_will() {
 fn client_to_server_topic_aliases_are_resolved() {
     let (seen, a) = capture("v5-properties.pcap");
     // Frame 24: alias-only PUBLISH (alias 1, set in frame 17 to v5/props/a).
-    let p = seen.iter().find(|s| s.frame == 24 && s.what == "PUBLISH").unwrap();
+    let p = seen
+        .iter()
+        .find(|s| s.frame == 24 && s.what == "PUBLISH")
+        .unwrap();
     assert_eq!(p.resolved, Some((1, "v5/props/a".to_string())));
     let d = diag_of(&seen, 24, "PUBLISH", "topic-alias-resolved");
     assert_eq!(d.1, Severity::Note);
     assert!(d.5.contains("set in frame 17"));
     // Only notes there: no alias problem.
     assert!(a.problems.iter().all(|p| !p.id.starts_with("topic-alias")));
-    let t = a.topics.iter().find(|t| t.topic.as_deref() == Some("v5/props/a")).unwrap();
+    let t = a
+        .topics
+        .iter()
+        .find(|t| t.topic.as_deref() == Some("v5/props/a"))
+        .unwrap();
     assert_eq!((t.published, t.via_alias), (2, 1));
     // v5 DISCONNECT 0x04: with will message.
     let pb = conn(&a, "v5-props-pub", 0);
-    assert!(matches!(pb.outcome.end, End::Disconnect { by: Role::Client, code: 4, .. }));
+    assert!(matches!(
+        pb.outcome.end,
+        End::Disconnect {
+            by: Role::Client,
+            code: 4,
+            ..
+        }
+    ));
     assert!(pb.outcome.will_fires);
     assert!(a.check_passed(), "{:#?}", a.check_items);
 }
@@ -337,9 +430,16 @@ fn every_shared_capture_analyses_cleanly() {
         // No false alarms from the stateful checks on real traffic.
         for g in &a.problems {
             assert!(
-                !["packet-id-in-use", "ack-unknown-id", "suback-code-count", "unsuback-code-count",
-                  "topic-alias-unknown", "topic-alias-above-maximum", "packet-before-connack"]
-                    .contains(&g.id),
+                ![
+                    "packet-id-in-use",
+                    "ack-unknown-id",
+                    "suback-code-count",
+                    "unsuback-code-count",
+                    "topic-alias-unknown",
+                    "topic-alias-above-maximum",
+                    "packet-before-connack"
+                ]
+                .contains(&g.id),
                 "{}: {g:?}",
                 p.display()
             );
@@ -383,7 +483,10 @@ impl Cap {
 
     fn put(&mut self, ip: Vec<u8>) {
         self.t += 1;
-        self.w.packet(ts(1_700_000_000 + self.t / 10, (self.t % 10) as u32 * 100_000), &ethernet(&[], &ip));
+        self.w.packet(
+            ts(1_700_000_000 + self.t / 10, (self.t % 10) as u32 * 100_000),
+            &ethernet(&[], &ip),
+        );
     }
 
     fn open(&mut self, port: u16) -> Conv {
@@ -392,7 +495,12 @@ impl Cap {
         self.put(tcp_packet(c, s, 1000, 0, SYN, b""));
         self.put(tcp_packet(s, c, 5000, 1001, SYNACK, b""));
         self.put(tcp_packet(c, s, 1001, 5001, ACK, b""));
-        Conv { c, s, cseq: 1001, sseq: 5001 }
+        Conv {
+            c,
+            s,
+            cseq: 1001,
+            sseq: 5001,
+        }
     }
 
     fn client(&mut self, k: &mut Conv, hex: &str) {
@@ -475,19 +583,34 @@ fn hand_built_v5_aliases_flows_and_acks() {
     assert_eq!((d.1, d.2.as_str()), (Severity::Error, "MQTT-3.3.2-10"));
     // The property 23 00 03 is at offset 2+3 (topic) +1 (property length) = 6.
     assert_eq!((d.3, d.4), (6, 3));
-    assert!(d.5.contains("Maximum 2") && d.5.contains("client") && d.5.contains("CONNECT"), "{}", d.5);
+    assert!(
+        d.5.contains("Maximum 2") && d.5.contains("client") && d.5.contains("CONNECT"),
+        "{}",
+        d.5
+    );
     let d = diag_of(&seen, unknown, "PUBLISH", "topic-alias-unknown");
     assert_eq!((d.1, d.3, d.4), (Severity::Error, 5, 3));
     let d = diag_of(&seen, c_above, "PUBLISH", "topic-alias-above-maximum");
     assert_eq!(d.2, "MQTT-3.3.2-9");
-    assert!(d.5.contains("Maximum 1") && d.5.contains("CONNACK"), "{}", d.5);
+    assert!(
+        d.5.contains("Maximum 1") && d.5.contains("CONNACK"),
+        "{}",
+        d.5
+    );
     let d = diag_of(&seen, c_unknown, "PUBLISH", "topic-alias-unknown");
     assert!(d.5.contains("client→server"), "{}", d.5);
 
     // SUBACK/UNSUBACK code counts, on the code bytes.
     let d = diag_of(&seen, suback, "SUBACK", "suback-code-count");
-    assert_eq!((d.1, d.2.as_str(), d.3, d.4), (Severity::Error, "MQTT-3.9.3-1", 5, 1));
-    assert!(d.5.contains("1 return/reason code(s) for the 2 topic filter(s)"), "{}", d.5);
+    assert_eq!(
+        (d.1, d.2.as_str(), d.3, d.4),
+        (Severity::Error, "MQTT-3.9.3-1", 5, 1)
+    );
+    assert!(
+        d.5.contains("1 return/reason code(s) for the 2 topic filter(s)"),
+        "{}",
+        d.5
+    );
     let d = diag_of(&seen, unsuback, "UNSUBACK", "unsuback-code-count");
     assert_eq!((d.2.as_str(), d.3, d.4), ("MQTT-3.11.3-1", 5, 1));
 
@@ -495,8 +618,13 @@ fn hand_built_v5_aliases_flows_and_acks() {
     let d = diag_of(&seen, puback, "PUBACK", "ack-unknown-id");
     assert_eq!((d.1, d.3, d.4), (Severity::Warning, 2, 2));
     let d = diag_of(&seen, reuse, "PUBLISH", "packet-id-in-use");
-    assert_eq!((d.1, d.2.as_str(), d.3, d.4), (Severity::Error, "MQTT-2.2.1-3", 5, 2));
-    assert!(seen.iter().all(|s| s.diags.iter().filter(|d| d.0 == "packet-id-in-use").count() <= 1));
+    assert_eq!(
+        (d.1, d.2.as_str(), d.3, d.4),
+        (Severity::Error, "MQTT-2.2.1-3", 5, 2)
+    );
+    assert!(seen
+        .iter()
+        .all(|s| s.diags.iter().filter(|d| d.0 == "packet-id-in-use").count() <= 1));
     assert_eq!(group(&a, "packet-id-in-use").count, 1);
 
     // PINGREQ without PINGRESP, reported when the connection ends.
@@ -504,14 +632,28 @@ fn hand_built_v5_aliases_flows_and_acks() {
     assert_eq!(g.frames, vec![ping]);
 
     let c = &a.connections[0];
-    assert!(matches!(c.outcome.end, End::TcpClose { by: Some(Role::Client), .. }));
+    assert!(matches!(
+        c.outcome.end,
+        End::TcpClose {
+            by: Some(Role::Client),
+            ..
+        }
+    ));
     let q1 = c.flows.iter().find(|f| f.kind == FlowKind::Qos1).unwrap();
     // id 7: the first is abandoned by the reuse, the second completes; id 8 completes.
     assert_eq!((q1.completed, q1.unacknowledged), (2, 1));
-    let sub = c.flows.iter().find(|f| f.kind == FlowKind::Subscribe).unwrap();
+    let sub = c
+        .flows
+        .iter()
+        .find(|f| f.kind == FlowKind::Subscribe)
+        .unwrap();
     assert_eq!(sub.completed, 1);
     // Topics: resolved alias counted under its topic.
-    let t = a.topics.iter().find(|t| t.topic.as_deref() == Some("a/b")).unwrap();
+    let t = a
+        .topics
+        .iter()
+        .find(|t| t.topic.as_deref() == Some("a/b"))
+        .unwrap();
     assert_eq!((t.delivered, t.via_alias), (2, 1));
     assert!(!a.check_passed());
 }
@@ -538,13 +680,26 @@ fn hand_built_takeover_by_disconnect_0x8e_and_packet_before_connack() {
     let (seen, a) = analyse(cap.w.bytes(), false);
 
     let old = &a.connections[0];
-    assert_eq!(old.outcome.end, End::TakenOver { by_conn: Some(a.connections[1].id), frame: dis });
+    assert_eq!(
+        old.outcome.end,
+        End::TakenOver {
+            by_conn: Some(a.connections[1].id),
+            frame: dis
+        }
+    );
     assert!(a.failure_codes >= 1, "0x8E is a failure code");
     let d = diag_of(&seen, early, "PUBLISH", "packet-before-connack");
     assert_eq!(d.1, Severity::Error);
-    let open = a.connections.iter().find(|c| c.client_id.as_deref() == Some("b")).unwrap();
+    let open = a
+        .connections
+        .iter()
+        .find(|c| c.client_id.as_deref() == Some("b"))
+        .unwrap();
     assert_eq!(open.outcome.end, End::Open);
-    assert!(matches!(open.outcome.acceptance, Acceptance::Accepted { .. }));
+    assert!(matches!(
+        open.outcome.acceptance,
+        Acceptance::Accepted { .. }
+    ));
     assert!(!open.outcome.will_fires);
 }
 
@@ -570,24 +725,39 @@ fn garbage_and_truncated_captures_do_not_panic() {
     cap.client(&mut k, CONNECT_V5_TAM2);
     cap.server(&mut k, CONNACK_V5_TAM1);
     cap.server(&mut k, "30 07 0000 03 230001 78");
-    cap.client(&mut k, "90 02 0001 b0 02 0001 40 02 0000 50 02 0001 62 02 0001 70 02 0001");
+    cap.client(
+        &mut k,
+        "90 02 0001 b0 02 0001 40 02 0000 50 02 0001 62 02 0001 70 02 0001",
+    );
     cap.client(&mut k, "ff ff ff ff ff 00 01");
     let bytes = cap.w.into_bytes();
     for cut in (0..bytes.len()).step_by(7) {
         let mut a = Analyzer::default();
-        let _ = dissect_capture(&bytes[..cut], &TransportConfig::default(), CaptureConfig::default(), &mut |mut r| a.record(&mut r));
+        let _ = dissect_capture(
+            &bytes[..cut],
+            &TransportConfig::default(),
+            CaptureConfig::default(),
+            &mut |mut r| a.record(&mut r),
+        );
         let _ = a.finish();
     }
     let mut x: u64 = 1;
     for _ in 0..200 {
         let mut b = bytes.clone();
         for _ in 0..4 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (x >> 33) as usize % b.len();
             b[i] ^= (x >> 20) as u8;
         }
         let mut a = Analyzer::default();
-        let _ = dissect_capture(&b[..], &TransportConfig::default(), CaptureConfig::default(), &mut |mut r| a.record(&mut r));
+        let _ = dissect_capture(
+            &b[..],
+            &TransportConfig::default(),
+            CaptureConfig::default(),
+            &mut |mut r| a.record(&mut r),
+        );
         let _ = a.finish();
     }
 }

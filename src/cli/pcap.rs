@@ -150,8 +150,7 @@ impl Filter {
                 }
                 // The resolved-topic note of an alias-only PUBLISH is not a problem.
                 if self.problems
-                    && d
-                        .diagnostics
+                    && d.diagnostics
                         .iter()
                         .all(|x| x.check.id == "topic-alias-resolved")
                 {
@@ -325,10 +324,16 @@ fn run_analysis<W: Write>(
             let mut doc = serde_json::Map::new();
             doc.insert("file".into(), serde_json::Value::String(name.clone()));
             if cfg.analysis.stats {
-                doc.insert("stats".into(), serde_json::to_value(stats::stats_json(&a)).map_err(io::Error::from)?);
+                doc.insert(
+                    "stats".into(),
+                    serde_json::to_value(stats::stats_json(&a)).map_err(io::Error::from)?,
+                );
             }
             if cfg.analysis.check {
-                doc.insert("check".into(), serde_json::to_value(stats::check_json(&a)).map_err(io::Error::from)?);
+                doc.insert(
+                    "check".into(),
+                    serde_json::to_value(stats::check_json(&a)).map_err(io::Error::from)?,
+                );
             }
             if lines {
                 serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;

@@ -341,11 +341,7 @@ pub fn write_check<W: Write>(w: &mut W, file: &str, a: &Analysis) -> io::Result<
     }
     let total = a.protocol_errors + a.failure_codes;
     if total as usize > a.check_items.len() {
-        writeln!(
-            w,
-            "… and {} more",
-            total as usize - a.check_items.len()
-        )?;
+        writeln!(w, "… and {} more", total as usize - a.check_items.len())?;
     }
     writeln!(
         w,

@@ -56,12 +56,12 @@ impl Default for AnalysisConfig {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FlowState {
-    /// PUBACK, SUBACK, UNSUBACK, or PUBREC for QoS 2.
-    AwaitAck,
-    /// QoS 2: PUBREC seen (frame), PUBREL expected from the sender.
-    AwaitRel(u64),
-    /// QoS 2: PUBREL seen (frame), PUBCOMP expected.
-    AwaitComp(u64),
+    /// Waiting for PUBACK, SUBACK, UNSUBACK, or PUBREC for QoS 2.
+    Ack,
+    /// QoS 2: PUBREC seen (frame), waiting for PUBREL from the sender.
+    Rel(u64),
+    /// QoS 2: PUBREL seen (frame), waiting for PUBCOMP.
+    Comp(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -608,10 +608,17 @@ impl Analyzer {
                             .and_then(|x| x.as_u32())
                             .and_then(|x| u16::try_from(x).ok());
                         if let Some(a) = alias.filter(|a| *a > 0) {
-                            let props_start =
-                                wire::header_len(bytes) + 2 + pb.topic.len() + if pb.packet_id.is_some() { 2 } else { 0 };
-                            let range = wire::property(bytes, props_start, &pb.properties, PropertyId::TOPIC_ALIAS)
-                                .unwrap_or((0, 1.min(bytes.len())));
+                            let props_start = wire::header_len(bytes)
+                                + 2
+                                + pb.topic.len()
+                                + if pb.packet_id.is_some() { 2 } else { 0 };
+                            let range = wire::property(
+                                bytes,
+                                props_start,
+                                &pb.properties,
+                                PropertyId::TOPIC_ALIAS,
+                            )
+                            .unwrap_or((0, 1.min(bytes.len())));
                             if let Some(max) = l.alias_max[side.index()] {
                                 if a > max {
                                     let mut x = make(
@@ -625,7 +632,11 @@ impl Analyzer {
                                             if from_client { "CONNACK" } else if from_server { "CONNECT" } else { "CONNECT/CONNACK" },
                                         ),
                                     );
-                                    x.spec = if from_server { "MQTT-3.3.2-10" } else { "MQTT-3.3.2-9" };
+                                    x.spec = if from_server {
+                                        "MQTT-3.3.2-10"
+                                    } else {
+                                        "MQTT-3.3.2-9"
+                                    };
                                     new.push(x);
                                 }
                             }
@@ -657,7 +668,9 @@ impl Analyzer {
                                         );
                                         if !l.syn_seen || l.connect_frame.is_none() {
                                             x.severity = Severity::Note;
-                                            x.message.push_str(" (the capture may have started after it was set)");
+                                            x.message.push_str(
+                                                " (the capture may have started after it was set)",
+                                            );
                                         }
                                         new.push(x);
                                         topic = format!("(unknown alias {a})");
@@ -685,32 +698,95 @@ impl Analyzer {
                 }
                 Packet::PubAck(r) => {
                     let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(l, side, r.packet_id, ptype, frame, ts, failed, 0, v, bytes, &cfg, &mut new);
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
                     if failed {
                         failures.push(code_text(v, ptype, r.reason_code.0));
                     }
                 }
                 Packet::PubRec(r) => {
                     let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(l, side, r.packet_id, ptype, frame, ts, failed, 0, v, bytes, &cfg, &mut new);
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
                     if failed {
                         failures.push(code_text(v, ptype, r.reason_code.0));
                     }
                 }
                 Packet::PubRel(r) | Packet::PubComp(r) => {
                     let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(l, side, r.packet_id, ptype, frame, ts, failed, 0, v, bytes, &cfg, &mut new);
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
                     if failed {
                         failures.push(code_text(v, ptype, r.reason_code.0));
                     }
                 }
                 Packet::Subscribe(s) => {
                     let range = wire::id_after_header(bytes);
-                    start_flow(l, side, s.packet_id, FlowKind::Subscribe, frame, ts, s.subscriptions.len(), false, range, v, &mut new);
+                    start_flow(
+                        l,
+                        side,
+                        s.packet_id,
+                        FlowKind::Subscribe,
+                        frame,
+                        ts,
+                        s.subscriptions.len(),
+                        false,
+                        range,
+                        v,
+                        &mut new,
+                    );
                 }
                 Packet::Unsubscribe(u) => {
                     let range = wire::id_after_header(bytes);
-                    start_flow(l, side, u.packet_id, FlowKind::Unsubscribe, frame, ts, u.filters.len(), false, range, v, &mut new);
+                    start_flow(
+                        l,
+                        side,
+                        u.packet_id,
+                        FlowKind::Unsubscribe,
+                        frame,
+                        ts,
+                        u.filters.len(),
+                        false,
+                        range,
+                        v,
+                        &mut new,
+                    );
                 }
                 Packet::SubAck(s) => {
                     let failed: Vec<u8> = s
@@ -719,7 +795,20 @@ impl Analyzer {
                         .map(|c| c.0)
                         .filter(|c| is_failure_in(v, ptype, *c))
                         .collect();
-                    ack(l, side, s.packet_id, ptype, frame, ts, !failed.is_empty(), s.codes.len(), v, bytes, &cfg, &mut new);
+                    ack(
+                        l,
+                        side,
+                        s.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        !failed.is_empty(),
+                        s.codes.len(),
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
                     for c in failed {
                         failures.push(code_text(v, ptype, c));
                     }
@@ -731,7 +820,20 @@ impl Analyzer {
                         .map(|c| c.0)
                         .filter(|c| v.is_v5() && *c >= 0x80)
                         .collect();
-                    ack(l, side, u.packet_id, ptype, frame, ts, !failed.is_empty(), u.codes.len(), v, bytes, &cfg, &mut new);
+                    ack(
+                        l,
+                        side,
+                        u.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        !failed.is_empty(),
+                        u.codes.len(),
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
                     for c in failed {
                         failures.push(code_text(v, ptype, c));
                     }
@@ -773,7 +875,9 @@ impl Analyzer {
             if let Some(n) = find_node_mut(&mut d.tree, "publish.topic") {
                 n.meaning = Some(Meaning::with_detail(
                     format!("\"{t}\" (resolved from Topic Alias {a})"),
-                    format!("alias-only PUBLISH: Topic Alias {a} was set to this topic in frame {f}"),
+                    format!(
+                        "alias-only PUBLISH: Topic Alias {a} was set to this topic in frame {f}"
+                    ),
                 ));
             }
         }
@@ -781,17 +885,28 @@ impl Analyzer {
         let all: Vec<(&'static str, Severity, &'static str, &'static str, String)> = d
             .diagnostics
             .iter()
-            .map(|x| (x.check.id, x.severity, x.spec, x.check.title, x.message.clone()))
+            .map(|x| {
+                (
+                    x.check.id,
+                    x.severity,
+                    x.spec,
+                    x.check.title,
+                    x.message.clone(),
+                )
+            })
             .collect();
 
         // Topic statistics.
-        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet) {
+        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
+        {
             let known = self.topics.contains_key(&topic);
             let bucket = if known || self.topics.len() < self.cfg.max_topics {
-                self.topics.entry(topic.clone()).or_insert_with(|| TopicStats {
-                    topic: Some(topic.clone()),
-                    ..TopicStats::default()
-                })
+                self.topics
+                    .entry(topic.clone())
+                    .or_insert_with(|| TopicStats {
+                        topic: Some(topic.clone()),
+                        ..TopicStats::default()
+                    })
             } else {
                 if self.other_topic_names.len() < 100_000 {
                     self.other_topic_names.insert(hash(&topic));
@@ -954,14 +1069,14 @@ impl Analyzer {
         let mut listed = Vec::new();
         for (s, id, f) in &open {
             let state = match f.state {
-                FlowState::AwaitAck => match f.kind {
+                FlowState::Ack => match f.kind {
                     FlowKind::Qos1 => "no PUBACK".to_string(),
                     FlowKind::Qos2 => "no PUBREC".to_string(),
                     FlowKind::Subscribe => "no SUBACK".to_string(),
                     FlowKind::Unsubscribe => "no UNSUBACK".to_string(),
                 },
-                FlowState::AwaitRel(r) => format!("PUBREC in frame {r}, no PUBREL"),
-                FlowState::AwaitComp(r) => format!("PUBREL in frame {r}, no PUBCOMP"),
+                FlowState::Rel(r) => format!("PUBREC in frame {r}, no PUBREL"),
+                FlowState::Comp(r) => format!("PUBREL in frame {r}, no PUBCOMP"),
             };
             let msg = format!(
                 "{} id {id} of frame {} ({}): {state} before the connection ended",
@@ -970,7 +1085,11 @@ impl Analyzer {
                 dir_name(l.direction(*s)),
             );
             if listed.len() < 5 {
-                listed.push(format!("{} id {id} (frame {}, {state})", f.kind.name(), f.frame));
+                listed.push(format!(
+                    "{} id {id} (frame {}, {state})",
+                    f.kind.name(),
+                    f.frame
+                ));
             }
             found.push((&diag::FLOW_UNACKNOWLEDGED, f.frame, msg));
             let kind = f.kind;
@@ -982,7 +1101,11 @@ impl Analyzer {
                 "{} unacknowledged flow(s): {}{}",
                 open.len(),
                 listed.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
         }
         if let Some((f, _)) = l.pending_ping {
@@ -1001,32 +1124,64 @@ impl Analyzer {
         let server_disconnect = l
             .disconnect
             .filter(|(s, ..)| l.role(*s) == Some(Role::Server));
-        let close_by = l.first_close.and_then(|(s, _, _)| s.and_then(|s| l.role(s)));
+        let close_by = l
+            .first_close
+            .and_then(|(s, _, _)| s.and_then(|s| l.role(s)));
         let end = if let Some((_, code, f)) = client_disconnect {
-            End::Disconnect { by: Role::Client, code, frame: f }
+            End::Disconnect {
+                by: Role::Client,
+                code,
+                frame: f,
+            }
         } else if let Some((_, code, f)) = server_disconnect {
             if code == 0x8E {
-                End::TakenOver { by_conn: l.takeover.map(|t| t.0), frame: f }
+                End::TakenOver {
+                    by_conn: l.takeover.map(|t| t.0),
+                    frame: f,
+                }
             } else {
-                End::Disconnect { by: Role::Server, code, frame: f }
+                End::Disconnect {
+                    by: Role::Server,
+                    code,
+                    frame: f,
+                }
             }
         } else if let (Some((by, tf)), Some((_, _, cf))) = (l.takeover, l.first_close) {
             if cf > tf && close_by != Some(Role::Client) {
-                End::TakenOver { by_conn: Some(by), frame: cf }
+                End::TakenOver {
+                    by_conn: Some(by),
+                    frame: cf,
+                }
             } else {
-                End::TcpClose { by: close_by, rst: l.first_close.is_some_and(|c| c.1), frame: cf }
+                End::TcpClose {
+                    by: close_by,
+                    rst: l.first_close.is_some_and(|c| c.1),
+                    frame: cf,
+                }
             }
         } else if let Some((_, rst, cf)) = l.first_close {
-            End::TcpClose { by: close_by, rst, frame: cf }
+            End::TcpClose {
+                by: close_by,
+                rst,
+                frame: cf,
+            }
         } else {
             End::Open
         };
         // Keep alive expiry: the server closed after 1.5 × keep alive of client silence.
         let closed_by_server_or_unknown = matches!(
             end,
-            End::TcpClose { by: Some(Role::Server) | None, .. } | End::Disconnect { by: Role::Server, .. }
+            End::TcpClose {
+                by: Some(Role::Server) | None,
+                ..
+            } | End::Disconnect {
+                by: Role::Server,
+                ..
+            }
         );
-        if let (Some(ka), Some(last), true) = (l.keep_alive, l.last_client_ts, closed_by_server_or_unknown) {
+        if let (Some(ka), Some(last), true) =
+            (l.keep_alive, l.last_client_ts, closed_by_server_or_unknown)
+        {
             let close_ts = ts;
             let gap = seconds_between(last, close_ts);
             if ka > 0 && gap > 1.5 * f64::from(ka) {
@@ -1042,7 +1197,14 @@ impl Analyzer {
             }
         }
         let accepted = matches!(l.summary.outcome.acceptance, Acceptance::Accepted { .. });
-        let normal_disconnect = matches!(end, End::Disconnect { by: Role::Client, code: 0, .. });
+        let normal_disconnect = matches!(
+            end,
+            End::Disconnect {
+                by: Role::Client,
+                code: 0,
+                ..
+            }
+        );
         l.summary.outcome.will_fires =
             l.will_topic.is_some() && accepted && !normal_disconnect && end != End::Open;
         l.summary.outcome.will_topic = l.will_topic.clone();
@@ -1052,7 +1214,15 @@ impl Analyzer {
         for (check, f, msg) in found {
             let spec = if v.is_v5() { check.spec } else { check.spec_v3 };
             l.count_problem(check.id, check.severity);
-            self.problem(check.id, check.severity, spec, check.title, f, Some(conn), &msg);
+            self.problem(
+                check.id,
+                check.severity,
+                spec,
+                check.title,
+                f,
+                Some(conn),
+                &msg,
+            );
             if check.severity == Severity::Error {
                 self.check_item(CheckItem {
                     kind: CheckKind::ProtocolError,
@@ -1110,7 +1280,11 @@ impl Analyzer {
         }
         self.done.sort_by_key(|c| c.id);
         let mut topics: Vec<TopicStats> = self.topics.into_values().collect();
-        topics.sort_by(|a, b| b.messages().cmp(&a.messages()).then_with(|| a.topic.cmp(&b.topic)));
+        topics.sort_by(|a, b| {
+            b.messages()
+                .cmp(&a.messages())
+                .then_with(|| a.topic.cmp(&b.topic))
+        });
         let other = (self.other_topics.messages() > 0).then_some(self.other_topics);
         let packet_types = self
             .types
@@ -1139,7 +1313,12 @@ impl Analyzer {
                 example: p.example,
             })
             .collect();
-        problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.id.cmp(b.id)));
+        problems.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.count.cmp(&a.count))
+                .then(a.id.cmp(b.id))
+        });
         Analysis {
             connections: self.done,
             connections_not_kept: self.not_kept,
@@ -1164,7 +1343,11 @@ fn hash(s: &str) -> u64 {
 
 /// `return code 1 (Connection Refused, unacceptable protocol version)`.
 pub fn code_text(v: ProtocolVersion, t: PacketType, code: u8) -> String {
-    let what = if v.is_v5() { "reason code" } else { "return code" };
+    let what = if v.is_v5() {
+        "reason code"
+    } else {
+        "return code"
+    };
     match reason::lookup(v, t, code) {
         Some(i) => format!("{what} 0x{code:02X} ({})", i.name),
         None => format!("{what} 0x{code:02X}"),
@@ -1188,7 +1371,9 @@ pub fn describe_outcome(c: &ConnSummary) -> String {
         Acceptance::NoConnect if c.tls.is_some() => "TLS, encrypted".to_string(),
         Acceptance::NoConnect => "no CONNECT captured".to_string(),
         Acceptance::NoAnswer => "CONNECT not answered".to_string(),
-        Acceptance::Accepted { session_present, .. } => {
+        Acceptance::Accepted {
+            session_present, ..
+        } => {
             if *session_present {
                 "accepted (session resumed)".to_string()
             } else {
@@ -1196,7 +1381,10 @@ pub fn describe_outcome(c: &ConnSummary) -> String {
             }
         }
         Acceptance::Refused { code, version, .. } => {
-            format!("refused: CONNACK {}", code_text(*version, PacketType::CONNACK, *code))
+            format!(
+                "refused: CONNACK {}",
+                code_text(*version, PacketType::CONNACK, *code)
+            )
         }
     };
     if let Some(o) = c.took_over {
@@ -1262,9 +1450,9 @@ fn start_flow(
             return; // a retransmission: the flow keeps its start
         }
         let state = match old.state {
-            FlowState::AwaitAck => "not yet acknowledged".to_string(),
-            FlowState::AwaitRel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
-            FlowState::AwaitComp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
+            FlowState::Ack => "not yet acknowledged".to_string(),
+            FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
+            FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
         };
         new.push(make(
             &diag::PACKET_ID_IN_USE,
@@ -1284,7 +1472,7 @@ fn start_flow(
         id,
         Flow {
             kind,
-            state: FlowState::AwaitAck,
+            state: FlowState::Ack,
             frame,
             ts,
             filters,
@@ -1326,16 +1514,16 @@ fn ack(
     let step = match (&entry, t) {
         (Some(f), PacketType::PUBACK) if f.kind == FlowKind::Qos1 => Step::Done,
         (Some(f), PacketType::PUBREC) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::AwaitAck if failed => Step::Done,
-            FlowState::AwaitAck => Step::Next(FlowState::AwaitRel(frame)),
+            FlowState::Ack if failed => Step::Done,
+            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
             _ => Step::Ignore,
         },
         (Some(f), PacketType::PUBREL) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::AwaitComp(_) => Step::Ignore,
-            _ => Step::Next(FlowState::AwaitComp(frame)),
+            FlowState::Comp(_) => Step::Ignore,
+            _ => Step::Next(FlowState::Comp(frame)),
         },
         (Some(f), PacketType::PUBCOMP) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::AwaitAck => Step::Unknown,
+            FlowState::Ack => Step::Unknown,
             _ => Step::Done,
         },
         (Some(f), PacketType::SUBACK) if f.kind == FlowKind::Subscribe => Step::Done,
