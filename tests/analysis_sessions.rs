@@ -470,7 +470,9 @@ struct Conv {
 
 struct Cap {
     w: PcapWriter,
+    /// Time in tenths of a second.
     t: i64,
+    frames: u64,
 }
 
 impl Cap {
@@ -478,11 +480,13 @@ impl Cap {
         Cap {
             w: PcapWriter::new(1, false, false),
             t: 0,
+            frames: 0,
         }
     }
 
     fn put(&mut self, ip: Vec<u8>) {
         self.t += 1;
+        self.frames += 1;
         self.w.packet(
             ts(1_700_000_000 + self.t / 10, (self.t % 10) as u32 * 100_000),
             &ethernet(&[], &ip),
@@ -527,7 +531,7 @@ impl Cap {
 
     /// The frame number the next record gets.
     fn next_frame(&self) -> u64 {
-        self.t as u64 + 1
+        self.frames + 1
     }
 }
 
@@ -759,5 +763,83 @@ fn garbage_and_truncated_captures_do_not_panic() {
             &mut |mut r| a.record(&mut r),
         );
         let _ = a.finish();
+    }
+}
+
+#[test]
+fn hand_built_keep_alive_gap_between_client_packets() {
+    let mut cap = Cap::new();
+    let mut k = cap.open(40006);
+    cap.client(&mut k, "10 0d 00044d515454 04 02 0001 0001 6b"); // keep alive 1 s
+    cap.server(&mut k, "20 02 00 00");
+    cap.t += 30; // 3 s of silence
+    let late = cap.next_frame();
+    cap.client(&mut k, "c0 00");
+    cap.server(&mut k, "d0 00");
+    let (seen, a) = analyse(cap.w.bytes(), false);
+    let d = diag_of(&seen, late, "PINGREQ", "keep-alive-exceeded");
+    assert_eq!((d.1, d.2.as_str()), (Severity::Warning, "MQTT-3.1.2-24"));
+    assert!(d.5.contains("keep alive (1 s)"), "{}", d.5);
+    // The capture ends with it open: no expiry verdict, no will.
+    assert_eq!(a.connections[0].outcome.end, End::Open);
+    assert!(a.connections[0].outcome.keep_alive_expired.is_none());
+}
+
+/// Every check that needs connection state (excluded from the one-packet vectors of
+/// codec_malformed.rs) fires somewhere in these tests' captures.
+#[test]
+fn every_stateful_check_fires() {
+    use mqtt_dissect::codec::diag::CHECKS;
+    let stateful = [
+        "connect-twice",
+        "packet-before-connect",
+        "packet-before-connack",
+        "packet-id-in-use",
+        "ack-unknown-id",
+        "flow-unacknowledged",
+        "suback-code-count",
+        "unsuback-code-count",
+        "topic-alias-above-maximum",
+        "topic-alias-unknown",
+        "topic-alias-resolved",
+        "keep-alive-exceeded",
+        "pingreq-unanswered",
+    ];
+    let mut fired = std::collections::BTreeSet::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+    let mut inputs: Vec<Vec<u8>> = [
+        "unacked-qos.pcap",
+        "protocol-errors.pcap",
+        "keepalive-expiry.pcap",
+        "v5-properties.pcap",
+    ]
+    .iter()
+    .map(|n| std::fs::read(dir.join(n)).unwrap())
+    .collect();
+    let mut cap = Cap::new();
+    let mut k = cap.open(40007);
+    cap.client(&mut k, CONNECT_V5_TAM2);
+    cap.server(&mut k, "30 0a 0003612f62 03 230003 78"); // before CONNACK, alias 3 > 2
+    cap.server(&mut k, CONNACK_V5_TAM1);
+    cap.server(&mut k, "30 07 0000 03 230002 78");
+    cap.client(&mut k, "82 0b 0005 00 000161 00 000162 00");
+    cap.server(&mut k, "90 04 0005 00 00");
+    cap.client(&mut k, "a2 09 0006 00 000161 000162");
+    cap.server(&mut k, "b0 04 0006 00 00");
+    cap.client(&mut k, "40 02 0009");
+    cap.client(&mut k, "32 07 000174 0007 00 78");
+    cap.client(&mut k, "32 07 000174 0007 00 78");
+    cap.client(&mut k, "c0 00");
+    inputs.push(cap.w.into_bytes());
+    for b in &inputs {
+        let (seen, a) = analyse(b, false);
+        fired.extend(a.problems.iter().map(|p| p.id.to_string()));
+        for s in &seen {
+            fired.extend(s.diags.iter().map(|d| d.0.clone()));
+        }
+    }
+    for id in stateful {
+        assert!(CHECKS.iter().any(|c| c.id == id), "{id} is registered");
+        assert!(fired.contains(id), "{id} never fired: {fired:?}");
     }
 }
