@@ -2709,6 +2709,24 @@ fn unknown_property_ids_show_their_number() {
 
 // ---- meta-tests over the whole table ---------------------------------------------------
 
+/// Checks that need a connection's earlier packets: one packet alone cannot fire them.
+/// `tests/analysis_*.rs` fires each of them from captures.
+const STATEFUL: &[&str] = &[
+    "connect-twice",
+    "packet-before-connect",
+    "packet-before-connack",
+    "packet-id-in-use",
+    "ack-unknown-id",
+    "flow-unacknowledged",
+    "suback-code-count",
+    "unsuback-code-count",
+    "topic-alias-above-maximum",
+    "topic-alias-unknown",
+    "topic-alias-resolved",
+    "keep-alive-exceeded",
+    "pingreq-unanswered",
+];
+
 #[test]
 fn every_check_fires_at_least_once() {
     let mut fired = BTreeSet::new();
@@ -2719,7 +2737,7 @@ fn every_check_fires_at_least_once() {
     let missing: Vec<_> = CHECKS
         .iter()
         .map(|c| c.id)
-        .filter(|id| !fired.contains(id))
+        .filter(|id| !fired.contains(id) && !STATEFUL.contains(id))
         .collect();
     assert!(missing.is_empty(), "checks no vector triggers: {missing:?}");
 }

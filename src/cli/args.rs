@@ -167,6 +167,15 @@ pub struct PcapArgs {
     /// Show passwords and authentication data instead of ********.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Instead of the packet list: per connection (outcome, flows, problems), per topic and
+    /// per packet type statistics, and the problems grouped by kind. With --format json, the
+    /// same as JSON. The packet filters do not apply.
+    #[arg(long)]
+    pub stats: bool,
+    /// Exit with status 1 when a protocol error or a failure reason code is found (for CI),
+    /// and list them; exit 0 otherwise. Prints only that list unless --stats is given too.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of `codes`.

@@ -4,16 +4,19 @@ use super::args::{PayloadChoice, PcapArgs, PcapFormat};
 use super::config::{parse_version, use_color};
 use super::{CliError, Outcome};
 use mqtt_dissect::codec::{topic, Packet, PacketType, ProtocolVersion};
+use mqtt_dissect::dissect::analysis::{Analysis, Analyzer};
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
 use mqtt_dissect::present::capture::{
     event_is_problem, CapturePrinter, JsonPrinter, SummaryPrinter,
 };
+use mqtt_dissect::present::stats;
 use mqtt_dissect::present::{Options, PayloadMode};
 use mqtt_dissect::transport::{CaptureError, TransportConfig};
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 /// A reader that reports end of input once `stop` is set.
 struct StopReader<R> {
@@ -28,6 +31,86 @@ impl<R: io::Read> io::Read for StopReader<R> {
         }
         self.inner.read(buf)
     }
+}
+
+/// Reports bytes read on stderr (a terminal) while a large capture is read: the first
+/// report after half a second, then a few times a second; the line is cleared at the end.
+struct ProgressReader<R> {
+    inner: R,
+    name: String,
+    read: u64,
+    total: Option<u64>,
+    start: Instant,
+    last: Option<Instant>,
+    enabled: bool,
+}
+
+impl<R> ProgressReader<R> {
+    fn new(inner: R, name: &str, total: Option<u64>, enabled: bool) -> Self {
+        ProgressReader {
+            inner,
+            name: name.to_string(),
+            read: 0,
+            total,
+            start: Instant::now(),
+            last: None,
+            enabled,
+        }
+    }
+
+    fn report(&mut self) {
+        let now = Instant::now();
+        if now.duration_since(self.start) < Duration::from_millis(500)
+            || self
+                .last
+                .is_some_and(|l| now.duration_since(l) < Duration::from_millis(200))
+        {
+            return;
+        }
+        self.last = Some(now);
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        let line = match self.total {
+            Some(t) if t > 0 => format!(
+                "{}: {:.1} / {:.1} MiB ({:.0}%)",
+                self.name,
+                mib(self.read),
+                mib(t),
+                100.0 * self.read as f64 / t as f64
+            ),
+            _ => format!("{}: {:.1} MiB read", self.name, mib(self.read)),
+        };
+        let mut e = io::stderr().lock();
+        let _ = write!(e, "\r\x1b[2K{line}");
+        let _ = e.flush();
+    }
+}
+
+impl<R: io::Read> io::Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.enabled {
+            self.report();
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Drop for ProgressReader<R> {
+    fn drop(&mut self) {
+        if self.enabled && self.last.is_some() {
+            let mut e = io::stderr().lock();
+            let _ = write!(e, "\r\x1b[2K");
+            let _ = e.flush();
+        }
+    }
+}
+
+/// What `--stats` and `--check` ask for.
+#[derive(Debug, Clone, Copy, Default)]
+struct AnalysisWanted {
+    stats: bool,
+    check: bool,
 }
 
 /// Which records to print.
@@ -65,7 +148,12 @@ impl Filter {
                 if !self.types.is_empty() && !self.types.contains(&d.packet_type) {
                     return false;
                 }
-                if self.problems && d.diagnostics.is_empty() {
+                // The resolved-topic note of an alias-only PUBLISH is not a problem.
+                if self.problems
+                    && d.diagnostics
+                        .iter()
+                        .all(|x| x.check.id == "topic-alias-resolved")
+                {
                     return false;
                 }
                 if let Some(f) = &self.topic {
@@ -103,6 +191,8 @@ pub struct PcapConfig {
     filter: Filter,
     present: Options,
     table: bool,
+    analysis: AnalysisWanted,
+    progress: bool,
 }
 
 impl PcapConfig {
@@ -157,12 +247,20 @@ impl PcapConfig {
                 payload,
             },
             table: a.format == PcapFormat::Summary && io::stdout().is_terminal(),
+            analysis: AnalysisWanted {
+                stats: a.stats,
+                check: a.check,
+            },
+            progress: io::stderr().is_terminal(),
         })
     }
 }
 
 pub fn run<W: Write>(cfg: &PcapConfig, out: &mut W) -> Result<Outcome, CliError> {
     let tcfg = TransportConfig::default();
+    if cfg.analysis.stats || cfg.analysis.check {
+        return run_analysis(cfg, &tcfg, out);
+    }
     match cfg.format {
         PcapFormat::Summary => {
             let mut p = SummaryPrinter::new(&mut *out, cfg.present, cfg.verbose, cfg.table);
@@ -177,6 +275,96 @@ pub fn run<W: Write>(cfg: &PcapConfig, out: &mut W) -> Result<Outcome, CliError>
     }
 }
 
+fn open(file: &PathBuf, progress: bool) -> Result<Box<dyn io::Read>, CliError> {
+    let name = file.display().to_string();
+    if file.as_os_str() == "-" {
+        return Ok(Box::new(ProgressReader::new(
+            io::stdin().lock(),
+            &name,
+            None,
+            progress,
+        )));
+    }
+    let f = std::fs::File::open(file)
+        .map_err(|e| CliError::Usage(format!("cannot open {name}: {e}")))?;
+    let total = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    Ok(Box::new(ProgressReader::new(f, &name, total, progress)))
+}
+
+/// `--stats` / `--check`: analyse each file, then print its report.
+fn run_analysis<W: Write>(
+    cfg: &PcapConfig,
+    tcfg: &TransportConfig,
+    out: &mut W,
+) -> Result<Outcome, CliError> {
+    let json = cfg.format != PcapFormat::Summary;
+    let lines = cfg.format == PcapFormat::Jsonl;
+    let mut failed = false;
+    let mut docs = Vec::new();
+    let mut capture = cfg.capture.clone();
+    capture.tree = false;
+    for file in &cfg.files {
+        let name = file.display().to_string();
+        let reader = open(file, cfg.progress)?;
+        let mut analyzer = Analyzer::default();
+        let result = dissect_capture(
+            io::BufReader::with_capacity(1 << 16, reader),
+            tcfg,
+            capture.clone(),
+            &mut |mut r| analyzer.record(&mut r),
+        );
+        match result {
+            Ok(_) => {}
+            Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
+            Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
+        }
+        let a: Analysis = analyzer.finish();
+        failed |= !a.check_passed();
+        if json {
+            let mut doc = serde_json::Map::new();
+            doc.insert("file".into(), serde_json::Value::String(name.clone()));
+            if cfg.analysis.stats {
+                doc.insert(
+                    "stats".into(),
+                    serde_json::to_value(stats::stats_json(&a)).map_err(io::Error::from)?,
+                );
+            }
+            if cfg.analysis.check {
+                doc.insert(
+                    "check".into(),
+                    serde_json::to_value(stats::check_json(&a)).map_err(io::Error::from)?,
+                );
+            }
+            if lines {
+                serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                docs.push(serde_json::Value::Object(doc));
+            }
+        } else {
+            if cfg.analysis.stats {
+                stats::write_stats(out, &name, &a)?;
+            }
+            if cfg.analysis.check {
+                if cfg.analysis.stats {
+                    writeln!(out)?;
+                }
+                stats::write_check(out, &name, &a)?;
+            }
+        }
+    }
+    if json && !lines {
+        let doc = serde_json::json!({ "files": docs });
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
+        writeln!(out)?;
+    }
+    Ok(if cfg.analysis.check && failed {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    })
+}
+
 fn run_files(
     cfg: &PcapConfig,
     tcfg: &TransportConfig,
@@ -184,14 +372,7 @@ fn run_files(
 ) -> Result<Outcome, CliError> {
     for file in &cfg.files {
         let name = file.display().to_string();
-        let reader: Box<dyn io::Read> = if file.as_os_str() == "-" {
-            Box::new(io::stdin().lock())
-        } else {
-            Box::new(
-                std::fs::File::open(file)
-                    .map_err(|e| CliError::Usage(format!("cannot open {name}: {e}")))?,
-            )
-        };
+        let reader = open(file, cfg.progress)?;
         printer.begin(&name)?;
         let mut write_error: Option<io::Error> = None;
         // When the output is gone (`| head`), stop reading instead of dissecting the rest.
@@ -200,11 +381,14 @@ fn run_files(
             inner: reader,
             stop: Rc::clone(&stop),
         };
+        // The analysis stage adds the stateful diagnostics before a record is printed.
+        let mut analyzer = Analyzer::default();
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
             cfg.capture.clone(),
-            &mut |r| {
+            &mut |mut r| {
+                analyzer.record(&mut r);
                 if write_error.is_none() && cfg.filter.wants(&r) {
                     if let Err(e) = printer.record(&r) {
                         write_error = Some(e);

@@ -136,6 +136,20 @@ checks! {
     FILTER_PLUS_NOT_ALONE = "filter-plus-misplaced", Error, "MQTT-4.7.1-2", "MQTT-4.7.1-3", "'+' must occupy a whole level";
     SHARED_NAME_INVALID = "shared-name-invalid", Error, "MQTT-4.8.2-1", "MQTT-4.8.2-1", "Shared subscription name empty or containing / + #";
     SHARED_FILTER_MISSING = "shared-filter-missing", Error, "MQTT-4.8.2-2", "MQTT-4.8.2-2", "Shared subscription without a topic filter after the share name";
+    // Stateful checks: they need the connection's earlier packets (dissect::analysis).
+    CONNECT_TWICE = "connect-twice", Error, "MQTT-3.1.0-2", "MQTT-3.1.0-2", "A second CONNECT on one network connection";
+    PACKET_BEFORE_CONNECT = "packet-before-connect", Error, "MQTT-3.1.0-1", "MQTT-3.1.0-1", "The client's first packet is not a CONNECT";
+    PACKET_BEFORE_CONNACK = "packet-before-connack", Error, "MQTT-3.2.0-1", "MQTT-3.2.0-1", "The server's first packet is not a CONNACK (or AUTH)";
+    PACKET_ID_IN_USE = "packet-id-in-use", Error, "MQTT-2.2.1-3", "MQTT-2.3.1-2", "Packet Identifier reused while its flow is still in flight";
+    ACK_UNKNOWN_ID = "ack-unknown-id", Warning, "§4.3", "§4.3", "Acknowledgement for a Packet Identifier that is not in flight";
+    FLOW_UNACKNOWLEDGED = "flow-unacknowledged", Warning, "§4.3", "§4.3", "QoS or subscription flow never completed";
+    SUBACK_CODE_COUNT = "suback-code-count", Error, "MQTT-3.9.3-1", "MQTT-3.8.4-5", "SUBACK carries a different number of codes than its SUBSCRIBE has filters";
+    UNSUBACK_CODE_COUNT = "unsuback-code-count", Error, "MQTT-3.11.3-1", "MQTT-3.11.3-1", "UNSUBACK carries a different number of codes than its UNSUBSCRIBE has filters";
+    TOPIC_ALIAS_ABOVE_MAXIMUM = "topic-alias-above-maximum", Error, "§3.3.2.3.4", "§3.3.2.3.4", "Topic Alias above the Topic Alias Maximum the receiver announced";
+    TOPIC_ALIAS_UNKNOWN = "topic-alias-unknown", Error, "§3.3.2.3.4", "§3.3.2.3.4", "Alias-only PUBLISH whose Topic Alias was never set on this connection and direction";
+    TOPIC_ALIAS_RESOLVED = "topic-alias-resolved", Note, "§3.3.2.3.4", "§3.3.2.3.4", "Alias-only PUBLISH: the topic comes from an earlier PUBLISH";
+    KEEP_ALIVE_EXCEEDED = "keep-alive-exceeded", Warning, "MQTT-3.1.2-22", "MQTT-3.1.2-24", "Nothing from the client for longer than 1.5 times the keep alive";
+    PINGREQ_UNANSWERED = "pingreq-unanswered", Warning, "MQTT-3.12.4-1", "MQTT-3.12.4-1", "PINGREQ without a PINGRESP";
 }
 
 /// One finding about a packet: which check, where (byte range relative to the start of

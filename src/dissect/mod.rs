@@ -1,6 +1,7 @@
 //! MQTT conversations out of transport byte streams: framing, which protocol version a
 //! packet is in when the bytes alone do not say, and per-connection state.
 
+pub mod analysis;
 pub mod capture;
 pub mod framer;
 pub mod http;

@@ -27,9 +27,19 @@ pub fn protocol_version_remedy(d: &Decoded<'_>, client: Option<ClientRequest>) -
     let Some(Packet::ConnAck(c)) = &d.packet else {
         return Vec::new();
     };
-    let refused = match d.version {
-        ProtocolVersion::V5 => c.code.0 == 0x84,
-        _ => c.code.0 == 1,
+    protocol_version_diagnosis(d.version, c.code.0, client)
+}
+
+/// The same diagnosis from the CONNACK's version and code alone (capture analysis keeps no
+/// packets). Empty unless the code refuses the protocol version.
+pub fn protocol_version_diagnosis(
+    version: ProtocolVersion,
+    code: u8,
+    client: Option<ClientRequest>,
+) -> Vec<String> {
+    let refused = match version {
+        ProtocolVersion::V5 => code == 0x84,
+        _ => code == 1,
     };
     if !refused {
         return Vec::new();
@@ -45,10 +55,14 @@ pub fn protocol_version_remedy(d: &Decoded<'_>, client: Option<ClientRequest>) -
     match client {
         Some(r) => {
             let mut s = format!(
-                "The client asked for level {} ({}) in packet #{}.",
+                "The client asked for level {} ({}){}.",
                 r.level,
                 level_name(r.level),
-                r.index
+                if r.index > 0 {
+                    format!(" in packet #{}", r.index)
+                } else {
+                    String::new()
+                }
             );
             let v = ProtocolVersion::from_level(r.level);
             if r.name_is_mqisdp && r.level != 3 {

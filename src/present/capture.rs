@@ -156,13 +156,21 @@ pub fn details(d: &Decoded<'_>) -> String {
             if let Some(id) = p.packet_id {
                 s.push_str(&format!(" id={id}"));
             }
-            s.push_str(&format!(" \"{}\"", p.topic));
-            if let Some(a) = p
-                .properties
-                .get(crate::codec::PropertyId::TOPIC_ALIAS)
-                .and_then(|x| x.as_u32())
-            {
-                s.push_str(&format!(" alias={a}"));
+            match crate::dissect::analysis::resolved_topic(d) {
+                // An alias-only PUBLISH whose topic the analysis resolved.
+                Some((a, t)) if p.topic.is_empty() => {
+                    s.push_str(&format!(" \"{t}\" (via alias {a})"));
+                }
+                _ => {
+                    s.push_str(&format!(" \"{}\"", p.topic));
+                    if let Some(a) = p
+                        .properties
+                        .get(crate::codec::PropertyId::TOPIC_ALIAS)
+                        .and_then(|x| x.as_u32())
+                    {
+                        s.push_str(&format!(" alias={a}"));
+                    }
+                }
             }
             if p.retain {
                 s.push_str(" retain");
@@ -229,7 +237,12 @@ pub fn details(d: &Decoded<'_>) -> String {
 
 /// The problems column: the worst finding and how many more.
 pub fn problems(d: &Decoded<'_>) -> String {
-    let mut ds: Vec<_> = d.diagnostics.iter().collect();
+    // The resolved topic of an alias-only PUBLISH shows in the details instead.
+    let mut ds: Vec<_> = d
+        .diagnostics
+        .iter()
+        .filter(|x| x.check.id != "topic-alias-resolved")
+        .collect();
     ds.sort_by_key(|d| std::cmp::Reverse(d.severity));
     match ds.first() {
         None => String::new(),

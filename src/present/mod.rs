@@ -13,6 +13,7 @@ mod format;
 pub mod json;
 pub mod payload;
 pub mod pretty;
+pub mod stats;
 pub mod style;
 pub mod table;
 

@@ -1,0 +1,1612 @@
+//! Capture analysis: a stage between the dissector and the printers that follows each
+//! connection's state. It matches QoS and subscription flows by packet identifier, resolves
+//! v5 topic aliases per connection and direction, watches keep alive, raises the stateful
+//! checks a single packet cannot (a second CONNECT, packets before CONNECT, SUBACK code
+//! counts, …) as diagnostics on the packet they are about, and works out how each
+//! connection ended. [`Analyzer::finish`] hands back an [`Analysis`] with per-connection,
+//! per-topic and per-type statistics and the problems grouped by kind.
+//!
+//! Memory stays bounded: flow tables hold at most one entry per packet identifier (65,535
+//! per direction), alias tables are capped in bytes, topics beyond a cap share an "other
+//! topics" bucket, and finished connections keep a compact summary (capped in number).
+
+pub mod report;
+mod wire;
+
+pub use report::*;
+
+use crate::codec::diag::{self, Check, Diagnostic, Severity};
+use crate::codec::reason::{self, is_failure_in};
+use crate::codec::tree::{Meaning, Node};
+use crate::codec::{Decoded, Direction, Packet, PacketType, PropertyId, ProtocolVersion, QoS};
+use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
+use crate::dissect::framer::SkipReason;
+use crate::transport::{CloseKind, Side, Timestamp};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Limits of the analysis.
+#[derive(Clone, Debug)]
+pub struct AnalysisConfig {
+    /// Distinct topics tracked; later ones go to the "other topics" bucket.
+    pub max_topics: usize,
+    /// Connection summaries kept.
+    pub max_connections: usize,
+    /// Entries of the `--check` list kept (all are counted).
+    pub max_check_items: usize,
+    /// Frames kept per problem kind.
+    pub max_problem_frames: usize,
+    /// Bytes of topic names held per connection and direction for topic aliases.
+    pub max_alias_bytes: usize,
+    /// Latency samples kept per flow kind and connection for the median.
+    pub max_latency_samples: usize,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            max_topics: 1000,
+            max_connections: 100_000,
+            max_check_items: 1000,
+            max_problem_frames: 20,
+            max_alias_bytes: 1 << 20,
+            max_latency_samples: 2048,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FlowState {
+    /// Waiting for PUBACK, SUBACK, UNSUBACK, or PUBREC for QoS 2.
+    Ack,
+    /// QoS 2: PUBREC seen (frame), waiting for PUBREL from the sender.
+    Rel(u64),
+    /// QoS 2: PUBREL seen (frame), waiting for PUBCOMP.
+    Comp(u64),
+}
+
+#[derive(Clone, Debug)]
+struct Flow {
+    kind: FlowKind,
+    state: FlowState,
+    frame: u64,
+    ts: Timestamp,
+    /// Filters of a SUBSCRIBE/UNSUBSCRIBE.
+    filters: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Latency {
+    completed: u64,
+    failed: u64,
+    unacked: u64,
+    min: Option<f64>,
+    max: Option<f64>,
+    samples: Vec<f64>,
+    seen: u64,
+    rng: u64,
+}
+
+impl Latency {
+    fn add(&mut self, s: f64, cap: usize) {
+        self.completed += 1;
+        self.min = Some(self.min.map_or(s, |m| m.min(s)));
+        self.max = Some(self.max.map_or(s, |m| m.max(s)));
+        self.seen += 1;
+        if self.samples.len() < cap {
+            self.samples.push(s);
+        } else if cap > 0 {
+            // Reservoir sampling with a small deterministic generator.
+            self.rng = self
+                .rng
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let k = (self.rng >> 33) % self.seen;
+            if let Some(slot) = self.samples.get_mut(k as usize) {
+                *slot = s;
+            }
+        }
+    }
+
+    fn median(&self) -> Option<f64> {
+        if self.samples.is_empty() {
+            return None;
+        }
+        let mut v = self.samples.clone();
+        v.sort_by(|a, b| a.total_cmp(b));
+        Some(v[v.len() / 2])
+    }
+}
+
+#[derive(Default)]
+struct Aliases {
+    map: HashMap<u16, (String, u64)>,
+    bytes: usize,
+}
+
+struct Live {
+    summary: ConnSummary,
+    client_side: Option<Side>,
+    syn_seen: bool,
+    connect_frame: Option<u64>,
+    connack_seen: bool,
+    before_connect_flagged: bool,
+    before_connack_flagged: bool,
+    will_topic: Option<String>,
+    session_resumed: bool,
+    flows: [HashMap<u16, Flow>; 2],
+    aliases: [Aliases; 2],
+    /// Topic Alias Maximum that applies to PUBLISHes sent by each side.
+    alias_max: [Option<u16>; 2],
+    keep_alive: Option<u16>,
+    last_client_ts: Option<Timestamp>,
+    pending_ping: Option<(u64, Timestamp)>,
+    closed: [bool; 2],
+    first_close: Option<(Option<Side>, bool, u64)>,
+    disconnect: Option<(Side, u8, u64)>,
+    takeover: Option<(u64, u64)>,
+    latency: BTreeMap<(FlowKind, usize), Latency>,
+    problems: Vec<(&'static str, Severity, u64)>,
+}
+
+impl Live {
+    fn new(info: &ConnInfo, ts: Timestamp) -> Live {
+        Live {
+            summary: ConnSummary {
+                id: info.id,
+                client: info.client(),
+                server: info.server(),
+                a: info.a,
+                b: info.b,
+                tls: None,
+                client_id: None,
+                username: None,
+                version: None,
+                connect_level: None,
+                keep_alive: None,
+                first_ts: info.first_ts,
+                last_ts: ts,
+                packets: [0; 2],
+                bytes: [0; 2],
+                outcome: Outcome {
+                    acceptance: Acceptance::NoConnect,
+                    end: End::Open,
+                    will_fires: false,
+                    will_topic: None,
+                    keep_alive_expired: None,
+                },
+                took_over: None,
+                flows: Vec::new(),
+                problems: Vec::new(),
+            },
+            client_side: info.client_side,
+            syn_seen: info.syn_seen,
+            connect_frame: None,
+            connack_seen: false,
+            before_connect_flagged: false,
+            before_connack_flagged: false,
+            will_topic: None,
+            session_resumed: false,
+            flows: [HashMap::new(), HashMap::new()],
+            aliases: [Aliases::default(), Aliases::default()],
+            alias_max: [None, None],
+            keep_alive: None,
+            last_client_ts: None,
+            pending_ping: None,
+            closed: [false; 2],
+            first_close: None,
+            disconnect: None,
+            takeover: None,
+            latency: BTreeMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn update(&mut self, info: &ConnInfo, ts: Timestamp) {
+        let s = &mut self.summary;
+        s.client = info.client();
+        s.server = info.server();
+        s.client_id.clone_from(&info.client_id);
+        s.username.clone_from(&info.username);
+        s.version = info.version;
+        s.connect_level = info.connect_level;
+        s.keep_alive = info.keep_alive;
+        self.client_side = info.client_side;
+        self.syn_seen = info.syn_seen;
+        // Client→server first when roles are known, else A→B first.
+        let (x, y) = match info.client_side {
+            Some(Side::B) => (1, 0),
+            _ => (0, 1),
+        };
+        s.packets = [info.packets[x], info.packets[y]];
+        s.bytes = [info.bytes[x], info.bytes[y]];
+        if ts > s.last_ts {
+            s.last_ts = ts;
+        }
+    }
+
+    fn role(&self, side: Side) -> Option<Role> {
+        self.client_side.map(|c| {
+            if c == side {
+                Role::Client
+            } else {
+                Role::Server
+            }
+        })
+    }
+
+    fn direction(&self, side: Side) -> Option<Direction> {
+        self.role(side).map(|r| match r {
+            Role::Client => Direction::ClientToServer,
+            Role::Server => Direction::ServerToClient,
+        })
+    }
+
+    fn latency(&mut self, kind: FlowKind, sender: Side) -> &mut Latency {
+        self.latency.entry((kind, sender.index())).or_default()
+    }
+
+    fn count_problem(&mut self, id: &'static str, severity: Severity) {
+        match self.problems.iter_mut().find(|p| p.0 == id) {
+            Some(p) => p.2 += 1,
+            None => self.problems.push((id, severity, 1)),
+        }
+    }
+
+    fn fully_closed(&self) -> bool {
+        self.closed == [true, true]
+    }
+}
+
+fn dir_name(d: Option<Direction>) -> &'static str {
+    match d {
+        Some(Direction::ClientToServer) => "client→server",
+        Some(Direction::ServerToClient) => "server→client",
+        None => "in this direction",
+    }
+}
+
+fn make(
+    check: &'static Check,
+    v: ProtocolVersion,
+    (offset, len): (usize, usize),
+    field: Option<&'static str>,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        check,
+        severity: check.severity,
+        spec: if v.is_v5() { check.spec } else { check.spec_v3 },
+        offset,
+        len,
+        field,
+        message,
+    }
+}
+
+/// The topic an alias-only PUBLISH stands for, as the analyzer attached it: `(alias, topic)`.
+pub fn resolved_topic(d: &Decoded<'_>) -> Option<(u16, String)> {
+    let x = d
+        .diagnostics
+        .iter()
+        .find(|x| x.check.id == diag::TOPIC_ALIAS_RESOLVED.id)?;
+    let rest = x.message.strip_prefix("Topic Alias ")?;
+    let (num, rest) = rest.split_once(' ')?;
+    let rest = rest.strip_prefix("stands for \"")?;
+    let end = rest.rfind("\" (set in frame")?;
+    Some((num.parse().ok()?, rest[..end].to_string()))
+}
+
+fn find_node_mut<'t, 'a>(nodes: &'t mut [Node<'a>], id: &str) -> Option<&'t mut Node<'a>> {
+    for n in nodes.iter_mut() {
+        if n.field.id == id {
+            return Some(n);
+        }
+        if let Some(f) = find_node_mut(&mut n.children, id) {
+            return Some(f);
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct ProblemAcc {
+    severity: Option<Severity>,
+    spec: &'static str,
+    title: &'static str,
+    count: u64,
+    frames: Vec<u64>,
+    connections: Vec<u64>,
+    example: String,
+}
+
+/// The analysis stage. Feed it every record, in order, before printing it.
+pub struct Analyzer {
+    cfg: AnalysisConfig,
+    live: HashMap<u64, Live>,
+    done: Vec<ConnSummary>,
+    not_kept: u64,
+    topics: HashMap<String, TopicStats>,
+    other_topics: TopicStats,
+    other_topic_names: HashSet<u64>,
+    types: [[u64; 4]; 16],
+    problems: BTreeMap<&'static str, ProblemAcc>,
+    check_items: Vec<CheckItem>,
+    protocol_errors: u64,
+    failure_codes: u64,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(AnalysisConfig::default())
+    }
+}
+
+impl Analyzer {
+    /// An analyzer with these limits.
+    pub fn new(cfg: AnalysisConfig) -> Analyzer {
+        Analyzer {
+            cfg,
+            live: HashMap::new(),
+            done: Vec::new(),
+            not_kept: 0,
+            topics: HashMap::new(),
+            other_topics: TopicStats::default(),
+            other_topic_names: HashSet::new(),
+            types: [[0; 4]; 16],
+            problems: BTreeMap::new(),
+            check_items: Vec::new(),
+            protocol_errors: 0,
+            failure_codes: 0,
+        }
+    }
+
+    /// Protocol errors and failure codes so far (for `--check`).
+    pub fn failures(&self) -> u64 {
+        self.protocol_errors + self.failure_codes
+    }
+
+    /// Looks at one record: adds the stateful diagnostics to a packet, and a sentence on how
+    /// the connection ended to its last close event.
+    pub fn record(&mut self, r: &mut Record<'_>) {
+        match r {
+            Record::Packet(p) => self.packet(p),
+            Record::Event(e) => self.event(e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn problem(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        spec: &'static str,
+        title: &'static str,
+        frame: u64,
+        conn: Option<u64>,
+        message: &str,
+    ) {
+        let max = self.cfg.max_problem_frames;
+        let p = self.problems.entry(id).or_default();
+        if p.severity.is_none() {
+            p.severity = Some(severity);
+            p.spec = spec;
+            p.title = title;
+            p.example = message.to_string();
+        }
+        p.severity = p.severity.max(Some(severity));
+        p.count += 1;
+        if p.frames.len() < max && p.frames.last() != Some(&frame) {
+            p.frames.push(frame);
+        }
+        if let Some(c) = conn {
+            if p.connections.len() < max && !p.connections.contains(&c) {
+                p.connections.push(c);
+            }
+        }
+    }
+
+    fn check_item(&mut self, item: CheckItem) {
+        match item.kind {
+            CheckKind::ProtocolError => self.protocol_errors += 1,
+            CheckKind::FailureCode => self.failure_codes += 1,
+        }
+        if self.check_items.len() < self.cfg.max_check_items {
+            self.check_items.push(item);
+        }
+    }
+
+    fn live_mut(&mut self, info: &ConnInfo, ts: Timestamp) -> &mut Live {
+        let l = self
+            .live
+            .entry(info.id)
+            .or_insert_with(|| Live::new(info, ts));
+        l.update(info, ts);
+        l
+    }
+
+    fn packet(&mut self, p: &mut PacketRecord<'_>) {
+        let info = p.conn;
+        let (side, frame, ts) = (p.side, p.frame, p.ts);
+        let d = &p.assumed.decoded;
+        let v = d.version;
+        let direction = p.direction;
+
+        // Packet type counts.
+        let t = &mut self.types[usize::from(d.packet_type.0 & 15)];
+        match direction {
+            Some(Direction::ClientToServer) => t[0] += 1,
+            Some(Direction::ServerToClient) => t[1] += 1,
+            None => t[2] += 1,
+        }
+        t[3] += d.len as u64;
+
+        // A CONNECT with a client id that another open connection uses: takeover.
+        if let Some(Packet::Connect(c)) = &d.packet {
+            let cid = c.client_id.to_string();
+            let first_connect = self
+                .live
+                .get(&info.id)
+                .map_or(true, |l| l.connect_frame.is_none());
+            if !cid.is_empty() && first_connect {
+                let mut old = None;
+                for (id, l) in self.live.iter_mut() {
+                    if *id != info.id
+                        && l.connect_frame.is_some()
+                        && !l.fully_closed()
+                        && l.disconnect.is_none()
+                        && l.summary.client_id.as_deref() == Some(cid.as_str())
+                    {
+                        l.takeover = Some((info.id, frame));
+                        old = Some(*id);
+                    }
+                }
+                if let Some(o) = old {
+                    self.live_mut(info, ts).summary.took_over = Some(o);
+                }
+            }
+        }
+
+        let cfg = self.cfg.clone();
+        let l = self.live_mut(info, ts);
+        let mut new: Vec<Diagnostic> = Vec::new();
+        let mut failures: Vec<String> = Vec::new();
+        let mut topic_for_stats: Option<(String, bool)> = None;
+        let mut resolved: Option<(u16, String, u64)> = None;
+        let from_client = direction == Some(Direction::ClientToServer);
+        let from_server = direction == Some(Direction::ServerToClient);
+        let bytes = d.bytes;
+        let ptype = d.packet_type;
+
+        // Order: CONNECT first, CONNACK first.
+        if from_client
+            && ptype != PacketType::CONNECT
+            && l.connect_frame.is_none()
+            && l.syn_seen
+            && !l.before_connect_flagged
+        {
+            l.before_connect_flagged = true;
+            new.push(make(
+                &diag::PACKET_BEFORE_CONNECT,
+                v,
+                (0, 1.min(bytes.len())),
+                None,
+                format!(
+                    "{ptype} before any CONNECT on a connection whose start was captured: the \
+                     client's first packet must be CONNECT; the server closes the connection"
+                ),
+            ));
+        }
+        if from_server
+            && ptype != PacketType::CONNACK
+            && ptype != PacketType::AUTH
+            && l.connect_frame.is_some()
+            && !l.connack_seen
+            && !l.before_connack_flagged
+        {
+            l.before_connack_flagged = true;
+            new.push(make(
+                &diag::PACKET_BEFORE_CONNACK,
+                v,
+                (0, 1.min(bytes.len())),
+                None,
+                format!("{ptype} from the server before its CONNACK"),
+            ));
+        }
+
+        // Keep alive: silence from the client longer than 1.5 × keep alive.
+        if from_client {
+            if let (Some(ka), Some(last)) = (l.keep_alive, l.last_client_ts) {
+                let gap = seconds_between(last, ts);
+                if ka > 0 && gap > 1.5 * f64::from(ka) {
+                    new.push(make(
+                        &diag::KEEP_ALIVE_EXCEEDED,
+                        v,
+                        (0, 0),
+                        None,
+                        format!(
+                            "{gap:.3} s without a packet from the client, more than 1.5 × keep \
+                             alive ({ka} s): the server may close the connection"
+                        ),
+                    ));
+                }
+            }
+            l.last_client_ts = Some(ts);
+        }
+
+        if let Some(pkt) = &d.packet {
+            match pkt {
+                Packet::Connect(c) => {
+                    if let Some(first) = l.connect_frame {
+                        new.push(make(
+                            &diag::CONNECT_TWICE,
+                            v,
+                            (0, 1.min(bytes.len())),
+                            None,
+                            format!(
+                                "a second CONNECT on this connection (the first was in frame \
+                                 {first}): a Protocol Error, the server closes the connection"
+                            ),
+                        ));
+                    } else {
+                        l.connect_frame = Some(frame);
+                        l.summary.outcome.acceptance = Acceptance::NoAnswer;
+                        l.will_topic = c.will.as_ref().map(|w| w.topic.to_string());
+                        l.keep_alive = Some(c.keep_alive);
+                        l.last_client_ts = Some(ts);
+                        let tam = c
+                            .properties
+                            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
+                            .and_then(|x| x.as_u32())
+                            .map_or(0, |x| x as u16);
+                        // The client's maximum bounds the aliases the server sends.
+                        l.alias_max[side.other().index()] = Some(tam);
+                    }
+                }
+                Packet::ConnAck(c) => {
+                    if !l.connack_seen {
+                        l.connack_seen = true;
+                        let failed = is_failure_in(v, PacketType::CONNACK, c.code.0);
+                        l.summary.outcome.acceptance = if failed {
+                            Acceptance::Refused {
+                                frame,
+                                code: c.code.0,
+                                version: v,
+                            }
+                        } else {
+                            Acceptance::Accepted {
+                                frame,
+                                session_present: c.session_present,
+                            }
+                        };
+                        l.session_resumed = c.session_present && !failed;
+                        let tam = c
+                            .properties
+                            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
+                            .and_then(|x| x.as_u32())
+                            .map_or(0, |x| x as u16);
+                        // The server's maximum bounds the aliases the client sends.
+                        l.alias_max[side.other().index()] = Some(tam);
+                        if let Some(ska) = c
+                            .properties
+                            .get(PropertyId::SERVER_KEEP_ALIVE)
+                            .and_then(|x| x.as_u32())
+                        {
+                            l.keep_alive = Some(ska as u16);
+                        }
+                    }
+                    if is_failure_in(v, PacketType::CONNACK, c.code.0) {
+                        failures.push(code_text(v, PacketType::CONNACK, c.code.0));
+                    }
+                }
+                Packet::Publish(pb) => {
+                    let mut topic = pb.topic.to_string();
+                    let mut via_alias = false;
+                    if v.is_v5() {
+                        let alias = pb
+                            .properties
+                            .get(PropertyId::TOPIC_ALIAS)
+                            .and_then(|x| x.as_u32())
+                            .and_then(|x| u16::try_from(x).ok());
+                        if let Some(a) = alias.filter(|a| *a > 0) {
+                            let props_start = wire::header_len(bytes)
+                                + 2
+                                + pb.topic.len()
+                                + if pb.packet_id.is_some() { 2 } else { 0 };
+                            let range = wire::property(
+                                bytes,
+                                props_start,
+                                &pb.properties,
+                                PropertyId::TOPIC_ALIAS,
+                            )
+                            .unwrap_or((0, 1.min(bytes.len())));
+                            if let Some(max) = l.alias_max[side.index()] {
+                                if a > max {
+                                    let mut x = make(
+                                        &diag::TOPIC_ALIAS_ABOVE_MAXIMUM,
+                                        v,
+                                        range,
+                                        Some("property.topic_alias"),
+                                        format!(
+                                            "Topic Alias {a} is above the Topic Alias Maximum {max} the {} announced in its {}",
+                                            if from_client { "server" } else if from_server { "client" } else { "receiver" },
+                                            if from_client { "CONNACK" } else if from_server { "CONNECT" } else { "CONNECT/CONNACK" },
+                                        ),
+                                    );
+                                    x.spec = if from_server {
+                                        "MQTT-3.3.2-10"
+                                    } else {
+                                        "MQTT-3.3.2-9"
+                                    };
+                                    new.push(x);
+                                }
+                            }
+                            let table = &mut l.aliases[side.index()];
+                            if pb.topic.is_empty() {
+                                match table.map.get(&a) {
+                                    Some((t, set_frame)) => {
+                                        topic = t.clone();
+                                        via_alias = true;
+                                        resolved = Some((a, t.clone(), *set_frame));
+                                        new.push(make(
+                                            &diag::TOPIC_ALIAS_RESOLVED,
+                                            v,
+                                            range,
+                                            Some("property.topic_alias"),
+                                            format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
+                                        ));
+                                    }
+                                    None => {
+                                        let mut x = make(
+                                            &diag::TOPIC_ALIAS_UNKNOWN,
+                                            v,
+                                            range,
+                                            Some("property.topic_alias"),
+                                            format!(
+                                                "alias-only PUBLISH with Topic Alias {a}, which no earlier PUBLISH {} on this connection set",
+                                                dir_name(l.direction(side))
+                                            ),
+                                        );
+                                        if !l.syn_seen || l.connect_frame.is_none() {
+                                            x.severity = Severity::Note;
+                                            x.message.push_str(
+                                                " (the capture may have started after it was set)",
+                                            );
+                                        }
+                                        new.push(x);
+                                        topic = format!("(unknown alias {a})");
+                                    }
+                                }
+                            } else {
+                                let old = table.map.get(&a).map_or(0, |(t, _)| t.len());
+                                if table.bytes - old + topic.len() <= cfg.max_alias_bytes {
+                                    table.bytes = table.bytes - old + topic.len();
+                                    table.map.insert(a, (topic.clone(), frame));
+                                }
+                            }
+                        }
+                    }
+                    topic_for_stats = Some((topic, via_alias));
+                    if let Some(id) = pb.packet_id {
+                        let kind = if pb.qos == QoS::ExactlyOnce {
+                            FlowKind::Qos2
+                        } else {
+                            FlowKind::Qos1
+                        };
+                        let range = wire::publish_id(bytes, pb.topic.len());
+                        start_flow(l, side, id, kind, frame, ts, 0, pb.dup, range, v, &mut new);
+                    }
+                }
+                Packet::PubAck(r) => {
+                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
+                    if failed {
+                        failures.push(code_text(v, ptype, r.reason_code.0));
+                    }
+                }
+                Packet::PubRec(r) => {
+                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
+                    if failed {
+                        failures.push(code_text(v, ptype, r.reason_code.0));
+                    }
+                }
+                Packet::PubRel(r) | Packet::PubComp(r) => {
+                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
+                    ack(
+                        l,
+                        side,
+                        r.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        failed,
+                        0,
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
+                    if failed {
+                        failures.push(code_text(v, ptype, r.reason_code.0));
+                    }
+                }
+                Packet::Subscribe(s) => {
+                    let range = wire::id_after_header(bytes);
+                    start_flow(
+                        l,
+                        side,
+                        s.packet_id,
+                        FlowKind::Subscribe,
+                        frame,
+                        ts,
+                        s.subscriptions.len(),
+                        false,
+                        range,
+                        v,
+                        &mut new,
+                    );
+                }
+                Packet::Unsubscribe(u) => {
+                    let range = wire::id_after_header(bytes);
+                    start_flow(
+                        l,
+                        side,
+                        u.packet_id,
+                        FlowKind::Unsubscribe,
+                        frame,
+                        ts,
+                        u.filters.len(),
+                        false,
+                        range,
+                        v,
+                        &mut new,
+                    );
+                }
+                Packet::SubAck(s) => {
+                    let failed: Vec<u8> = s
+                        .codes
+                        .iter()
+                        .map(|c| c.0)
+                        .filter(|c| is_failure_in(v, ptype, *c))
+                        .collect();
+                    ack(
+                        l,
+                        side,
+                        s.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        !failed.is_empty(),
+                        s.codes.len(),
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
+                    for c in failed {
+                        failures.push(code_text(v, ptype, c));
+                    }
+                }
+                Packet::UnsubAck(u) => {
+                    let failed: Vec<u8> = u
+                        .codes
+                        .iter()
+                        .map(|c| c.0)
+                        .filter(|c| v.is_v5() && *c >= 0x80)
+                        .collect();
+                    ack(
+                        l,
+                        side,
+                        u.packet_id,
+                        ptype,
+                        frame,
+                        ts,
+                        !failed.is_empty(),
+                        u.codes.len(),
+                        v,
+                        bytes,
+                        &cfg,
+                        &mut new,
+                    );
+                    for c in failed {
+                        failures.push(code_text(v, ptype, c));
+                    }
+                }
+                Packet::PingReq => {
+                    if let Some((f, _)) = l.pending_ping {
+                        new.push(make(
+                            &diag::PINGREQ_UNANSWERED,
+                            v,
+                            (0, 1.min(bytes.len())),
+                            None,
+                            format!("the PINGREQ of frame {f} got no PINGRESP before this one"),
+                        ));
+                    }
+                    l.pending_ping = Some((frame, ts));
+                }
+                Packet::PingResp => l.pending_ping = None,
+                Packet::Disconnect(x) => {
+                    if l.disconnect.is_none() {
+                        l.disconnect = Some((side, x.reason_code.0, frame));
+                    }
+                    if v.is_v5() && x.reason_code.0 >= 0x80 {
+                        failures.push(code_text(v, ptype, x.reason_code.0));
+                    }
+                }
+                Packet::Auth(x) => {
+                    if x.reason_code.0 >= 0x80 {
+                        failures.push(code_text(v, ptype, x.reason_code.0));
+                    }
+                }
+            }
+        }
+
+        // Attach, and show the resolved topic in the field tree.
+        let conn_id = info.id;
+        let client_id = l.summary.client_id.clone();
+        let d = &mut p.assumed.decoded;
+        if let Some((a, t, f)) = &resolved {
+            if let Some(n) = find_node_mut(&mut d.tree, "publish.topic") {
+                n.meaning = Some(Meaning::with_detail(
+                    format!("\"{t}\" (resolved from Topic Alias {a})"),
+                    format!(
+                        "alias-only PUBLISH: Topic Alias {a} was set to this topic in frame {f}"
+                    ),
+                ));
+            }
+        }
+        d.diagnostics.extend(new);
+        let all: Vec<(&'static str, Severity, &'static str, &'static str, String)> = d
+            .diagnostics
+            .iter()
+            .map(|x| {
+                (
+                    x.check.id,
+                    x.severity,
+                    x.spec,
+                    x.check.title,
+                    x.message.clone(),
+                )
+            })
+            .collect();
+
+        // Topic statistics.
+        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
+        {
+            let known = self.topics.contains_key(&topic);
+            let bucket = if known || self.topics.len() < self.cfg.max_topics {
+                self.topics
+                    .entry(topic.clone())
+                    .or_insert_with(|| TopicStats {
+                        topic: Some(topic.clone()),
+                        ..TopicStats::default()
+                    })
+            } else {
+                if self.other_topic_names.len() < 100_000 {
+                    self.other_topic_names.insert(hash(&topic));
+                }
+                &mut self.other_topics
+            };
+            match direction {
+                Some(Direction::ClientToServer) => bucket.published += 1,
+                Some(Direction::ServerToClient) => bucket.delivered += 1,
+                None => bucket.unknown_direction += 1,
+            }
+            bucket.bytes += pb.payload.len() as u64;
+            bucket.qos[(pb.qos as usize).min(2)] += 1;
+            bucket.retained += u64::from(pb.retain);
+            bucket.via_alias += u64::from(via_alias);
+        }
+
+        // Problems, grouped; the check list.
+        for (id, severity, spec, title, message) in all {
+            if id == diag::TOPIC_ALIAS_RESOLVED.id {
+                continue;
+            }
+            if let Some(l) = self.live.get_mut(&conn_id) {
+                l.count_problem(id, severity);
+            }
+            self.problem(id, severity, spec, title, frame, Some(conn_id), &message);
+            if severity == Severity::Error {
+                self.check_item(CheckItem {
+                    kind: CheckKind::ProtocolError,
+                    frame,
+                    conn: Some(conn_id),
+                    client_id: client_id.clone(),
+                    packet: Some(ptype),
+                    id,
+                    spec,
+                    message,
+                });
+            }
+        }
+        for message in failures {
+            if let Some(l) = self.live.get_mut(&conn_id) {
+                l.count_problem("failure-code", Severity::Warning);
+            }
+            self.problem(
+                "failure-code",
+                Severity::Warning,
+                "§2.4",
+                "A reason or return code that reports a failure",
+                frame,
+                Some(conn_id),
+                &format!("{ptype} {message}"),
+            );
+            self.check_item(CheckItem {
+                kind: CheckKind::FailureCode,
+                frame,
+                conn: Some(conn_id),
+                client_id: client_id.clone(),
+                packet: Some(ptype),
+                id: "failure-code",
+                spec: "§2.4",
+                message: format!("{ptype} {message}"),
+            });
+        }
+    }
+
+    fn event(&mut self, e: &mut EventRecord<'_>) {
+        let frame = e.frame;
+        match &e.kind {
+            EventKind::Closed { kind } => {
+                let Some(info) = e.conn else { return };
+                let ts = e.ts.unwrap_or(info.first_ts);
+                let l = self.live_mut(info, ts);
+                let rst = *kind == CloseKind::Rst;
+                match (kind, e.side) {
+                    (CloseKind::Fin, Some(s)) => {
+                        l.closed[s.index()] = true;
+                        if l.first_close.is_none() {
+                            l.first_close = Some((Some(s), false, frame));
+                        }
+                    }
+                    (CloseKind::EndOfCapture, _) => l.closed = [true, true],
+                    (_, s) => {
+                        l.closed = [true, true];
+                        if l.first_close.is_none() {
+                            l.first_close = Some((s, rst, frame));
+                        }
+                    }
+                }
+                if l.fully_closed() {
+                    if let Some(l) = self.live.remove(&info.id) {
+                        let text = self.finalize(l, frame, ts);
+                        e.message.push_str(" — ");
+                        e.message.push_str(&text);
+                    }
+                }
+            }
+            EventKind::Tls { sni } => {
+                if let Some(info) = e.conn {
+                    let ts = e.ts.unwrap_or(info.first_ts);
+                    self.live_mut(info, ts).summary.tls = Some(sni.clone());
+                }
+            }
+            other => {
+                let (id, severity, title) = match other {
+                    EventKind::Gap { .. } => ("capture-gap", Severity::Warning, "Bytes not captured"),
+                    EventKind::Undecodable { reason: SkipReason::InvalidLength, .. } => (
+                        "undecodable",
+                        Severity::Error,
+                        "Bytes that cannot be framed as MQTT (Remaining Length longer than 4 bytes)",
+                    ),
+                    EventKind::Undecodable { .. } => (
+                        "undecodable-after-gap",
+                        Severity::Warning,
+                        "Bytes that cannot be decoded after lost bytes",
+                    ),
+                    EventKind::TooLarge { .. } => ("too-large", Severity::Warning, "Packet larger than the assembly cap"),
+                    EventKind::Incomplete { .. } => ("incomplete", Severity::Warning, "The stream ends inside a packet"),
+                    EventKind::TruncatedRecord { .. } => ("truncated-record", Severity::Warning, "The capture file ends inside a record"),
+                    EventKind::UnknownLinkType { .. } => ("unknown-link-type", Severity::Warning, "Frames of a link type that cannot be decoded"),
+                    _ => ("transport", Severity::Note, "Transport findings (retransmissions that differ, caps)"),
+                };
+                let conn = e.conn.map(|c| c.id);
+                if let Some(info) = e.conn {
+                    let ts = e.ts.unwrap_or(info.first_ts);
+                    self.live_mut(info, ts).count_problem(id, severity);
+                }
+                self.problem(id, severity, "§2.1.4", title, frame, conn, &e.message);
+                if severity == Severity::Error {
+                    self.check_item(CheckItem {
+                        kind: CheckKind::ProtocolError,
+                        frame,
+                        conn,
+                        client_id: e.conn.and_then(|c| c.client_id.clone()),
+                        packet: None,
+                        id,
+                        spec: "§2.1.4",
+                        message: e.message.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Ends a connection: unacknowledged flows, unanswered PINGREQ, keep alive, outcome.
+    /// Returns a sentence for the close event.
+    fn finalize(&mut self, mut l: Live, frame: u64, ts: Timestamp) -> String {
+        let conn = l.summary.id;
+        let mut notes: Vec<String> = Vec::new();
+        let mut found: Vec<(&'static Check, u64, String)> = Vec::new();
+        let v = l.summary.version.unwrap_or(ProtocolVersion::V3_1_1);
+
+        // Unacknowledged flows, oldest first.
+        let mut open: Vec<(Side, u16, Flow)> = Vec::new();
+        for s in [Side::A, Side::B] {
+            for (id, f) in l.flows[s.index()].drain() {
+                open.push((s, id, f));
+            }
+        }
+        open.sort_by_key(|(_, id, f)| (f.frame, *id));
+        let mut listed = Vec::new();
+        for (s, id, f) in &open {
+            let state = match f.state {
+                FlowState::Ack => match f.kind {
+                    FlowKind::Qos1 => "no PUBACK".to_string(),
+                    FlowKind::Qos2 => "no PUBREC".to_string(),
+                    FlowKind::Subscribe => "no SUBACK".to_string(),
+                    FlowKind::Unsubscribe => "no UNSUBACK".to_string(),
+                },
+                FlowState::Rel(r) => format!("PUBREC in frame {r}, no PUBREL"),
+                FlowState::Comp(r) => format!("PUBREL in frame {r}, no PUBCOMP"),
+            };
+            let msg = format!(
+                "{} id {id} of frame {} ({}): {state} before the connection ended",
+                f.kind.name(),
+                f.frame,
+                dir_name(l.direction(*s)),
+            );
+            if listed.len() < 5 {
+                listed.push(format!(
+                    "{} id {id} (frame {}, {state})",
+                    f.kind.name(),
+                    f.frame
+                ));
+            }
+            found.push((&diag::FLOW_UNACKNOWLEDGED, f.frame, msg));
+            let kind = f.kind;
+            l.latency(kind, *s).unacked += 1;
+        }
+        if !open.is_empty() {
+            let more = open.len().saturating_sub(listed.len());
+            notes.push(format!(
+                "{} unacknowledged flow(s): {}{}",
+                open.len(),
+                listed.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some((f, _)) = l.pending_ping {
+            found.push((
+                &diag::PINGREQ_UNANSWERED,
+                f,
+                format!("the PINGREQ of frame {f} got no PINGRESP before the connection ended"),
+            ));
+            notes.push(format!("the PINGREQ of frame {f} was never answered"));
+        }
+
+        // How it ended.
+        let client_disconnect = l
+            .disconnect
+            .filter(|(s, ..)| l.role(*s) == Some(Role::Client));
+        let server_disconnect = l
+            .disconnect
+            .filter(|(s, ..)| l.role(*s) == Some(Role::Server));
+        let close_by = l
+            .first_close
+            .and_then(|(s, _, _)| s.and_then(|s| l.role(s)));
+        let end = if let Some((_, code, f)) = client_disconnect {
+            End::Disconnect {
+                by: Role::Client,
+                code,
+                frame: f,
+            }
+        } else if let Some((_, code, f)) = server_disconnect {
+            if code == 0x8E {
+                End::TakenOver {
+                    by_conn: l.takeover.map(|t| t.0),
+                    frame: f,
+                }
+            } else {
+                End::Disconnect {
+                    by: Role::Server,
+                    code,
+                    frame: f,
+                }
+            }
+        } else if let (Some((by, tf)), Some((_, _, cf))) = (l.takeover, l.first_close) {
+            if cf > tf && close_by != Some(Role::Client) {
+                End::TakenOver {
+                    by_conn: Some(by),
+                    frame: cf,
+                }
+            } else {
+                End::TcpClose {
+                    by: close_by,
+                    rst: l.first_close.is_some_and(|c| c.1),
+                    frame: cf,
+                }
+            }
+        } else if let Some((_, rst, cf)) = l.first_close {
+            End::TcpClose {
+                by: close_by,
+                rst,
+                frame: cf,
+            }
+        } else {
+            End::Open
+        };
+        // Keep alive expiry: the server closed after 1.5 × keep alive of client silence.
+        let closed_by_server_or_unknown = matches!(
+            end,
+            End::TcpClose {
+                by: Some(Role::Server) | None,
+                ..
+            } | End::Disconnect {
+                by: Role::Server,
+                ..
+            }
+        );
+        if let (Some(ka), Some(last), true) =
+            (l.keep_alive, l.last_client_ts, closed_by_server_or_unknown)
+        {
+            let close_ts = ts;
+            let gap = seconds_between(last, close_ts);
+            if ka > 0 && gap > 1.5 * f64::from(ka) {
+                l.summary.outcome.keep_alive_expired = Some(gap);
+                found.push((
+                    &diag::KEEP_ALIVE_EXCEEDED,
+                    frame,
+                    format!(
+                        "{gap:.3} s without a packet from the client before the connection was \
+                         closed, more than 1.5 × keep alive ({ka} s)"
+                    ),
+                ));
+            }
+        }
+        let accepted = matches!(l.summary.outcome.acceptance, Acceptance::Accepted { .. });
+        let normal_disconnect = matches!(
+            end,
+            End::Disconnect {
+                by: Role::Client,
+                code: 0,
+                ..
+            }
+        );
+        l.summary.outcome.will_fires =
+            l.will_topic.is_some() && accepted && !normal_disconnect && end != End::Open;
+        l.summary.outcome.will_topic = l.will_topic.clone();
+        l.summary.outcome.end = end;
+        l.summary.last_ts = l.summary.last_ts.max(ts);
+
+        for (check, f, msg) in found {
+            let spec = if v.is_v5() { check.spec } else { check.spec_v3 };
+            l.count_problem(check.id, check.severity);
+            self.problem(
+                check.id,
+                check.severity,
+                spec,
+                check.title,
+                f,
+                Some(conn),
+                &msg,
+            );
+            if check.severity == Severity::Error {
+                self.check_item(CheckItem {
+                    kind: CheckKind::ProtocolError,
+                    frame: f,
+                    conn: Some(conn),
+                    client_id: l.summary.client_id.clone(),
+                    packet: None,
+                    id: check.id,
+                    spec,
+                    message: msg,
+                });
+            }
+        }
+
+        // Flow statistics.
+        let mut flows = Vec::new();
+        for ((kind, s), lat) in &l.latency {
+            let side = if *s == 0 { Side::A } else { Side::B };
+            flows.push(FlowStats {
+                kind: *kind,
+                direction: l.direction(side),
+                completed: lat.completed,
+                failed: lat.failed,
+                unacknowledged: lat.unacked,
+                min: lat.min,
+                median: lat.median(),
+                max: lat.max,
+            });
+        }
+        l.summary.flows = flows;
+        l.summary.problems = std::mem::take(&mut l.problems);
+
+        let mut text = describe_outcome(&l.summary);
+        for n in notes {
+            text.push_str("; ");
+            text.push_str(&n);
+        }
+        if self.done.len() < self.cfg.max_connections {
+            self.done.push(l.summary);
+        } else {
+            self.not_kept += 1;
+        }
+        text
+    }
+
+    /// Ends the capture: what is still open is reported as open.
+    pub fn finish(mut self) -> Analysis {
+        let mut ids: Vec<u64> = self.live.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(l) = self.live.remove(&id) {
+                let (frame, ts) = (0, l.summary.last_ts);
+                self.finalize(l, frame, ts);
+            }
+        }
+        self.done.sort_by_key(|c| c.id);
+        let mut topics: Vec<TopicStats> = self.topics.into_values().collect();
+        topics.sort_by(|a, b| {
+            b.messages()
+                .cmp(&a.messages())
+                .then_with(|| a.topic.cmp(&b.topic))
+        });
+        let other = (self.other_topics.messages() > 0).then_some(self.other_topics);
+        let packet_types = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t[0] + t[1] + t[2] > 0)
+            .map(|(i, t)| TypeStats {
+                packet_type: PacketType(i as u8),
+                client_to_server: t[0],
+                server_to_client: t[1],
+                unknown: t[2],
+                bytes: t[3],
+            })
+            .collect();
+        let mut problems: Vec<ProblemGroup> = self
+            .problems
+            .into_iter()
+            .map(|(id, p)| ProblemGroup {
+                id,
+                severity: p.severity.unwrap_or(Severity::Note),
+                spec: p.spec,
+                title: p.title,
+                count: p.count,
+                frames: p.frames,
+                connections: p.connections,
+                example: p.example,
+            })
+            .collect();
+        problems.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.count.cmp(&a.count))
+                .then(a.id.cmp(b.id))
+        });
+        Analysis {
+            connections: self.done,
+            connections_not_kept: self.not_kept,
+            topics,
+            other_topics: other,
+            other_topic_count: self.other_topic_names.len() as u64,
+            packet_types,
+            problems,
+            check_items: self.check_items,
+            protocol_errors: self.protocol_errors,
+            failure_codes: self.failure_codes,
+        }
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// `return code 1 (Connection Refused, unacceptable protocol version)`.
+pub fn code_text(v: ProtocolVersion, t: PacketType, code: u8) -> String {
+    let what = if v.is_v5() {
+        "reason code"
+    } else {
+        "return code"
+    };
+    match reason::lookup(v, t, code) {
+        Some(i) => format!("{what} 0x{code:02X} ({})", i.name),
+        None => format!("{what} 0x{code:02X}"),
+    }
+}
+
+fn role_name(r: Option<Role>) -> &'static str {
+    match r {
+        Some(Role::Client) => "the client",
+        Some(Role::Server) => "the server",
+        None => "one side",
+    }
+}
+
+/// How a connection went, in one line: `accepted; closed by the client without DISCONNECT
+/// (TCP FIN): the will message "x" is published`.
+pub fn describe_outcome(c: &ConnSummary) -> String {
+    let o = &c.outcome;
+    let v = c.version.unwrap_or(ProtocolVersion::V3_1_1);
+    let mut s = match &o.acceptance {
+        Acceptance::NoConnect if c.tls.is_some() => "TLS, encrypted".to_string(),
+        Acceptance::NoConnect => "no CONNECT captured".to_string(),
+        Acceptance::NoAnswer => "CONNECT not answered".to_string(),
+        Acceptance::Accepted {
+            session_present, ..
+        } => {
+            if *session_present {
+                "accepted (session resumed)".to_string()
+            } else {
+                "accepted".to_string()
+            }
+        }
+        Acceptance::Refused { code, version, .. } => {
+            format!(
+                "refused: CONNACK {}",
+                code_text(*version, PacketType::CONNACK, *code)
+            )
+        }
+    };
+    if let Some(o) = c.took_over {
+        s.push_str(&format!("; took over the session of #{o}"));
+    }
+    s.push_str("; ");
+    s.push_str(&match &o.end {
+        End::Disconnect { by, code, .. } => {
+            let who = role_name(Some(*by));
+            if v.is_v5() {
+                format!(
+                    "DISCONNECT from {who} with {}",
+                    code_text(v, PacketType::DISCONNECT, *code)
+                )
+            } else {
+                format!("DISCONNECT from {who}")
+            }
+        }
+        End::TakenOver { by_conn, .. } => match by_conn {
+            Some(n) => format!("session taken over by connection #{n} (same client identifier)"),
+            None => "session taken over by another connection".to_string(),
+        },
+        End::TcpClose { by, rst, .. } => format!(
+            "closed by {} without DISCONNECT (TCP {})",
+            role_name(*by),
+            if *rst { "RST" } else { "FIN" }
+        ),
+        End::Open => "still open at the end of the capture".to_string(),
+    });
+    if let Some(gap) = o.keep_alive_expired {
+        s.push_str(&format!(
+            "; keep alive expired ({gap:.1} s without a packet from the client)"
+        ));
+    }
+    if o.will_fires {
+        match &o.will_topic {
+            Some(t) => s.push_str(&format!("; the will message (\"{t}\") is published")),
+            None => s.push_str("; the will message is published"),
+        }
+    }
+    s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start_flow(
+    l: &mut Live,
+    sender: Side,
+    id: u16,
+    kind: FlowKind,
+    frame: u64,
+    ts: Timestamp,
+    filters: usize,
+    dup: bool,
+    range: (usize, usize),
+    v: ProtocolVersion,
+    new: &mut Vec<Diagnostic>,
+) {
+    if id == 0 {
+        return; // packet-id-zero is the codec's
+    }
+    if let Some(old) = l.flows[sender.index()].get(&id) {
+        if dup && old.kind == kind {
+            return; // a retransmission: the flow keeps its start
+        }
+        let state = match old.state {
+            FlowState::Ack => "not yet acknowledged".to_string(),
+            FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
+            FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
+        };
+        new.push(make(
+            &diag::PACKET_ID_IN_USE,
+            v,
+            range,
+            Some("packet_id"),
+            format!(
+                "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
+                old.kind.name(),
+                old.frame
+            ),
+        ));
+        let old_kind = old.kind;
+        l.latency(old_kind, sender).unacked += 1;
+    }
+    l.flows[sender.index()].insert(
+        id,
+        Flow {
+            kind,
+            state: FlowState::Ack,
+            frame,
+            ts,
+            filters,
+        },
+    );
+}
+
+/// An acknowledgement from `acker` (PUBREL: from the publisher itself).
+#[allow(clippy::too_many_arguments)]
+fn ack(
+    l: &mut Live,
+    acker: Side,
+    id: u16,
+    t: PacketType,
+    frame: u64,
+    ts: Timestamp,
+    failed: bool,
+    codes: usize,
+    v: ProtocolVersion,
+    bytes: &[u8],
+    cfg: &AnalysisConfig,
+    new: &mut Vec<Diagnostic>,
+) {
+    // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
+    let owner = if t == PacketType::PUBREL {
+        acker
+    } else {
+        acker.other()
+    };
+    let table = &mut l.flows[owner.index()];
+    let entry = table.get(&id).cloned();
+    let range = wire::id_after_header(bytes);
+    enum Step {
+        Done,
+        Next(FlowState),
+        Ignore,
+        Unknown,
+    }
+    let step = match (&entry, t) {
+        (Some(f), PacketType::PUBACK) if f.kind == FlowKind::Qos1 => Step::Done,
+        (Some(f), PacketType::PUBREC) if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack if failed => Step::Done,
+            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
+            _ => Step::Ignore,
+        },
+        (Some(f), PacketType::PUBREL) if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Comp(_) => Step::Ignore,
+            _ => Step::Next(FlowState::Comp(frame)),
+        },
+        (Some(f), PacketType::PUBCOMP) if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack => Step::Unknown,
+            _ => Step::Done,
+        },
+        (Some(f), PacketType::SUBACK) if f.kind == FlowKind::Subscribe => Step::Done,
+        (Some(f), PacketType::UNSUBACK) if f.kind == FlowKind::Unsubscribe => Step::Done,
+        _ => Step::Unknown,
+    };
+    match step {
+        Step::Ignore => {}
+        Step::Next(s) => {
+            if let Some(f) = table.get_mut(&id) {
+                f.state = s;
+            }
+        }
+        Step::Done => {
+            let Some(f) = table.remove(&id) else { return };
+            if t == PacketType::SUBACK && codes != f.filters {
+                new.push(make(
+                    &diag::SUBACK_CODE_COUNT,
+                    v,
+                    wire::tail(bytes, codes),
+                    None,
+                    format!(
+                        "{codes} return/reason code(s) for the {} topic filter(s) of the SUBSCRIBE \
+                         of frame {}: one code per filter, in order",
+                        f.filters, f.frame
+                    ),
+                ));
+            }
+            if t == PacketType::UNSUBACK && v.is_v5() && codes != f.filters {
+                new.push(make(
+                    &diag::UNSUBACK_CODE_COUNT,
+                    v,
+                    wire::tail(bytes, codes),
+                    None,
+                    format!(
+                        "{codes} reason code(s) for the {} topic filter(s) of the UNSUBSCRIBE \
+                         of frame {}: one code per filter, in order",
+                        f.filters, f.frame
+                    ),
+                ));
+            }
+            let lat = l.latency(f.kind, owner);
+            lat.add(seconds_between(f.ts, ts).max(0.0), cfg.max_latency_samples);
+            if failed {
+                lat.failed += 1;
+            }
+        }
+        Step::Unknown => {
+            let what = match t {
+                PacketType::PUBACK => "QoS 1 PUBLISH",
+                PacketType::PUBREC => "QoS 2 PUBLISH",
+                PacketType::PUBREL => "QoS 2 PUBLISH answered by PUBREC",
+                PacketType::PUBCOMP => "PUBREL",
+                PacketType::SUBACK => "SUBSCRIBE",
+                _ => "UNSUBSCRIBE",
+            };
+            let mut x = make(
+                &diag::ACK_UNKNOWN_ID,
+                v,
+                range,
+                Some("packet_id"),
+                format!(
+                    "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
+                     flight {}",
+                    dir_name(l.direction(owner))
+                ),
+            );
+            if let Some(f) = &entry {
+                x.message.push_str(&format!(
+                    " (identifier {id} belongs to the {} of frame {})",
+                    f.kind.name(),
+                    f.frame
+                ));
+            }
+            if l.session_resumed || l.connect_frame.is_none() || !l.syn_seen {
+                x.severity = Severity::Note;
+                x.message.push_str(if l.session_resumed {
+                    ": the session was resumed, so the flow may have started on an earlier connection"
+                } else {
+                    ": the capture may have started after the flow"
+                });
+            }
+            new.push(x);
+        }
+    }
+}
