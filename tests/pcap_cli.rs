@@ -113,7 +113,8 @@ fn summary_has_one_line_per_packet() {
     ];
     assert_eq!(&rows[..8], &want);
     assert!(rows.contains(
-        &"     24    0.049633   #2 → v5-props-pub     PUBLISH     q1 id=2 \"\" alias=1 7B \"{\"n\":2}\""
+        // An alias-only PUBLISH shows the topic the alias stands for (session analysis).
+        &"     24    0.049633   #2 → v5-props-pub     PUBLISH     q1 id=2 \"v5/props/a\" (via alias 1) 7B \"{\"n\":2}\""
     ));
     assert!(rows.contains(
         &"     37    0.093136   #2 → v5-props-pub     DISCONNECT  Disconnect with Will Message"
