@@ -589,7 +589,10 @@ mod tests {
     #[test]
     fn twenty_seven_properties_with_unique_ids_and_fields() {
         assert_eq!(PROPERTIES.len(), 27);
-        assert!(PROPERTIES.windows(2).all(|w| w[0].id < w[1].id), "sorted by id");
+        assert!(
+            PROPERTIES.windows(2).all(|w| w[0].id < w[1].id),
+            "sorted by id"
+        );
         assert!(PROPERTIES.iter().all(|d| d.id.0 < 64));
         for (i, a) in PROPERTIES.iter().enumerate() {
             for b in &PROPERTIES[i + 1..] {
