@@ -1068,7 +1068,7 @@ const PROTOCOL_LEVEL_UNKNOWN: Vector = Vector {
         06                 // Protocol Level 6: no such version
         02                 // Connect Flags: Clean Session
         00 3c              // Keep Alive 60
-        00 02 63 31        // (layout unknown from here: left undecoded)
+        00 02 63 31        // Client ID \"c1\" (read with the 3.1.1 layout, which fits)
     ",
     at: (8, 1),
     spec: "MQTT-3.1.2-2",
@@ -2417,7 +2417,23 @@ fn protocol_level_unknown() {
     let d = both(&PROTOCOL_LEVEL_UNKNOWN);
     assert!(d.diagnostics[0].message.contains("0x84"));
     assert!(meaning(&d, "connect.protocol_level").contains("Unknown level 6"));
-    // What every version shares is still decoded; the rest is shown undecoded.
+    assert_eq!(uint(&d, "connect.keep_alive"), 60);
+    // The rest fits the 3.1.1 layout, so it is decoded that way, and a note says so.
+    assert_eq!(text(&d, "connect.client_id"), "c1");
+    let note = &d.diagnostics[1];
+    assert_eq!(
+        (note.check.id, note.severity),
+        ("protocol-level-unknown", Severity::Note)
+    );
+    assert!(
+        note.message.contains("MQTT 3.1.1 layout"),
+        "{}",
+        note.message
+    );
+    // When no layout fits, what every version shares is decoded and the rest is shown
+    // undecoded.
+    let d = diag("10 0b 00 04 4d 51 54 54 06 02 00 3c ff", V3_1_1);
+    assert_check(&d, "protocol-level-unknown", 8, 1);
     assert_eq!(uint(&d, "connect.keep_alive"), 60);
     assert_eq!(node(&d, "undecoded").offset, 12);
 }

@@ -567,11 +567,12 @@ fn out_of_order_segments() {
         .iter()
         .map(|p| (p.first_frame, p.frame, p.stream_offset))
         .collect();
-    // Reported in stream order once the hole is filled (by frame 8); each packet's frames
-    // are those that carried its bytes, so c (captured early, in frame 7) says frame 7.
+    // Reported in stream order once the hole is filled (by frame 8): c was carried by
+    // frame 7 (first_frame) but completes only when frame 8 fills the hole (frame), as
+    // Wireshark reports reassembled PDUs.
     assert_eq!(
         spans,
-        [(6, 6, oa as u64), (8, 8, ob as u64), (7, 7, oc as u64)]
+        [(6, 6, oa as u64), (8, 8, ob as u64), (7, 8, oc as u64)]
     );
     let order: Vec<u64> = r.packets.iter().map(|p| p.stream_offset).collect();
     assert_eq!(order, [0, 0, oa as u64, ob as u64, oc as u64]);
@@ -594,8 +595,9 @@ fn out_of_order_halves_of_one_packet() {
     let r = run(&ether_pcap(&f));
     assert_eq!(r.types(), ["CONNECT", "PUBLISH", "CONNACK"]);
     assert_eq!(r.packets[1].bytes, p);
-    // first_frame carried the first byte (6), frame the last byte (5, captured first).
-    assert_eq!((r.packets[1].first_frame, r.packets[1].frame), (6, 5));
+    // first_frame carried the first byte (6); the packet completes while frame 6 is
+    // processed (its second half, frame 5, was waiting for it).
+    assert_eq!((r.packets[1].first_frame, r.packets[1].frame), (6, 6));
 }
 
 /// Retransmissions are not decoded twice; one that carries different bytes is reported

@@ -415,7 +415,11 @@ struct Upgrade {
 #[derive(Clone, Copy)]
 struct At {
     side: Side,
+    /// The frame being processed (where a packet completes).
     frame: u64,
+    /// The frame that carried these bytes: older than `frame` when transport releases
+    /// segments that arrived out of order.
+    carried: u64,
     ts: Timestamp,
     start: Timestamp,
 }
@@ -424,6 +428,8 @@ struct At {
 pub struct Dissector {
     cfg: CaptureConfig,
     start: Option<Timestamp>,
+    /// The newest frame seen and its timestamp: the frame being processed.
+    now: (u64, Timestamp),
     conns: HashMap<u64, Conn>,
     summary: DissectSummary,
 }
@@ -436,6 +442,7 @@ impl Dissector {
         Dissector {
             cfg,
             start: None,
+            now: (0, Timestamp::default()),
             conns: HashMap::new(),
             summary: DissectSummary::default(),
         }
@@ -500,12 +507,15 @@ impl Dissector {
                 self.open(conn, a, b, syn_seen, initiator, ts);
             }
             TransportEvent::Data { dir, frame, ts, offset, data } => {
+                if frame >= self.now.0 {
+                    self.now = (frame, ts);
+                }
                 self.data(dir, frame, ts, offset, &data, sink);
             }
             TransportEvent::Gap { dir, frame, ts, offset, len, seq_start, seq_end, reason } => {
                 let Some(c) = self.conns.get_mut(&dir.conn) else { return };
                 if c.info.kind == ConnKind::HttpUpgrade {
-                    let at = At { side: dir.side, frame, ts, start };
+                    let at = At { side: dir.side, frame, carried: frame, ts, start };
                     let message = format!("{len} byte(s) of the WebSocket handshake were not captured; the connection is not decoded");
                     return self.not_upgraded(dir.conn, at, None, message, sink);
                 }
@@ -685,12 +695,14 @@ impl Dissector {
             Side::B => (dir.to, dir.from),
         };
         let cfg = self.cfg.clone_light();
+        let now = self.now;
         let c = self.open(dir.conn, a, b, initiator.is_some(), initiator, ts);
         let side = dir.side;
         let at = At {
             side,
-            frame,
-            ts,
+            frame: now.0.max(frame),
+            carried: frame,
+            ts: if frame >= now.0 { ts } else { now.1 },
             start,
         };
         c.info.bytes[side.index()] += data.len() as u64;
@@ -1077,6 +1089,7 @@ impl Dissector {
             let at = At {
                 side: by.map_or(Side::A, |d| d.side),
                 frame,
+                carried: frame,
                 ts,
                 start,
             };
@@ -1104,6 +1117,7 @@ impl Dissector {
             let at = At {
                 side: c.info.client_side.unwrap_or(Side::A),
                 frame,
+                carried: frame,
                 ts,
                 start,
             };
@@ -1283,6 +1297,7 @@ fn mqtt_data(
     let At {
         side,
         frame,
+        carried,
         ts,
         start,
     } = at;
@@ -1304,7 +1319,7 @@ fn mqtt_data(
             None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
         }
     };
-    framer.push(data, offset, frame, &mut validate, &mut |f| match f {
+    framer.push(data, offset, carried, &mut validate, &mut |f| match f {
         Framed::Packet { bytes, offset, first_frame } => {
             match bytes.first().map(|b| PacketType(b >> 4)) {
                 Some(PacketType::CONNECT) => {

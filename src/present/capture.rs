@@ -128,7 +128,11 @@ pub fn details(d: &Decoded<'_>) -> String {
     };
     match p {
         Packet::Connect(c) => {
-            let mut s = format!("MQTT {v} client_id=\"{}\"", c.client_id);
+            let mut s = match ProtocolVersion::from_level(c.protocol_level) {
+                Some(_) => format!("MQTT {v}"),
+                None => format!("level {} (read as {v})", c.protocol_level),
+            };
+            s.push_str(&format!(" client_id=\"{}\"", c.client_id));
             if let Some(u) = c.username {
                 s.push_str(&format!(" user=\"{u}\""));
             }
@@ -494,7 +498,7 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
         if self.assumed_note {
             writeln!(
                 self.w,
-                "* version assumed: no CONNECT captured on that connection (see -V or --format json for why)"
+                "* version assumed, not given by a CONNECT of the connection (-V or --format json says why)"
             )?;
         }
         let ws = if dis.websocket_connections > 0 {

@@ -2,7 +2,7 @@
 
 use super::{qos_meaning, undecoded};
 use crate::codec::cursor::{Cx, Res, Stop};
-use crate::codec::diag::{self, Check};
+use crate::codec::diag::{self, Check, Severity};
 use crate::codec::fields::{self, FieldDef};
 use crate::codec::packet::{Connect, Will};
 use crate::codec::property::{self, Properties, PropertyId};
@@ -18,7 +18,25 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
     let version = ProtocolVersion::from_level(protocol_level);
     cx.meaning(|| Some(level_meaning(protocol_level)));
     check_name_and_level(cx, protocol_name, name_at, protocol_level, level_at);
-    let Some(version) = version else {
+    let guessed = match version {
+        Some(_) => None,
+        None => guess_layout(cx.buf, level_at, protocol_level),
+    };
+    if let Some(v) = guessed {
+        cx.diag_sev(
+            &diag::PROTOCOL_LEVEL_UNKNOWN,
+            Severity::Note,
+            level_at,
+            1,
+            Some(&fields::CONNECT_PROTOCOL_LEVEL),
+            format!(
+                "the rest of this CONNECT is decoded with the MQTT {v} layout, the one its bytes \
+                 fit; a server that does not know level {protocol_level} refuses it without \
+                 reading further"
+            ),
+        );
+    }
+    let Some(version) = version.or(guessed) else {
         // The rest of the layout depends on the version: decode what all versions share.
         let flags = flags(cx)?;
         let _ = flags;
@@ -208,6 +226,31 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         will,
         username,
         password,
+    })
+}
+
+/// For a CONNECT with an unknown protocol level: the version whose layout (3.1.1: no
+/// properties; 5.0: properties) decodes the rest without errors, so that the client id and
+/// the rest can still be shown. Levels above 5 try 5.0 first, others 3.1.1 first.
+fn guess_layout(packet: &[u8], level_at: usize, level: u8) -> Option<ProtocolVersion> {
+    let order = if level > 5 {
+        [ProtocolVersion::V5, ProtocolVersion::V3_1_1]
+    } else {
+        [ProtocolVersion::V3_1_1, ProtocolVersion::V5]
+    };
+    order.into_iter().find(|&v| {
+        let mut copy = packet.to_vec();
+        match copy.get_mut(level_at) {
+            Some(b) => *b = v.level(),
+            None => return false,
+        }
+        let opts = crate::codec::DecodeOptions {
+            version: v,
+            direction: None,
+            tree: false,
+        };
+        let d = super::decode(&copy, &opts);
+        d.complete && d.is_ok()
     })
 }
 
