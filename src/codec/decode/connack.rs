@@ -16,7 +16,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<ConnAck<'a>> {
     let v31 = cx.version == ProtocolVersion::V3_1;
     let session_present = b & 1 != 0;
     if v31 {
-        cx.leaf(&fields::CONNACK_FLAGS, at, 1, Value::UInt(b.into()));
+        cx.leaf(
+            &fields::CONNACK_FLAGS_RESERVED,
+            at,
+            1,
+            Value::UInt(b.into()),
+        );
         cx.meaning(|| Some(Meaning::name("reserved in MQTT 3.1 (not used)")));
     } else {
         cx.open_at(&fields::CONNACK_FLAGS, at, Value::UInt(b.into()));
