@@ -54,7 +54,7 @@ fn mqtt31_pubrel_subscribe_unsubscribe_have_dup_and_qos() {
             tree::find(&d.tree, "header.qos").map(|n| n.value),
             Some(Value::UInt(1))
         );
-        let r = tree::find(&d.tree, "header.reserved").unwrap();
+        let r = tree::find(&d.tree, "header.retain_reserved").unwrap();
         assert_eq!((r.mask, r.value), (Some(0x01), Value::UInt(0)));
         // 3.1.1 and 5.0: the flags must be 0010 [MQTT-3.6.1-1], [MQTT-3.8.1-1], [MQTT-3.10.1-1].
         let d = dec(hex, ProtocolVersion::V3_1_1);

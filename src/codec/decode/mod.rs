@@ -295,7 +295,7 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
             Some(qos_meaning(qos)),
         );
         cx.bits(
-            &fields::HEADER_RESERVED,
+            &fields::HEADER_RETAIN_RESERVED,
             0,
             0x01,
             Value::UInt((flags & 1).into()),
