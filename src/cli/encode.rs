@@ -284,7 +284,11 @@ fn encode_packet(p: &JsonPacket) -> Result<Vec<u8>, String> {
             })
         }
         PacketType::CONNACK => Packet::ConnAck(ConnAck {
-            session_present: flag(f, "connack.flags.session_present")?,
+            // MQTT 3.1 shows the whole first byte as reserved (it has no Session Present);
+            // its bit 0 is what the typed packet keeps.
+            session_present: flag(f, "connack.flags.session_present")?
+                || (version == ProtocolVersion::V3_1
+                    && u8_of(f, "connack.flags.reserved")?.is_some_and(|b| b & 1 != 0)),
             code: code_of(f, &["connack.return_code", "connack.reason_code"])?,
             properties,
         }),

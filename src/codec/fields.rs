@@ -53,6 +53,7 @@ fields! {
     HEADER_QOS = "header.qos", "QoS Level", UInt, Some("mqtt.qos"), false;
     HEADER_RETAIN = "header.retain", "Retain", Bool, Some("mqtt.retain"), false;
     HEADER_RESERVED = "header.reserved", "Reserved Flags", UInt, Some("mqtt.hdr_reserved"), false;
+    HEADER_RETAIN_RESERVED = "header.retain_reserved", "Reserved (Retain bit)", UInt, Some("mqtt.retain_reserved"), false;
     REMAINING_LENGTH = "header.remaining_length", "Remaining Length", UInt, Some("mqtt.len"), false;
     // Shared pieces
     LENGTH = "length", "Length", UInt, None, false;

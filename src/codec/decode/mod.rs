@@ -278,6 +278,31 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
             Value::Bool(flags & 1 != 0),
             None,
         );
+    } else if v31_qos1_flags(cx, t) {
+        // MQTT 3.1 gives PUBREL, SUBSCRIBE and UNSUBSCRIBE a real DUP flag and QoS 1
+        // ("Retries are handled in the same way as PUBLISH messages"); only Retain is unused.
+        let qos = (flags >> 1) & 3;
+        cx.bits(
+            &fields::HEADER_DUP,
+            0,
+            0x08,
+            Value::Bool(flags & 8 != 0),
+            None,
+        );
+        cx.bits(
+            &fields::HEADER_QOS,
+            0,
+            0x06,
+            Value::UInt(qos.into()),
+            Some(qos_meaning(qos)),
+        );
+        cx.bits(
+            &fields::HEADER_RETAIN_RESERVED,
+            0,
+            0x01,
+            Value::UInt((flags & 1).into()),
+            None,
+        );
     } else {
         cx.bits(
             &fields::HEADER_RESERVED,
@@ -291,7 +316,22 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
     cx.close();
 }
 
+/// MQTT 3.1 PUBREL, SUBSCRIBE and UNSUBSCRIBE: DUP, QoS 1, Retain unused (3.1 §3.6, §3.8, §3.10).
+fn v31_qos1_flags(cx: &Cx<'_>, t: PacketType) -> bool {
+    cx.version == ProtocolVersion::V3_1
+        && matches!(
+            t,
+            PacketType::PUBREL | PacketType::SUBSCRIBE | PacketType::UNSUBSCRIBE
+        )
+}
+
 fn check_header_flags(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
+    // 3.1 allows DUP on a retried PUBREL/SUBSCRIBE/UNSUBSCRIBE; the rest must still be 0010.
+    let flags = if v31_qos1_flags(cx, t) {
+        flags & 0x07
+    } else {
+        flags
+    };
     let (expected, check) = match t {
         PacketType::PUBLISH | PacketType::RESERVED => return,
         PacketType::PUBREL => (2, &diag::PUBREL_FLAGS),
