@@ -1332,7 +1332,10 @@ fn mqtt_data(
             let direction = info.direction(side);
             let assumed = tracker.decode(bytes, direction);
             if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
-                info.version = Some(assumed.decoded.version);
+                // A level that names no version (6, 0…) gives no version, even though the
+                // rest was read with the layout it fits.
+                info.version = ProtocolVersion::from_level(c.protocol_level)
+                    .map(|_| assumed.decoded.version);
                 info.client_id = Some(c.client_id.to_string());
                 info.username = c.username.map(|u| u.to_string());
                 info.keep_alive = Some(c.keep_alive);
