@@ -1,29 +1,42 @@
 //! Safe display of bytes that came from the wire.
 
+use std::fmt::{self, Write};
+
 /// Renders bytes as text for a human: valid UTF-8 is kept, except control characters
-/// (C0, DEL, C1) and the escape character, which become `\n`, `\t`, `\u{1b}`…; bytes that
+/// (C0, DEL, C1) and the backslash, which become `\n`, `\t`, `\u{1b}`, `\\`…; bytes that
 /// are not UTF-8 become `\xNN`. Nothing from the input can move a terminal's cursor.
 pub fn escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_escaped_char(&mut out, c);
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
+    Escaped(bytes).to_string()
 }
 
-fn push_escaped_char(out: &mut String, c: char) {
-    match c {
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\\' => out.push_str("\\\\"),
-        c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-        c => out.push(c),
+/// [`escape_bytes`] as a `Display` that writes straight into the output: no allocation,
+/// and printable ASCII (the usual topic or client id) is written in one piece.
+#[derive(Clone, Copy, Debug)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = |b: &u8| (0x20..0x7f).contains(b) && *b != b'\\';
+        if self.0.iter().all(plain) {
+            // Only printable ASCII: it is valid UTF-8 as it stands.
+            return f.write_str(std::str::from_utf8(self.0).map_err(|_| fmt::Error)?);
+        }
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\n' => f.write_str("\\n")?,
+                    '\r' => f.write_str("\\r")?,
+                    '\t' => f.write_str("\\t")?,
+                    '\\' => f.write_str("\\\\")?,
+                    c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
+                    c => f.write_char(c)?,
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
     }
 }
 

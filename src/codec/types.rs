@@ -240,6 +240,6 @@ impl fmt::Debug for MqttStr<'_> {
 /// nothing from the wire can drive a terminal.
 impl fmt::Display for MqttStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::codec::text::escape_bytes(self.0))
+        fmt::Display::fmt(&crate::codec::text::Escaped(self.0), f)
     }
 }

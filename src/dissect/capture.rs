@@ -6,6 +6,7 @@
 //! alive, who is the client), and a record for every packet and every transport event so
 //! that nothing in the stream goes unaccounted.
 
+use super::fasthash::FastMap;
 use super::framer::{Framed, Framer, SkipReason};
 use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
@@ -16,7 +17,6 @@ use crate::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, Side, StreamDir,
     Timestamp, TransportConfig, TransportEvent,
 };
-use std::collections::HashMap;
 use std::io::Read;
 
 /// What the dissector is told beyond the capture.
@@ -430,7 +430,7 @@ pub struct Dissector {
     start: Option<Timestamp>,
     /// The newest frame seen and its timestamp: the frame being processed.
     now: (u64, Timestamp),
-    conns: HashMap<u64, Conn>,
+    conns: FastMap<u64, Conn>,
     summary: DissectSummary,
 }
 
@@ -443,7 +443,7 @@ impl Dissector {
             cfg,
             start: None,
             now: (0, Timestamp::default()),
-            conns: HashMap::new(),
+            conns: FastMap::default(),
             summary: DissectSummary::default(),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod fasthash;
 pub mod framer;
 pub mod http;
 pub mod tls;

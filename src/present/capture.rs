@@ -5,16 +5,17 @@
 use super::advice::{protocol_version_remedy, ClientRequest};
 use super::{json, pretty, Options, PacketReport};
 use crate::codec::reason;
-use crate::codec::text::escape_bytes;
+use crate::codec::text::Escaped;
 use crate::codec::{Decoded, Direction, Packet, PacketType, ProtocolVersion, ReasonCode};
 use crate::dissect::capture::{
     ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
 };
+use crate::dissect::fasthash::FastSet;
 use crate::dissect::version::VersionSource;
 use crate::dissect::websocket::WsNote;
 use crate::transport::{CaptureSummary, Endpoint, Timestamp};
 use serde_json::{json, Value as J};
-use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Rows of the terminal table printed at once.
@@ -93,170 +94,190 @@ fn over(c: &ConnInfo) -> String {
     }
 }
 
-fn reason_name(v: ProtocolVersion, t: PacketType, code: ReasonCode) -> String {
+fn reason_name(out: &mut String, v: ProtocolVersion, t: PacketType, code: ReasonCode) {
     match reason::lookup(v, t, code.0) {
-        Some(i) => i.name.to_string(),
-        None => format!("0x{:02X}", code.0),
+        Some(i) => out.push_str(i.name),
+        None => {
+            let _ = write!(out, "0x{:02X}", code.0);
+        }
     }
 }
 
-fn preview(payload: &[u8]) -> String {
+fn preview(out: &mut String, payload: &[u8]) {
     const MAX: usize = 40;
     let cut = &payload[..payload.len().min(MAX)];
-    let text = match std::str::from_utf8(cut) {
-        Ok(_) => format!("\"{}\"", escape_bytes(cut)),
+    let _ = match std::str::from_utf8(cut) {
+        Ok(_) => write!(out, "\"{}\"", Escaped(cut)),
+        // A multi-byte character cut at the preview's end.
         Err(e) if e.valid_up_to() + 4 >= cut.len() && payload.len() > MAX => {
-            format!("\"{}\"", escape_bytes(&cut[..e.valid_up_to()]))
+            write!(out, "\"{}\"", Escaped(&cut[..e.valid_up_to()]))
         }
-        Err(_) => cut.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Err(_) => cut.iter().try_for_each(|b| write!(out, "{b:02x}")),
     };
     if payload.len() > MAX {
-        format!("{text}…")
-    } else {
-        text
+        out.push('…');
     }
 }
 
 /// The key fields of a packet, on one line.
 pub fn details(d: &Decoded<'_>) -> String {
+    let mut s = String::new();
+    write_details(&mut s, d);
+    s
+}
+
+/// [`details`] appended to `out` (no allocation of its own: the summary reuses one line).
+pub fn write_details(out: &mut String, d: &Decoded<'_>) {
     let v = d.version;
     let Some(p) = &d.packet else {
-        return match d.diagnostics.first() {
-            Some(x) => format!("undecodable: {}", x.message),
-            None => "undecodable".to_string(),
+        let _ = match d.diagnostics.first() {
+            Some(x) => write!(out, "undecodable: {}", x.message),
+            None => write!(out, "undecodable"),
         };
+        return;
     };
+    // Writing into a String cannot fail.
+    let _ = write_packet_details(out, d, p, v);
+}
+
+fn write_packet_details(
+    out: &mut String,
+    d: &Decoded<'_>,
+    p: &Packet<'_>,
+    v: ProtocolVersion,
+) -> std::fmt::Result {
     match p {
         Packet::Connect(c) => {
-            let mut s = match ProtocolVersion::from_level(c.protocol_level) {
-                Some(_) => format!("MQTT {v}"),
-                None => format!("level {} (read as {v})", c.protocol_level),
-            };
-            s.push_str(&format!(" client_id=\"{}\"", c.client_id));
+            match ProtocolVersion::from_level(c.protocol_level) {
+                Some(_) => write!(out, "MQTT {v}")?,
+                None => write!(out, "level {} (read as {v})", c.protocol_level)?,
+            }
+            write!(out, " client_id=\"{}\"", c.client_id)?;
             if let Some(u) = c.username {
-                s.push_str(&format!(" user=\"{u}\""));
+                write!(out, " user=\"{u}\"")?;
             }
             if c.password.is_some() {
-                s.push_str(" password=yes");
+                out.push_str(" password=yes");
             }
-            s.push_str(&format!(" keep_alive={}", c.keep_alive));
+            write!(out, " keep_alive={}", c.keep_alive)?;
             if c.clean_start {
-                s.push_str(" clean");
+                out.push_str(" clean");
             }
             if let Some(w) = &c.will {
-                s.push_str(&format!(" will=\"{}\" q{}", w.topic, w.qos as u8));
+                write!(out, " will=\"{}\" q{}", w.topic, w.qos as u8)?;
             }
-            s
         }
         Packet::ConnAck(c) => {
-            let mut s = reason_name(v, PacketType::CONNACK, c.code);
+            reason_name(out, v, PacketType::CONNACK, c.code);
             if c.session_present {
-                s.push_str(" session_present");
+                out.push_str(" session_present");
             }
-            s
         }
         Packet::Publish(p) => {
-            let mut s = format!("q{}", p.qos as u8);
+            write!(out, "q{}", p.qos as u8)?;
             if let Some(id) = p.packet_id {
-                s.push_str(&format!(" id={id}"));
+                write!(out, " id={id}")?;
             }
             match crate::dissect::analysis::resolved_topic(d) {
                 // An alias-only PUBLISH whose topic the analysis resolved.
-                Some((a, t)) if p.topic.is_empty() => {
-                    s.push_str(&format!(" \"{t}\" (via alias {a})"));
-                }
+                Some((a, t)) if p.topic.is_empty() => write!(out, " \"{t}\" (via alias {a})")?,
                 _ => {
-                    s.push_str(&format!(" \"{}\"", p.topic));
+                    write!(out, " \"{}\"", p.topic)?;
                     if let Some(a) = p
                         .properties
                         .get(crate::codec::PropertyId::TOPIC_ALIAS)
                         .and_then(|x| x.as_u32())
                     {
-                        s.push_str(&format!(" alias={a}"));
+                        write!(out, " alias={a}")?;
                     }
                 }
             }
             if p.retain {
-                s.push_str(" retain");
+                out.push_str(" retain");
             }
             if p.dup {
-                s.push_str(" dup");
+                out.push_str(" dup");
             }
-            s.push_str(&format!(" {}B {}", p.payload.len(), preview(p.payload)));
-            s
+            write!(out, " {}B ", p.payload.len())?;
+            preview(out, p.payload);
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
-            let mut s = format!("id={}", r.packet_id);
+            write!(out, "id={}", r.packet_id)?;
             if r.reason_code.0 != 0 {
-                s.push_str(&format!(
-                    " {}",
-                    reason_name(v, d.packet_type, r.reason_code)
-                ));
+                out.push(' ');
+                reason_name(out, v, d.packet_type, r.reason_code);
             }
-            s
         }
         Packet::Subscribe(s) => {
-            let subs: Vec<String> = s
-                .subscriptions
-                .iter()
-                .map(|x| format!("\"{}\" q{}", x.filter, x.qos as u8))
-                .collect();
-            format!("id={} {}", s.packet_id, subs.join(", "))
+            write!(out, "id={} ", s.packet_id)?;
+            for (i, x) in s.subscriptions.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                write!(out, "{sep}\"{}\" q{}", x.filter, x.qos as u8)?;
+            }
         }
         Packet::SubAck(s) => {
-            let codes: Vec<String> = s
-                .codes
-                .iter()
-                .map(|c| reason_name(v, PacketType::SUBACK, *c))
-                .collect();
-            format!("id={} [{}]", s.packet_id, codes.join(", "))
+            write!(out, "id={} [", s.packet_id)?;
+            for (i, c) in s.codes.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                reason_name(out, v, PacketType::SUBACK, *c);
+            }
+            out.push(']');
         }
         Packet::Unsubscribe(u) => {
-            let f: Vec<String> = u.filters.iter().map(|x| format!("\"{x}\"")).collect();
-            format!("id={} {}", u.packet_id, f.join(", "))
+            write!(out, "id={} ", u.packet_id)?;
+            for (i, x) in u.filters.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                write!(out, "{sep}\"{x}\"")?;
+            }
         }
         Packet::UnsubAck(u) => {
-            let codes: Vec<String> = u
-                .codes
-                .iter()
-                .map(|c| reason_name(v, PacketType::UNSUBACK, *c))
-                .collect();
-            if codes.is_empty() {
-                format!("id={}", u.packet_id)
-            } else {
-                format!("id={} [{}]", u.packet_id, codes.join(", "))
+            write!(out, "id={}", u.packet_id)?;
+            if !u.codes.is_empty() {
+                out.push_str(" [");
+                for (i, c) in u.codes.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    reason_name(out, v, PacketType::UNSUBACK, *c);
+                }
+                out.push(']');
             }
         }
-        Packet::PingReq | Packet::PingResp => String::new(),
+        Packet::PingReq | Packet::PingResp => {}
         Packet::Disconnect(x) => {
             if v.is_v5() {
-                reason_name(v, PacketType::DISCONNECT, x.reason_code)
-            } else {
-                String::new()
+                reason_name(out, v, PacketType::DISCONNECT, x.reason_code);
             }
         }
-        Packet::Auth(a) => reason_name(v, PacketType::AUTH, a.reason_code),
+        Packet::Auth(a) => reason_name(out, v, PacketType::AUTH, a.reason_code),
     }
+    Ok(())
 }
 
 /// The problems column: the worst finding and how many more.
 pub fn problems(d: &Decoded<'_>) -> String {
+    let mut s = String::new();
+    write_problems(&mut s, d);
+    s
+}
+
+/// [`problems`] appended to `out`.
+pub fn write_problems(out: &mut String, d: &Decoded<'_>) {
     // The resolved topic of an alias-only PUBLISH shows in the details instead.
-    let mut ds: Vec<_> = d
+    let shown = |x: &&crate::codec::diag::Diagnostic| x.check.id != "topic-alias-resolved";
+    let count = d.diagnostics.iter().filter(shown).count();
+    // The first of the worst, as a stable sort would give.
+    let worst = d
         .diagnostics
         .iter()
-        .filter(|x| x.check.id != "topic-alias-resolved")
-        .collect();
-    ds.sort_by_key(|d| std::cmp::Reverse(d.severity));
-    match ds.first() {
-        None => String::new(),
-        Some(x) => {
-            let more = if ds.len() > 1 {
-                format!(" (+{})", ds.len() - 1)
-            } else {
-                String::new()
-            };
-            format!("{} {} [{}]{more}", x.severity, x.check.id, x.spec)
+        .filter(shown)
+        .min_by_key(|x| std::cmp::Reverse(x.severity));
+    if let Some(x) = worst {
+        let _ = write!(out, "{} {} [{}]", x.severity, x.check.id, x.spec);
+        if count > 1 {
+            let _ = write!(out, " (+{})", count - 1);
         }
     }
 }
@@ -310,11 +331,13 @@ pub struct SummaryPrinter<W: Write> {
     opts: Options,
     verbose: bool,
     table: bool,
-    seen: HashSet<u64>,
+    seen: FastSet<u64>,
     rows: Vec<Vec<String>>,
     legends: Vec<String>,
     index: usize,
     assumed_note: bool,
+    /// The line being written (reused: no allocation per packet).
+    line: String,
 }
 
 const HEADER: [&str; 8] = [
@@ -336,12 +359,73 @@ impl<W: Write> SummaryPrinter<W> {
             opts,
             verbose,
             table: table && !verbose,
-            seen: HashSet::new(),
+            seen: FastSet::default(),
             rows: Vec::new(),
             legends: Vec::new(),
             index: 0,
             assumed_note: false,
+            line: String::new(),
         }
+    }
+
+    /// One packet as a plain aligned line, written without allocating: the summary of a
+    /// capture with millions of packets spends its time here.
+    fn packet_line(&mut self, p: &PacketRecord<'_>, assumed: bool) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        let d = &p.assumed.decoded;
+        if p.first_frame == p.frame {
+            push_num(line, p.frame, 7, false);
+        } else {
+            let width = digits(p.first_frame) + 1 + digits(p.frame);
+            line.extend(std::iter::repeat_n(' ', 7usize.saturating_sub(width)));
+            push_num(line, p.first_frame, 0, false);
+            line.push('-');
+            push_num(line, p.frame, 0, false);
+        }
+        line.push(' ');
+        write_time(line, p.ts, p.start);
+        line.push(' ');
+        line.extend(std::iter::repeat_n(
+            ' ',
+            4usize.saturating_sub(digits(p.conn.id) + 1),
+        ));
+        line.push('#');
+        push_num(line, p.conn.id, 0, false);
+        line.push(' ');
+        line.push_str(arrow(p.direction));
+        line.push(' ');
+        let id = p.conn.client_id.as_deref().unwrap_or("-");
+        let mut n = 0;
+        for (i, c) in id.chars().enumerate() {
+            if i == 15 && id.chars().nth(16).is_some() {
+                line.push('…');
+                n += 1;
+                break;
+            }
+            line.push(c);
+            n += 1;
+        }
+        line.extend(std::iter::repeat_n(' ', 16usize.saturating_sub(n)));
+        let name = d.packet_type.name().unwrap_or("Reserved");
+        let _ = write!(line, " {name}");
+        let mut w = name.len();
+        if assumed {
+            line.push('*');
+            w += 1;
+        }
+        line.extend(std::iter::repeat_n(' ', 12usize.saturating_sub(w)));
+        write_details(line, d);
+        let before = line.len();
+        line.push_str("  ! ");
+        write_problems(line, d);
+        if line.len() == before + 4 {
+            line.truncate(before);
+        }
+        let end = line.trim_end().len();
+        line.truncate(end);
+        line.push('\n');
+        self.w.write_all(line.as_bytes())
     }
 
     fn conn_legend(&mut self, c: &ConnInfo) -> io::Result<()> {
@@ -402,6 +486,52 @@ impl<W: Write> SummaryPrinter<W> {
     }
 }
 
+/// Appends `n` right-aligned in `width` columns (or zero-padded), without `core::fmt`:
+/// the summary writes several numbers per packet and formatting machinery dominated it.
+fn push_num(out: &mut String, mut n: u64, width: usize, zeros: bool) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = buf.len() - i;
+    let fill = if zeros { '0' } else { ' ' };
+    out.extend(std::iter::repeat_n(fill, width.saturating_sub(digits)));
+    // ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"));
+}
+
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().unwrap_or(0) as usize + 1
+}
+
+/// Seconds since the start with 6 decimals, right-aligned in 11 columns, with integer
+/// arithmetic (float formatting is slow and can round a 1.0000005 up).
+fn write_time(out: &mut String, ts: Timestamp, start: Timestamp) {
+    let nanos = (ts.secs.saturating_sub(start.secs))
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(ts.nanos) - i64::from(start.nanos));
+    let micros = nanos / 1000;
+    let m = micros.unsigned_abs();
+    let whole = m / 1_000_000;
+    let sign = usize::from(micros < 0);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        4usize.saturating_sub(digits(whole) + sign),
+    ));
+    if sign == 1 {
+        out.push('-');
+    }
+    push_num(out, whole, 0, false);
+    out.push('.');
+    push_num(out, m % 1_000_000, 6, true);
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -443,10 +573,20 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                 self.conn_legend(p.conn)?;
                 self.index += 1;
                 let d = &p.assumed.decoded;
+                let assumed = p.assumed.source == VersionSource::Auto;
+                self.assumed_note |= assumed;
+                if !self.table {
+                    self.packet_line(p, assumed)?;
+                    if self.verbose {
+                        let report = packet_report(p, self.index);
+                        pretty::write_packet(&mut self.w, &report, &self.opts)?;
+                        writeln!(self.w)?;
+                    }
+                    return Ok(());
+                }
                 let mut name = d.packet_type.to_string();
-                if p.assumed.source == VersionSource::Auto {
+                if assumed {
                     name.push('*');
-                    self.assumed_note = true;
                 }
                 let cells = vec![
                     frames(p),

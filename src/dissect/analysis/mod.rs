@@ -20,9 +20,10 @@ use crate::codec::reason::{self, is_failure_in};
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{Decoded, Direction, Packet, PacketType, PropertyId, ProtocolVersion, QoS};
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
+use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Limits of the analysis.
 #[derive(Clone, Debug)]
@@ -119,7 +120,7 @@ impl Latency {
 
 #[derive(Default)]
 struct Aliases {
-    map: HashMap<u16, (String, u64)>,
+    map: FastMap<u16, (String, u64)>,
     bytes: usize,
 }
 
@@ -133,7 +134,7 @@ struct Live {
     before_connack_flagged: bool,
     will_topic: Option<String>,
     session_resumed: bool,
-    flows: [HashMap<u16, Flow>; 2],
+    flows: [FastMap<u16, Flow>; 2],
     aliases: [Aliases; 2],
     /// Topic Alias Maximum that applies to PUBLISHes sent by each side.
     alias_max: [Option<u16>; 2],
@@ -186,7 +187,7 @@ impl Live {
             before_connack_flagged: false,
             will_topic: None,
             session_resumed: false,
-            flows: [HashMap::new(), HashMap::new()],
+            flows: [FastMap::default(), FastMap::default()],
             aliases: [Aliases::default(), Aliases::default()],
             alias_max: [None, None],
             keep_alive: None,
@@ -322,12 +323,12 @@ struct ProblemAcc {
 /// The analysis stage. Feed it every record, in order, before printing it.
 pub struct Analyzer {
     cfg: AnalysisConfig,
-    live: HashMap<u64, Live>,
+    live: FastMap<u64, Live>,
     done: Vec<ConnSummary>,
     not_kept: u64,
-    topics: HashMap<String, TopicStats>,
+    topics: FastMap<String, TopicStats>,
     other_topics: TopicStats,
-    other_topic_names: HashSet<u64>,
+    other_topic_names: FastSet<u64>,
     types: [[u64; 4]; 16],
     problems: BTreeMap<&'static str, ProblemAcc>,
     check_items: Vec<CheckItem>,
@@ -346,12 +347,12 @@ impl Analyzer {
     pub fn new(cfg: AnalysisConfig) -> Analyzer {
         Analyzer {
             cfg,
-            live: HashMap::new(),
+            live: FastMap::default(),
             done: Vec::new(),
             not_kept: 0,
-            topics: HashMap::new(),
+            topics: FastMap::default(),
             other_topics: TopicStats::default(),
-            other_topic_names: HashSet::new(),
+            other_topic_names: FastSet::default(),
             types: [[0; 4]; 16],
             problems: BTreeMap::new(),
             check_items: Vec::new(),
