@@ -13,7 +13,7 @@ use std::io::Write;
 /// Every entry of every table, with the versions it belongs to.
 fn all_rows(version: Option<ProtocolVersion>) -> Vec<CodeRow> {
     let mut rows = Vec::new();
-    let want = |v: ProtocolVersion| version.map_or(true, |x| x == v);
+    let want = |v: ProtocolVersion| version.is_none_or(|x| x == v);
     if want(ProtocolVersion::V5) {
         rows.extend(V5_REASON_CODES.iter().map(|info| CodeRow {
             versions: "5.0",

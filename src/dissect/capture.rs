@@ -1263,7 +1263,7 @@ fn tls_hello_data(c: &mut Conn, at: At, offset: u64, data: &[u8], sink: &mut Sin
     let Some(hello) = c.tls_hello.as_mut() else {
         return;
     };
-    let from_client = c.info.client_side.map_or(true, |s| s == at.side);
+    let from_client = c.info.client_side.is_none_or(|s| s == at.side);
     if from_client {
         if hello.is_empty() {
             // The first segment (classification already saw it).

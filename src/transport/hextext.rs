@@ -340,7 +340,7 @@ fn classify_dump(line: &[char]) -> LineKind {
             let e = hex_run(line, k);
             let term = line
                 .get(e)
-                .map_or(true, |c| is_ws(*c) || *c == '|' || *c == '>');
+                .is_none_or(|c| is_ws(*c) || *c == '|' || *c == '>');
             if e - k == 2 && term {
                 LineKind::Dump {
                     offset,
@@ -348,7 +348,7 @@ fn classify_dump(line: &[char]) -> LineKind {
                 }
             } else if e - k == 4
                 && (6..=7).contains(&off_len)
-                && line.get(e).map_or(true, |c| is_ws(*c))
+                && line.get(e).is_none_or(|c| is_ws(*c))
             {
                 LineKind::WordDump
             } else {
@@ -367,7 +367,7 @@ fn xxd_bytes(line: &[char], mut k: usize) -> Vec<u8> {
     loop {
         let e = hex_run(line, k);
         let len = e - k;
-        let term_ok = line.get(e).map_or(true, |c| is_ws(*c));
+        let term_ok = line.get(e).is_none_or(|c| is_ws(*c));
         if len == 0 || len % 2 != 0 || !term_ok || (width != 0 && len > width) {
             break;
         }
@@ -377,7 +377,7 @@ fn xxd_bytes(line: &[char], mut k: usize) -> Vec<u8> {
         push_pairs(&mut bytes, line.get(k..e).unwrap_or_default());
         // One space leads to the next group; anything else (a second space before the ASCII
         // column, a tab, `\r`, the end) ends the groups, as does a short last group.
-        if len < width || line.get(e) != Some(&' ') || line.get(e + 1).map_or(true, |c| is_ws(*c)) {
+        if len < width || line.get(e) != Some(&' ') || line.get(e + 1).is_none_or(|c| is_ws(*c)) {
             break;
         }
         k = e + 1;
@@ -393,7 +393,7 @@ fn byte_column(line: &[char], mut k: usize) -> Vec<u8> {
         let e = hex_run(line, k);
         let term = line
             .get(e)
-            .map_or(true, |c| is_ws(*c) || *c == '|' || *c == '>');
+            .is_none_or(|c| is_ws(*c) || *c == '|' || *c == '>');
         if e - k != 2 || !term {
             break;
         }

@@ -447,7 +447,7 @@ impl Analyzer {
             let first_connect = self
                 .live
                 .get(&info.id)
-                .map_or(true, |l| l.connect_frame.is_none());
+                .is_none_or(|l| l.connect_frame.is_none());
             if !cid.is_empty() && first_connect {
                 let mut old = None;
                 for (id, l) in self.live.iter_mut() {
