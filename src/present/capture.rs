@@ -13,7 +13,8 @@ use crate::dissect::capture::{
 use crate::dissect::fasthash::FastSet;
 use crate::dissect::version::VersionSource;
 use crate::dissect::websocket::WsNote;
-use crate::transport::{CaptureSummary, Endpoint, Timestamp};
+use crate::transport::{CaptureSummary, Timestamp};
+use serde::Serialize;
 use serde_json::{json, Value as J};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -670,43 +671,131 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     }
 }
 
-fn endpoint(e: Option<Endpoint>) -> J {
-    e.map_or(J::Null, |e| J::String(e.to_string()))
-}
-
 fn ts_json(ts: Timestamp) -> J {
     J::String(ts.to_string())
 }
 
+/// Per-side counters in JSON.
+#[derive(Serialize)]
+struct Sides {
+    from_a: u64,
+    from_b: u64,
+}
+
+#[derive(Serialize)]
+struct WsOut<'a> {
+    path: &'a str,
+    host: &'a Option<String>,
+    offered: &'a [String],
+    subprotocol: &'a Option<String>,
+    frames: Sides,
+}
+
+/// A connection in JSON records (serialized straight to the output: no Value tree).
+#[derive(Serialize)]
+struct ConnOut<'a> {
+    id: u64,
+    client: Option<String>,
+    server: Option<String>,
+    a: String,
+    b: String,
+    roles_from: String,
+    syn_seen: bool,
+    client_id: &'a Option<String>,
+    username: &'a Option<String>,
+    keep_alive: Option<u16>,
+    version: Option<String>,
+    transport: &'static str,
+    encrypted: bool,
+    sni: &'a Option<String>,
+    websocket: Option<WsOut<'a>>,
+    bytes: Sides,
+}
+
+impl<'a> ConnOut<'a> {
+    fn new(c: &'a ConnInfo) -> Self {
+        ConnOut {
+            id: c.id,
+            client: c.client().map(|e| e.to_string()),
+            server: c.server().map(|e| e.to_string()),
+            a: c.a.to_string(),
+            b: c.b.to_string(),
+            roles_from: format!("{:?}", c.client_basis).to_lowercase(),
+            syn_seen: c.syn_seen,
+            client_id: &c.client_id,
+            username: &c.username,
+            keep_alive: c.keep_alive,
+            version: c.version.map(|v| v.to_string()),
+            transport: match (c.kind, &c.websocket) {
+                (_, Some(_)) => "websocket",
+                (ConnKind::Tls, _) => "tls",
+                _ => "tcp",
+            },
+            encrypted: c.kind == ConnKind::Tls,
+            sni: &c.sni,
+            websocket: c.websocket.as_ref().map(|w| WsOut {
+                path: &w.path,
+                host: &w.host,
+                offered: &w.offered,
+                subprotocol: &w.subprotocol,
+                frames: Sides {
+                    from_a: w.frames[0],
+                    from_b: w.frames[1],
+                },
+            }),
+            bytes: Sides {
+                from_a: c.bytes[0],
+                from_b: c.bytes[1],
+            },
+        }
+    }
+}
+
 fn conn_json(c: &ConnInfo) -> J {
-    json!({
-        "id": c.id,
-        "client": endpoint(c.client()),
-        "server": endpoint(c.server()),
-        "a": c.a.to_string(),
-        "b": c.b.to_string(),
-        "roles_from": format!("{:?}", c.client_basis).to_lowercase(),
-        "syn_seen": c.syn_seen,
-        "client_id": c.client_id,
-        "username": c.username,
-        "keep_alive": c.keep_alive,
-        "version": c.version.map(|v| v.to_string()),
-        "transport": match (c.kind, &c.websocket) {
-            (_, Some(_)) => "websocket",
-            (ConnKind::Tls, _) => "tls",
-            _ => "tcp",
-        },
-        "encrypted": c.kind == ConnKind::Tls,
-        "sni": c.sni,
-        "websocket": c.websocket.as_ref().map(|w| json!({
-            "path": w.path,
-            "host": w.host,
-            "offered": w.offered,
-            "subprotocol": w.subprotocol,
-            "frames": {"from_a": w.frames[0], "from_b": w.frames[1]},
-        })),
-        "bytes": {"from_a": c.bytes[0], "from_b": c.bytes[1]},
-    })
+    serde_json::to_value(ConnOut::new(c)).unwrap_or(J::Null)
+}
+
+/// A packet record in JSON (serialized straight to the output).
+#[derive(Serialize)]
+struct PacketOut<'a> {
+    record: &'static str,
+    frame: u64,
+    first_frame: u64,
+    timestamp: String,
+    time: f64,
+    connection: ConnOut<'a>,
+    src: String,
+    dst: String,
+    direction: Option<&'static str>,
+    stream_offset: u64,
+    version: String,
+    version_assumed: bool,
+    packet: json::JsonPacket,
+}
+
+impl<'a> PacketOut<'a> {
+    fn new(p: &'a PacketRecord<'_>, index: usize, opts: &Options) -> Self {
+        let report = packet_report(p, index);
+        PacketOut {
+            record: "packet",
+            frame: p.frame,
+            first_frame: p.first_frame,
+            timestamp: p.ts.to_string(),
+            time: seconds(p.ts, p.start),
+            connection: ConnOut::new(p.conn),
+            src: p.conn.endpoint(p.side).to_string(),
+            dst: p.conn.endpoint(p.side.other()).to_string(),
+            direction: match p.direction {
+                Some(Direction::ClientToServer) => Some("client_to_server"),
+                Some(Direction::ServerToClient) => Some("server_to_client"),
+                None => None,
+            },
+            stream_offset: p.stream_offset,
+            version: p.assumed.decoded.version.to_string(),
+            version_assumed: p.assumed.source == VersionSource::Auto,
+            packet: json::packet(&report, opts),
+        }
+    }
 }
 
 fn direction_json(d: Option<Direction>) -> J {
@@ -721,22 +810,7 @@ fn direction_json(d: Option<Direction>) -> J {
 pub fn record_json(r: &Record<'_>, index: usize, opts: &Options) -> J {
     match r {
         Record::Packet(p) => {
-            let report = packet_report(p, index);
-            json!({
-                "record": "packet",
-                "frame": p.frame,
-                "first_frame": p.first_frame,
-                "timestamp": ts_json(p.ts),
-                "time": seconds(p.ts, p.start),
-                "connection": conn_json(p.conn),
-                "src": p.conn.endpoint(p.side).to_string(),
-                "dst": p.conn.endpoint(p.side.other()).to_string(),
-                "direction": direction_json(p.direction),
-                "stream_offset": p.stream_offset,
-                "version": p.assumed.decoded.version.to_string(),
-                "version_assumed": p.assumed.source == VersionSource::Auto,
-                "packet": json::packet(&report, opts),
-            })
+            serde_json::to_value(PacketOut::new(p, index, opts)).unwrap_or(J::Null)
         }
         Record::Event(e) => event_json(e),
     }
@@ -917,6 +991,22 @@ impl<W: Write> CapturePrinter for JsonPrinter<W> {
     fn record(&mut self, r: &Record<'_>) -> io::Result<()> {
         if let Record::Packet(_) = r {
             self.index += 1;
+        }
+        if let Record::Packet(p) = r {
+            // Straight to the output, without building a Value tree first.
+            let out = PacketOut::new(p, self.index, &self.opts);
+            if !self.lines {
+                if !self.first_record {
+                    write!(self.w, ",")?;
+                }
+                self.first_record = false;
+                writeln!(self.w)?;
+            }
+            serde_json::to_writer(&mut self.w, &out)?;
+            if self.lines {
+                writeln!(self.w)?;
+            }
+            return Ok(());
         }
         let j = record_json(r, self.index, &self.opts);
         if self.lines {

@@ -148,7 +148,9 @@ pub(crate) fn raw_hex(
         if is_masked(masks, start + i) {
             s.push_str("**");
         } else {
-            s.push_str(&format!("{b:02x}"));
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     s
