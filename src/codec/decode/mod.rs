@@ -256,21 +256,7 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
         Some(Meaning::name(name)),
     );
     if t == PacketType::PUBLISH {
-        let qos = (flags >> 1) & 3;
-        cx.bits(
-            &fields::HEADER_DUP,
-            0,
-            0x08,
-            Value::Bool(flags & 8 != 0),
-            None,
-        );
-        cx.bits(
-            &fields::HEADER_QOS,
-            0,
-            0x06,
-            Value::UInt(qos.into()),
-            Some(qos_meaning(qos)),
-        );
+        dup_and_qos_bits(cx, flags);
         cx.bits(
             &fields::HEADER_RETAIN,
             0,
@@ -281,21 +267,7 @@ fn header_node(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
     } else if v31_qos1_flags(cx, t) {
         // MQTT 3.1 gives PUBREL, SUBSCRIBE and UNSUBSCRIBE a real DUP flag and QoS 1
         // ("Retries are handled in the same way as PUBLISH messages"); only Retain is unused.
-        let qos = (flags >> 1) & 3;
-        cx.bits(
-            &fields::HEADER_DUP,
-            0,
-            0x08,
-            Value::Bool(flags & 8 != 0),
-            None,
-        );
-        cx.bits(
-            &fields::HEADER_QOS,
-            0,
-            0x06,
-            Value::UInt(qos.into()),
-            Some(qos_meaning(qos)),
-        );
+        dup_and_qos_bits(cx, flags);
         cx.bits(
             &fields::HEADER_RETAIN_RESERVED,
             0,
@@ -323,6 +295,25 @@ fn v31_qos1_flags(cx: &Cx<'_>, t: PacketType) -> bool {
             t,
             PacketType::PUBREL | PacketType::SUBSCRIBE | PacketType::UNSUBSCRIBE
         )
+}
+
+/// The DUP flag and QoS bits of a fixed header (PUBLISH, and 3.1's retried packets).
+fn dup_and_qos_bits(cx: &mut Cx<'_>, flags: u8) {
+    let qos = (flags >> 1) & 3;
+    cx.bits(
+        &fields::HEADER_DUP,
+        0,
+        0x08,
+        Value::Bool(flags & 8 != 0),
+        None,
+    );
+    cx.bits(
+        &fields::HEADER_QOS,
+        0,
+        0x06,
+        Value::UInt(qos.into()),
+        Some(qos_meaning(qos)),
+    );
 }
 
 fn check_header_flags(cx: &mut Cx<'_>, t: PacketType, flags: u8) {
@@ -430,6 +421,28 @@ pub(super) fn implied(cx: &mut Cx<'_>, field: &'static FieldDef, packet: PacketT
             "omitted on the wire: the short form implies it",
         ))
     });
+}
+
+/// A 3.x acknowledgement is the Packet Identifier alone (Remaining Length 2): report and
+/// show whatever follows (often an MQTT 5 reason code and properties).
+pub(super) fn v3_ack_extra_bytes(cx: &mut Cx<'_>, t: PacketType) {
+    if cx.at_end() {
+        return;
+    }
+    let at = cx.pos;
+    let n = cx.left();
+    cx.diag(
+        &diag::ACK_LENGTH_V3,
+        at,
+        n,
+        None,
+        format!(
+            "{t} in MQTT {} has Remaining Length 2 (the Packet Identifier only); {n} more \
+             byte(s) follow (an MQTT 5 reason code and properties?)",
+            cx.version
+        ),
+    );
+    undecoded(cx, at);
 }
 
 /// A non-zero Packet Identifier [MQTT-2.2.1-3].

@@ -1,7 +1,6 @@
 //! PUBACK, PUBREC, PUBREL, PUBCOMP (§3.4–§3.7): one shape, four reason-code tables.
 
 use crate::codec::cursor::{Cx, Res};
-use crate::codec::diag;
 use crate::codec::fields::{self, FieldDef};
 use crate::codec::packet::PubResponse;
 use crate::codec::property::Properties;
@@ -21,22 +20,7 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, t: PacketType) -> Res<PubResponse<'a>>
     let packet_id = super::packet_id(cx, t)?;
     let (field, statement) = reason_field(t);
     if !cx.version.is_v5() {
-        if !cx.at_end() {
-            let at = cx.pos;
-            let n = cx.left();
-            cx.diag(
-                &diag::ACK_LENGTH_V3,
-                at,
-                n,
-                None,
-                format!(
-                    "{t} in MQTT {} has Remaining Length 2 (the Packet Identifier only); \
-                     {n} more byte(s) follow (MQTT 5 reason code and properties?)",
-                    cx.version
-                ),
-            );
-            super::undecoded(cx, at);
-        }
+        super::v3_ack_extra_bytes(cx, t);
         return Ok(PubResponse {
             packet_id,
             reason_code: ReasonCode::SUCCESS,

@@ -10,22 +10,7 @@ use crate::codec::types::PacketType;
 pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<UnsubAck<'a>> {
     let packet_id = super::packet_id(cx, PacketType::UNSUBACK)?;
     if !cx.version.is_v5() {
-        if !cx.at_end() {
-            let at = cx.pos;
-            let n = cx.left();
-            cx.diag(
-                &diag::ACK_LENGTH_V3,
-                at,
-                n,
-                None,
-                format!(
-                    "UNSUBACK in MQTT {} has Remaining Length 2; {n} more byte(s) follow \
-                     (MQTT 5 properties and reason codes?)",
-                    cx.version
-                ),
-            );
-            super::undecoded(cx, at);
-        }
+        super::v3_ack_extra_bytes(cx, PacketType::UNSUBACK);
         return Ok(UnsubAck {
             packet_id,
             properties: Properties::new(),
