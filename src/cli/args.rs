@@ -14,11 +14,13 @@ pub struct Args {
     pub command: Command,
 }
 
-/// The subcommands. (`pcap` joins them with the capture reader.)
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Decode MQTT packets from hex text (arguments, stdin, -f FILE) or a binary file (-b FILE).
     Hex(HexArgs),
+    /// Decode every MQTT packet of every connection in pcap/pcapng captures (`-` for stdin).
+    Pcap(PcapArgs),
     /// Look up reason codes and return codes: all of them, or one (0x86, 134).
     Codes(CodesArgs),
     /// Build a packet from flags and print its bytes (for AT-command modems and tests).
@@ -97,6 +99,66 @@ pub struct HexArgs {
     #[arg(long)]
     pub roundtrip: bool,
     /// How PUBLISH payloads are shown.
+    #[arg(long, value_enum, default_value_t)]
+    pub payload: PayloadChoice,
+    /// Colour.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Show passwords and authentication data instead of ********.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// `pcap --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum PcapFormat {
+    /// One line per packet (a table on a terminal); `-V` adds each packet's field tree.
+    #[default]
+    Summary,
+    /// One JSON document: every record, then the summary.
+    Json,
+    /// One JSON record per line (packets, transport events, then the summary).
+    Jsonl,
+}
+
+/// Arguments of `pcap`.
+#[derive(ClapArgs, Debug)]
+pub struct PcapArgs {
+    /// Capture files (pcap or pcapng); `-` reads stdin (`tcpdump -w - | mqtt-dissect pcap -`).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Another TCP port that carries MQTT (1883 always does). Repeatable.
+    #[arg(long = "port", value_name = "PORT")]
+    pub ports: Vec<u16>,
+    /// Another TCP port that carries MQTT over TLS (8883 always does). Repeatable.
+    #[arg(long = "tls-port", value_name = "PORT")]
+    pub tls_ports: Vec<u16>,
+    /// Version for connections whose CONNECT was not captured: 3.1, 3.1.1, 5 or auto.
+    #[arg(long, value_name = "VERSION", default_value = "auto")]
+    pub protocol: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PcapFormat,
+    /// Show the full field tree of each packet (summary format).
+    #[arg(short = 'V', long)]
+    pub verbose: bool,
+    /// Only these packet types (comma-separated: publish,subscribe). Repeatable.
+    #[arg(long = "type", value_name = "TYPES", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only connections whose client identifier is ID.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Only PUBLISH, SUBSCRIBE and UNSUBSCRIBE packets whose topic matches FILTER (MQTT
+    /// wildcards + and #).
+    #[arg(long, value_name = "FILTER")]
+    pub topic: Option<String>,
+    /// Only connection number N (as numbered in the output). Repeatable.
+    #[arg(long = "conn", value_name = "N")]
+    pub conns: Vec<u64>,
+    /// Only packets with diagnostics, and transport problems (gaps, undecodable bytes).
+    #[arg(long)]
+    pub problems: bool,
+    /// How PUBLISH payloads are shown in field trees.
     #[arg(long, value_enum, default_value_t)]
     pub payload: PayloadChoice,
     /// Colour.

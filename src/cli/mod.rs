@@ -6,6 +6,7 @@ mod codes;
 mod config;
 mod encode;
 mod hex;
+mod pcap;
 mod props;
 
 use args::{Args, BytesFormat, Command};
@@ -72,6 +73,10 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         Command::Hex(a) => {
             let cfg = config::HexConfig::from_args(a)?;
             hex::run(&cfg, &mut out)?
+        }
+        Command::Pcap(a) => {
+            let cfg = pcap::PcapConfig::from_args(a)?;
+            pcap::run(&cfg, &mut out)?
         }
         Command::Codes(a) => codes::run(&a, &mut out)?,
         Command::Build(b) => build::run(b, &mut out)?,

@@ -96,6 +96,9 @@ pub struct ConnInfo {
     pub username: Option<String>,
     /// Keep alive from the CONNECT.
     pub keep_alive: Option<u16>,
+    /// The protocol level byte of the CONNECT (kept even when the level is unknown) and
+    /// whether its protocol name was "MQIsdp".
+    pub connect_level: Option<(u8, bool)>,
     /// Server name of a TLS ClientHello.
     pub sni: Option<String>,
     /// MQTT packets per side (index: `Side::index`).
@@ -107,7 +110,14 @@ pub struct ConnInfo {
 }
 
 impl ConnInfo {
-    fn new(id: u64, a: Endpoint, b: Endpoint, syn_seen: bool, initiator: Option<Side>, ts: Timestamp) -> Self {
+    fn new(
+        id: u64,
+        a: Endpoint,
+        b: Endpoint,
+        syn_seen: bool,
+        initiator: Option<Side>,
+        ts: Timestamp,
+    ) -> Self {
         ConnInfo {
             id,
             a,
@@ -124,6 +134,7 @@ impl ConnInfo {
             client_id: None,
             username: None,
             keep_alive: None,
+            connect_level: None,
             sni: None,
             packets: [0; 2],
             bytes: [0; 2],
@@ -183,6 +194,8 @@ pub struct PacketRecord<'a> {
     pub frame: u64,
     /// Timestamp of the completing frame.
     pub ts: Timestamp,
+    /// Timestamp of the first TCP frame of the capture (for relative times).
+    pub start: Timestamp,
     /// Offset of the packet in its direction's TCP stream.
     pub stream_offset: u64,
     /// The decoded packet, with where its version came from.
@@ -263,6 +276,8 @@ pub struct EventRecord<'a> {
     pub frame: u64,
     /// Timestamp, when the event has one.
     pub ts: Option<Timestamp>,
+    /// Timestamp of the first TCP frame of the capture (for relative times).
+    pub start: Timestamp,
     /// Stream offset, for stream events.
     pub offset: Option<u64>,
     /// What.
@@ -272,6 +287,9 @@ pub struct EventRecord<'a> {
 }
 
 /// What the dissector reports, in capture order.
+// Records are handed to the sink one at a time and never stored; boxing the packet
+// variant would cost an allocation per packet.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Record<'a> {
     /// An MQTT packet.
@@ -311,6 +329,7 @@ struct Conn {
 /// Turns transport events into MQTT records.
 pub struct Dissector {
     cfg: CaptureConfig,
+    start: Option<Timestamp>,
     conns: HashMap<u64, Conn>,
     summary: DissectSummary,
 }
@@ -322,6 +341,7 @@ impl Dissector {
     pub fn new(cfg: CaptureConfig) -> Dissector {
         Dissector {
             cfg,
+            start: None,
             conns: HashMap::new(),
             summary: DissectSummary::default(),
         }
@@ -332,13 +352,22 @@ impl Dissector {
         &self.summary
     }
 
-    fn open(&mut self, conn: u64, a: Endpoint, b: Endpoint, syn: bool, init: Option<Side>, ts: Timestamp) -> &mut Conn {
+    fn open(
+        &mut self,
+        conn: u64,
+        a: Endpoint,
+        b: Endpoint,
+        syn: bool,
+        init: Option<Side>,
+        ts: Timestamp,
+    ) -> &mut Conn {
         let (cfg, summary) = (&self.cfg, &mut self.summary);
         self.conns.entry(conn).or_insert_with(|| {
             summary.connections += 1;
             let mut info = ConnInfo::new(conn, a, b, syn, init, ts);
             // The side on the broker port is the server, unless a SYN said otherwise.
-            let port_of = |e: Endpoint| cfg.mqtt_ports.contains(&e.port) || cfg.tls_ports.contains(&e.port);
+            let port_of =
+                |e: Endpoint| cfg.mqtt_ports.contains(&e.port) || cfg.tls_ports.contains(&e.port);
             if port_of(b) && !port_of(a) {
                 info.learn_client(Side::A, ClientBasis::Port);
             } else if port_of(a) && !port_of(b) {
@@ -347,7 +376,11 @@ impl Dissector {
             Conn {
                 info,
                 framers: [Framer::new(cfg.max_packet), Framer::new(cfg.max_packet)],
-                tracker: VersionTracker::new(cfg.protocol),
+                tracker: if cfg.tree {
+                    VersionTracker::new(cfg.protocol)
+                } else {
+                    VersionTracker::new(cfg.protocol).without_tree()
+                },
                 closed: [false; 2],
             }
         })
@@ -355,6 +388,15 @@ impl Dissector {
 
     /// Handles one transport event.
     pub fn event(&mut self, ev: TransportEvent<'_>, sink: &mut Sink<'_>) {
+        if self.start.is_none() {
+            self.start = match &ev {
+                TransportEvent::ConnectionOpened { ts, .. } | TransportEvent::Data { ts, .. } => {
+                    Some(*ts)
+                }
+                _ => None,
+            };
+        }
+        let start = self.start.unwrap_or_default();
         match ev {
             TransportEvent::ConnectionOpened { conn, ts, a, b, syn_seen, initiator, .. } => {
                 self.open(conn, a, b, syn_seen, initiator, ts);
@@ -381,6 +423,7 @@ impl Dissector {
                     side: Some(side),
                     frame,
                     ts: Some(ts),
+                    start,
                     offset: Some(offset),
                     kind: EventKind::Gap { len, seq_start, seq_end, reason },
                     message: format!(
@@ -396,6 +439,7 @@ impl Dissector {
                         side: Some(side),
                         frame,
                         ts: Some(ts),
+                        start,
                         offset: Some(off),
                         kind: EventKind::Undecodable { len: n, reason: SkipReason::CutByGap },
                         message: format!("{n} byte(s) of a packet cut by the gap cannot be decoded"),
@@ -408,6 +452,7 @@ impl Dissector {
                 side: None,
                 frame,
                 ts: None,
+                start,
                 offset: None,
                 kind: EventKind::UnknownLinkType { linktype },
                 message: format!("link type {linktype} cannot be decoded; its frames are counted and skipped"),
@@ -417,6 +462,7 @@ impl Dissector {
                 side: None,
                 frame,
                 ts: None,
+                start,
                 offset: None,
                 kind: EventKind::TruncatedRecord { available },
                 message: format!(
@@ -447,6 +493,7 @@ impl Dissector {
                 side: None,
                 frame,
                 ts: None,
+                start,
                 offset: None,
                 kind: EventKind::Transport { what: "bad-record" },
                 message: format!("capture record {frame} cannot be used: {problem:?}"),
@@ -456,6 +503,7 @@ impl Dissector {
                 side: None,
                 frame,
                 ts: None,
+                start,
                 offset: None,
                 kind: EventKind::Transport { what: "connection-table-full" },
                 message: format!("connection table full: connection #{evicted} was dropped to make room"),
@@ -466,6 +514,7 @@ impl Dissector {
                     side: None,
                     frame,
                     ts: Some(ts),
+                    start,
                     offset: None,
                     kind: EventKind::Transport { what: "fragments-dropped" },
                     message: format!("IP fragments ({bytes} bytes) dropped: {reason:?}"),
@@ -475,8 +524,19 @@ impl Dissector {
         }
     }
 
-    fn transport_note(&mut self, dir: StreamDir, frame: u64, ts: Timestamp, what: &'static str, message: String, sink: &mut Sink<'_>) {
-        let Some(c) = self.conns.get(&dir.conn) else { return };
+    fn transport_note(
+        &mut self,
+        dir: StreamDir,
+        frame: u64,
+        ts: Timestamp,
+        what: &'static str,
+        message: String,
+        sink: &mut Sink<'_>,
+    ) {
+        let start = self.start.unwrap_or_default();
+        let Some(c) = self.conns.get(&dir.conn) else {
+            return;
+        };
         if c.info.kind != ConnKind::Mqtt {
             return;
         }
@@ -485,14 +545,26 @@ impl Dissector {
             side: Some(dir.side),
             frame,
             ts: Some(ts),
+            start,
             offset: None,
             kind: EventKind::Transport { what },
             message,
         }));
     }
 
-    fn data(&mut self, dir: StreamDir, frame: u64, ts: Timestamp, offset: u64, data: &[u8], sink: &mut Sink<'_>) {
-        let initiator = dir.from_initiator.map(|i| if i { dir.side } else { dir.side.other() });
+    fn data(
+        &mut self,
+        dir: StreamDir,
+        frame: u64,
+        ts: Timestamp,
+        offset: u64,
+        data: &[u8],
+        sink: &mut Sink<'_>,
+    ) {
+        let start = self.start.unwrap_or_default();
+        let initiator = dir
+            .from_initiator
+            .map(|i| if i { dir.side } else { dir.side.other() });
         let (a, b) = match dir.side {
             Side::A => (dir.from, dir.to),
             Side::B => (dir.to, dir.from),
@@ -516,7 +588,9 @@ impl Dissector {
                         }
                         let sni = c.info.sni.clone();
                         let message = match &sni {
-                            Some(n) => format!("TLS connection (server name \"{n}\"): encrypted, not decoded"),
+                            Some(n) => format!(
+                                "TLS connection (server name \"{n}\"): encrypted, not decoded"
+                            ),
                             None => "TLS connection: encrypted, not decoded".to_string(),
                         };
                         sink(Record::Event(EventRecord {
@@ -524,6 +598,7 @@ impl Dissector {
                             side: Some(side),
                             frame,
                             ts: Some(ts),
+                            start,
                             offset: Some(offset),
                             kind: EventKind::Tls { sni },
                             message,
@@ -538,15 +613,32 @@ impl Dissector {
                 ConnKind::Undecided => return,
             }
         }
-        let Some(c) = self.conns.get_mut(&dir.conn) else { return };
+        let Some(c) = self.conns.get_mut(&dir.conn) else {
+            return;
+        };
         if c.info.kind != ConnKind::Mqtt {
             return;
         }
-        let Conn { info, framers, tracker, .. } = c;
+        let Conn {
+            info,
+            framers,
+            tracker,
+            ..
+        } = c;
         let summary = &mut self.summary;
         let known = tracker.connect_version().or(cfg.protocol);
         let mut validate = |p: &[u8]| {
-            let try_v = |v| decode(p, &DecodeOptions { version: v, direction: None, tree: false }).is_ok();
+            let try_v = |v| {
+                decode(
+                    p,
+                    &DecodeOptions {
+                        version: v,
+                        direction: None,
+                        tree: false,
+                    },
+                )
+                .is_ok()
+            };
             match known {
                 Some(v) => try_v(v),
                 None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
@@ -555,7 +647,10 @@ impl Dissector {
         framers[side.index()].push(data, offset, frame, &mut validate, &mut |f| match f {
             Framed::Packet { bytes, offset, first_frame } => {
                 match bytes.first().map(|b| PacketType(b >> 4)) {
-                    Some(PacketType::CONNECT) => info.learn_client(side, ClientBasis::Connect),
+                    Some(PacketType::CONNECT) => {
+                        info.learn_client(side, ClientBasis::Connect);
+                        info.connect_level = connect_level(bytes);
+                    }
                     Some(PacketType::CONNACK) => info.learn_client(side.other(), ClientBasis::ConnAck),
                     _ => {}
                 }
@@ -579,6 +674,7 @@ impl Dissector {
                     first_frame,
                     frame,
                     ts,
+                    start,
                     stream_offset: offset,
                     assumed,
                 }));
@@ -595,6 +691,7 @@ impl Dissector {
                     side: Some(side),
                     frame,
                     ts: Some(ts),
+                    start,
                     offset: Some(offset),
                     kind: EventKind::Undecodable { len, reason },
                     message: format!("{len} byte(s) at stream offset {offset} not decoded: {why}"),
@@ -607,6 +704,7 @@ impl Dissector {
                     side: Some(side),
                     frame,
                     ts: Some(ts),
+                    start,
                     offset: Some(offset),
                     kind: EventKind::TooLarge { len, cap },
                     message: format!("a {len}-byte packet exceeds the {cap}-byte assembly cap; skipped"),
@@ -615,8 +713,19 @@ impl Dissector {
         });
     }
 
-    fn closed(&mut self, conn: u64, by: Option<StreamDir>, kind: CloseKind, frame: u64, ts: Timestamp, sink: &mut Sink<'_>) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+    fn closed(
+        &mut self,
+        conn: u64,
+        by: Option<StreamDir>,
+        kind: CloseKind,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut Sink<'_>,
+    ) {
+        let start = self.start.unwrap_or_default();
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let sides: Vec<Side> = match (kind, by) {
             (CloseKind::Fin, Some(d)) => vec![d.side],
             _ => vec![Side::A, Side::B],
@@ -630,11 +739,19 @@ impl Dissector {
                         side: Some(s),
                         frame,
                         ts: Some(ts),
+                        start,
                         offset: Some(offset),
-                        kind: EventKind::Incomplete { have: have as u64, total: need.map(|n| n as u64) },
+                        kind: EventKind::Incomplete {
+                            have: have as u64,
+                            total: need.map(|n| n as u64),
+                        },
                         message: match need {
-                            Some(n) => format!("the stream ends inside a packet: {have} of {n} byte(s) present"),
-                            None => format!("the stream ends inside a packet header ({have} byte(s))"),
+                            Some(n) => format!(
+                                "the stream ends inside a packet: {have} of {n} byte(s) present"
+                            ),
+                            None => {
+                                format!("the stream ends inside a packet header ({have} byte(s))")
+                            }
                         },
                     }));
                 }
@@ -643,7 +760,9 @@ impl Dissector {
             let message = match (kind, who) {
                 (CloseKind::Fin, Some(w)) => format!("FIN: the {w} direction ends"),
                 (CloseKind::Rst, Some(w)) => format!("RST: the connection is reset ({w})"),
-                (CloseKind::EndOfCapture, _) => "the capture ends with the connection open".to_string(),
+                (CloseKind::EndOfCapture, _) => {
+                    "the capture ends with the connection open".to_string()
+                }
                 (k, _) => format!("connection ends: {k:?}"),
             };
             sink(Record::Event(EventRecord {
@@ -651,6 +770,7 @@ impl Dissector {
                 side: by.map(|d| d.side),
                 frame,
                 ts: Some(ts),
+                start,
                 offset: None,
                 kind: EventKind::Closed { kind },
                 message,
@@ -700,6 +820,14 @@ fn classify(cfg: &LightConfig, info: &ConnInfo, side: Side, data: &[u8]) -> Conn
         return ConnKind::Mqtt;
     }
     ConnKind::Other
+}
+
+/// The protocol level of a CONNECT and whether its name is "MQIsdp", read from the raw
+/// bytes so that a CONNECT with an unknown level still tells what it asked for.
+fn connect_level(packet: &[u8]) -> Option<(u8, bool)> {
+    let (rest, _) = crate::codec::primitives::vbi(packet.get(1..)?).ok()?;
+    let (rest, name) = crate::codec::primitives::length_prefixed(rest).ok()?;
+    Some((*rest.first()?, name == b"MQIsdp"))
 }
 
 /// A CONNECT with protocol name MQTT or MQIsdp at the start of `data`.

@@ -102,10 +102,21 @@ pub fn assume_version<'a>(
     direction: Option<Direction>,
     prior: Option<ProtocolVersion>,
 ) -> Assumed<'a> {
+    assume_version_with(packet, direction, prior, true)
+}
+
+/// [`assume_version`], with the field tree optional. Without trees two clean readings
+/// cannot be compared, so the preferred one is kept and no alternative is offered.
+pub fn assume_version_with<'a>(
+    packet: &'a [u8],
+    direction: Option<Direction>,
+    prior: Option<ProtocolVersion>,
+    tree: bool,
+) -> Assumed<'a> {
     let opts = |version| DecodeOptions {
         version,
         direction,
-        tree: true,
+        tree,
     };
     if packet.first().map(|b| b >> 4) == Some(PacketType::CONNECT.0) {
         let decoded = decode(packet, &opts(prior.unwrap_or(ProtocolVersion::V3_1_1)));
@@ -188,6 +199,7 @@ fn packet_name(d: &Decoded<'_>) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct VersionTracker {
     forced: Option<ProtocolVersion>,
+    tree: bool,
     connect: Option<ProtocolVersion>,
     settled: Option<ProtocolVersion>,
 }
@@ -197,9 +209,16 @@ impl VersionTracker {
     pub fn new(forced: Option<ProtocolVersion>) -> Self {
         VersionTracker {
             forced,
+            tree: true,
             connect: None,
             settled: None,
         }
+    }
+
+    /// The same tracker building no field trees (for summaries, where speed matters).
+    pub fn without_tree(mut self) -> Self {
+        self.tree = false;
+        self
     }
 
     /// The version the CONNECT of this stream asked for, once one was seen.
@@ -220,19 +239,21 @@ impl VersionTracker {
             .map(|v| (v, VersionSource::Connect))
             .or(self.forced.map(|v| (v, VersionSource::Option)));
         let result = match given {
-            _ if is_connect => assume_version(packet, direction, self.forced.or(self.connect)),
+            _ if is_connect => {
+                assume_version_with(packet, direction, self.forced.or(self.connect), self.tree)
+            }
             Some((version, source)) => {
                 let decoded = decode(
                     packet,
                     &DecodeOptions {
                         version,
                         direction,
-                        tree: true,
+                        tree: self.tree,
                     },
                 );
                 self.refused_connect(packet, direction, decoded, source)
             }
-            None => assume_version(packet, direction, self.settled),
+            None => assume_version_with(packet, direction, self.settled, self.tree),
         };
         if is_connect {
             if let Some(crate::codec::Packet::Connect(_)) = &result.decoded.packet {
@@ -279,7 +300,7 @@ impl VersionTracker {
             &DecodeOptions {
                 version: other(v),
                 direction,
-                tree: true,
+                tree: self.tree,
             },
         );
         if errors(&alt) > 0 {

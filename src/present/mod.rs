@@ -7,6 +7,7 @@
 //! are masked unless [`Options::show_secrets`] is set.
 
 pub mod advice;
+pub mod capture;
 pub mod codes;
 mod format;
 pub mod json;
