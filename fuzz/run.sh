@@ -24,4 +24,4 @@ case $target in
   *) dict=(-dict=mqtt.dict) ;;
 esac
 exec nice -n 19 cargo +nightly fuzz run --sanitizer none "$target" "$scratch" "corpus/$target" -- \
-  -max_total_time="$secs" -print_final_stats=1 "${limits[@]}" "${dict[@]}" "$@"
+  -max_total_time="$secs" -timeout=10 -print_final_stats=1 "${limits[@]}" "${dict[@]}" "$@"

@@ -370,3 +370,53 @@ fn one_megabyte_packet_one_byte_per_segment_through_the_capture_pipeline() {
     };
     assert!(run.elapsed < bound, "{:?}", run.elapsed);
 }
+
+/// Terminal escapes in a client id, a user name and a topic reach the capture records
+/// escaped: nothing the library hands out for display carries a raw control character.
+#[test]
+fn wire_strings_in_records_are_escaped() {
+    let id = b"\x1b]0;pwned\x07\x1b[2J";
+    let user = b"u\x9b31m";
+    let mut body = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x82, 0x00, 0x3c];
+    body.extend_from_slice(&(id.len() as u16).to_be_bytes());
+    body.extend_from_slice(id);
+    body.extend_from_slice(&(user.len() as u16).to_be_bytes());
+    body.extend_from_slice(user);
+    let mut connect = vec![0x10, body.len() as u8];
+    connect.extend_from_slice(&body);
+    // A PUBLISH whose topic is not valid UTF-8 and holds an escape: a protocol error whose
+    // diagnostic quotes it.
+    let publish = [0x30, 0x08, 0x00, 0x03, 0x1b, b'[', 0xff, b'h', b'i', b'!'];
+    let mut w = PcapWriter::new(101, false, false);
+    let (c, s) = (client(), server());
+    w.packet(ts(1, 0), &tcp_packet(c, s, 1, 1, PA, &connect));
+    let seq = 1 + connect.len() as u32;
+    w.packet(ts(1, 1), &tcp_packet(c, s, seq, 1, PA, &publish));
+    let file = w.into_bytes();
+    let mut seen = 0;
+    let clean = |s: &str| assert!(!s.chars().any(char::is_control), "{s:?}");
+    dissect_capture(
+        &file[..],
+        &TransportConfig::default(),
+        CaptureConfig::default(),
+        &mut |r| match r {
+            Record::Packet(p) => {
+                seen += 1;
+                let c = p.conn;
+                for s in [&c.client_id, &c.username].into_iter().flatten() {
+                    clean(s);
+                }
+                assert!(c.client_id.as_deref().unwrap().contains("\\u{1b}]0;pwned"));
+                for d in &p.assumed.decoded.diagnostics {
+                    clean(&d.message);
+                }
+                if let Some(r) = &p.assumed.reason {
+                    clean(r);
+                }
+            }
+            Record::Event(e) => clean(&e.message),
+        },
+    )
+    .unwrap();
+    assert_eq!(seen, 2);
+}

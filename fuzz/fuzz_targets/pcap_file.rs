@@ -1,7 +1,8 @@
 //! Any bytes as a pcap or pcapng file → the whole capture pipeline (file format, link, IP
 //! with fragments, TCP reassembly, MQTT detection, framing, decoding) never panics, and
 //! what it reports is sound: every diagnostic lies inside its packet, and no text taken
-//! from the capture (client ids, user names, TLS server names, messages) carries a raw
+//! from the capture (client ids, user names, TLS server names, event messages, diagnostic
+//! messages) carries a raw
 //! control character. Run with `-rss_limit_mb=256 -malloc_limit_mb=64`.
 //!
 //! Each input is dissected twice: with the default limits, and with tiny ones (a few
@@ -26,6 +27,7 @@ fn check(r: Record<'_>) {
                 assert!(d.len <= d.bytes.len() || !d.complete);
                 for x in &d.diagnostics {
                     assert!(x.offset + x.len <= d.bytes.len(), "{x}");
+                    clean(&x.message);
                 }
                 for root in &d.tree {
                     for n in root.walk() {
