@@ -17,7 +17,9 @@ fuzz_target!(|input: (u8, Packet<'_>)| {
         c.protocol_level = version.level();
         c.protocol_name = version.protocol_name().into();
     }
-    let Ok(bytes) = encode(&p, version) else { return };
+    let Ok(bytes) = encode(&p, version) else {
+        return;
+    };
     let d = decode(&bytes, &DecodeOptions::new(version));
     assert!(d.complete);
     assert_eq!(d.len, bytes.len());

@@ -21,7 +21,8 @@
 //!   (`00000000  10 0c 00 04 ... |..MQTT|` and its final offset-only line), `od -tx1` /
 //!   `od -Ax -tx1z`, and Wireshark "copy as hex dump" / "hex + ASCII dump"
 //!   (`0000   10 0c 00 04 ...   ..MQTT`). A `*` line (identical lines folded by
-//!   hexdump/od/`xxd -a`) is expanded from the offsets around it, up to 1 MiB;
+//!   hexdump/od/`xxd -a`) is expanded from the offsets around it, up to 1 MiB for all the `*`
+//!   lines of an input together;
 //! - comments: `#` or `//` to the end of the line, and `/* … */`.
 //!
 //! How a dump line is recognised: it starts (after optional indentation) with an offset of 4 to
@@ -42,7 +43,8 @@
 
 use std::fmt;
 
-/// Maximum number of bytes a `*` repetition line may stand for.
+/// Maximum number of bytes the `*` repetition lines of one input may stand for, together
+/// (so that a few bytes of text cannot ask for gigabytes).
 pub const MAX_REPEAT_BYTES: usize = 1 << 20;
 
 /// Why hex text could not be turned into bytes, and where.
@@ -169,6 +171,7 @@ pub fn parse_hex_text(text: &str) -> Result<Vec<u8>, HexTextError> {
     let mut sc = Scanner::default();
     let mut last_dump: Option<DumpInfo> = None;
     let mut pending_star: Option<Pos> = None;
+    let mut repeat_budget = MAX_REPEAT_BYTES as u64;
     for (idx, raw) in text.split('\n').enumerate() {
         let ln = idx + 1;
         let line: Vec<char> = raw.chars().collect();
@@ -201,7 +204,7 @@ pub fn parse_hex_text(text: &str) -> Result<Vec<u8>, HexTextError> {
             match classify_dump(&line) {
                 LineKind::Dump { offset, bytes } => {
                     if let (Some(star), Some(prev)) = (pending_star.take(), &last_dump) {
-                        match expand_repeat(prev, &offset, star) {
+                        match expand_repeat(prev, &offset, star, &mut repeat_budget) {
                             Ok(rep) => sc.tokens.push(Tok::Bytes {
                                 data: rep,
                                 literal: false,
@@ -229,7 +232,7 @@ pub fn parse_hex_text(text: &str) -> Result<Vec<u8>, HexTextError> {
             }
             if let (Some(prev), Some(offset)) = (&last_dump, lone_offset(&line)) {
                 if let Some(star) = pending_star.take() {
-                    match expand_repeat(prev, &offset, star) {
+                    match expand_repeat(prev, &offset, star, &mut repeat_budget) {
                         Ok(rep) => sc.tokens.push(Tok::Bytes {
                             data: rep,
                             literal: false,
@@ -444,7 +447,12 @@ fn offset_continues(prev: &DumpInfo, offset: &str) -> bool {
 
 /// The bytes a `*` line stands for: the previous line repeated up to the next offset.
 /// Offsets of 7 digits are octal (od's default), all others hex.
-fn expand_repeat(prev: &DumpInfo, next: &str, star: Pos) -> Result<Vec<u8>, HexTextError> {
+fn expand_repeat(
+    prev: &DumpInfo,
+    next: &str,
+    star: Pos,
+    budget: &mut u64,
+) -> Result<Vec<u8>, HexTextError> {
     let err = |reason| HexTextError {
         kind: repeat(reason),
         line: star.line,
@@ -467,6 +475,12 @@ fn expand_repeat(prev: &DumpInfo, next: &str, star: Pos) -> Result<Vec<u8>, HexT
     if total > MAX_REPEAT_BYTES as u64 {
         return Err(err("it stands for more than 1 MiB of repeated bytes"));
     }
+    if total > *budget {
+        return Err(err(
+            "together with the `*` lines before it, it stands for more than 1 MiB of repeated bytes",
+        ));
+    }
+    *budget -= total;
     let reps = usize::try_from(total / n).unwrap_or(0);
     Ok(prev.bytes.repeat(reps))
 }

@@ -645,8 +645,6 @@ impl TcpReassembler {
             }
             self.open(key, frame, ts, seg, sink);
         }
-        self.tick += 1;
-        let tick = self.tick;
         let mut out = Out {
             stats: &mut self.stats,
             sink,
@@ -658,9 +656,15 @@ impl TcpReassembler {
         let Some(conn) = self.conns.get_mut(&key) else {
             return;
         };
-        self.lru.remove(&conn.tick);
-        conn.tick = tick;
-        self.lru.insert(tick, key);
+        // Most segments belong to the connection seen last: it is already the most recent
+        // in the LRU order, and reordering it would cost two tree operations per segment.
+        if conn.tick == 0 || conn.tick != self.tick {
+            self.tick += 1;
+            self.lru.remove(&conn.tick);
+            conn.tick = self.tick;
+            self.lru.insert(self.tick, key);
+        }
+        let tick = conn.tick;
         let side = conn.side_of(seg.src);
         if let Fate::Remove = conn.on_segment(side, seg, &mut out) {
             self.lru.remove(&tick);

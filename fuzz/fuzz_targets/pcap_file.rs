@@ -1,0 +1,79 @@
+//! Any bytes as a pcap or pcapng file → the whole capture pipeline (file format, link, IP
+//! with fragments, TCP reassembly, MQTT detection, framing, decoding) never panics, and
+//! what it reports is sound: every diagnostic lies inside its packet, and no text taken
+//! from the capture (client ids, user names, TLS server names, event messages, diagnostic
+//! messages) carries a raw
+//! control character. Run with `-rss_limit_mb=256 -malloc_limit_mb=64`.
+//!
+//! Each input is dissected twice: with the default limits, and with tiny ones (a few
+//! connections, small reassembly buffers, a small packet cap) so that every cap is hit.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
+use mqtt_dissect::transport::TransportConfig;
+
+fn clean(s: &str) {
+    assert!(
+        !s.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control character in {s:?}"
+    );
+}
+
+fn check(r: Record<'_>) {
+    match r {
+        Record::Packet(p) => {
+            for d in std::iter::once(&p.assumed.decoded).chain(p.assumed.alternative.as_ref()) {
+                assert!(d.len <= d.bytes.len() || !d.complete);
+                for x in &d.diagnostics {
+                    assert!(x.offset + x.len <= d.bytes.len(), "{x}");
+                    clean(&x.message);
+                }
+                for root in &d.tree {
+                    for n in root.walk() {
+                        assert!(n.offset + n.len <= d.bytes.len(), "{}", n.field.id);
+                    }
+                }
+            }
+            let c = p.conn;
+            for s in [&c.client_id, &c.username, &c.sni].into_iter().flatten() {
+                clean(s);
+            }
+            if let Some(r) = &p.assumed.reason {
+                clean(r);
+            }
+        }
+        Record::Event(e) => {
+            clean(&e.message);
+            if let Some(c) = e.conn {
+                for s in [&c.client_id, &c.username, &c.sni].into_iter().flatten() {
+                    clean(s);
+                }
+            }
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = dissect_capture(
+        data,
+        &TransportConfig::default(),
+        CaptureConfig::default(),
+        &mut check,
+    );
+    let tight = TransportConfig {
+        max_buffer_per_direction: 256,
+        max_connections: 3,
+        retain_delivered: 64,
+        max_fragment_datagrams: 2,
+        max_fragment_bytes: 512,
+        fragment_timeout_secs: 1,
+        max_record_size: 1024,
+    };
+    let cfg = CaptureConfig {
+        max_packet: 64,
+        mqtt_ports: vec![1883, 80],
+        ..CaptureConfig::default()
+    };
+    let _ = dissect_capture(data, &tight, cfg, &mut check);
+});
