@@ -697,47 +697,8 @@ impl Analyzer {
                         start_flow(l, side, id, kind, frame, ts, 0, pb.dup, range, v, &mut new);
                     }
                 }
-                Packet::PubAck(r) => {
-                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(
-                        l,
-                        side,
-                        r.packet_id,
-                        ptype,
-                        frame,
-                        ts,
-                        failed,
-                        0,
-                        v,
-                        bytes,
-                        &cfg,
-                        &mut new,
-                    );
-                    if failed {
-                        failures.push(code_text(v, ptype, r.reason_code.0));
-                    }
-                }
-                Packet::PubRec(r) => {
-                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(
-                        l,
-                        side,
-                        r.packet_id,
-                        ptype,
-                        frame,
-                        ts,
-                        failed,
-                        0,
-                        v,
-                        bytes,
-                        &cfg,
-                        &mut new,
-                    );
-                    if failed {
-                        failures.push(code_text(v, ptype, r.reason_code.0));
-                    }
-                }
-                Packet::PubRel(r) | Packet::PubComp(r) => {
+                // The packet type tells ack() which step of the flow this is.
+                Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
                     let failed = v.is_v5() && r.reason_code.0 >= 0x80;
                     ack(
                         l,
