@@ -9,6 +9,29 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     Escaped(bytes).to_string()
 }
 
+/// The bytes as they are, when [`Escaped`] would not change them (printable ASCII, no
+/// backslash): the common case of a topic or client id, with no copy and no formatting.
+pub fn plain(bytes: &[u8]) -> Option<&str> {
+    let plain = |b: &u8| (0x20..0x7f).contains(b) && *b != b'\\';
+    if bytes.iter().all(plain) {
+        // Only printable ASCII: valid UTF-8 as it stands.
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
+}
+
+/// Appends [`Escaped`]`(bytes)` to `out`; printable ASCII is copied in one piece, without
+/// the formatting machinery (summaries of millions of packets spend their time here).
+pub fn push_escaped(out: &mut String, bytes: &[u8]) {
+    match plain(bytes) {
+        Some(s) => out.push_str(s),
+        None => {
+            let _ = write!(out, "{}", Escaped(bytes));
+        }
+    }
+}
+
 /// [`escape_bytes`] as a `Display` that writes straight into the output: no allocation,
 /// and printable ASCII (the usual topic or client id) is written in one piece.
 #[derive(Clone, Copy, Debug)]
@@ -16,10 +39,8 @@ pub struct Escaped<'a>(pub &'a [u8]);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plain = |b: &u8| (0x20..0x7f).contains(b) && *b != b'\\';
-        if self.0.iter().all(plain) {
-            // Only printable ASCII: it is valid UTF-8 as it stands.
-            return f.write_str(std::str::from_utf8(self.0).map_err(|_| fmt::Error)?);
+        if let Some(s) = plain(self.0) {
+            return f.write_str(s);
         }
         for chunk in self.0.utf8_chunks() {
             for c in chunk.valid().chars() {
@@ -51,5 +72,10 @@ mod tests {
         assert_eq!(escape_bytes(b"x\xffy"), "x\\xffy");
         assert_eq!(escape_bytes("é\u{85}".as_bytes()), "é\\u{85}");
         assert_eq!(escape_bytes(b"a\\b\n"), "a\\\\b\\n");
+        for b in [&b"a/b"[..], b"x\xffy", b"a\\b", "\u{85}".as_bytes(), b""] {
+            let mut s = String::from(">");
+            push_escaped(&mut s, b);
+            assert_eq!(s, format!(">{}", escape_bytes(b)));
+        }
     }
 }

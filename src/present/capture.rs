@@ -5,7 +5,7 @@
 use super::advice::{protocol_version_remedy, ClientRequest};
 use super::{json, pretty, Options, PacketReport};
 use crate::codec::reason;
-use crate::codec::text::Escaped;
+use crate::codec::text::push_escaped;
 use crate::codec::{Decoded, Direction, Packet, PacketType, ProtocolVersion, ReasonCode};
 use crate::dissect::capture::{
     ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
@@ -107,14 +107,20 @@ fn reason_name(out: &mut String, v: ProtocolVersion, t: PacketType, code: Reason
 fn preview(out: &mut String, payload: &[u8]) {
     const MAX: usize = 40;
     let cut = &payload[..payload.len().min(MAX)];
-    let _ = match std::str::from_utf8(cut) {
-        Ok(_) => write!(out, "\"{}\"", Escaped(cut)),
+    match std::str::from_utf8(cut) {
+        Ok(_) => quoted(out, cut),
         // A multi-byte character cut at the preview's end.
         Err(e) if e.valid_up_to() + 4 >= cut.len() && payload.len() > MAX => {
-            write!(out, "\"{}\"", Escaped(&cut[..e.valid_up_to()]))
+            quoted(out, &cut[..e.valid_up_to()])
         }
-        Err(_) => cut.iter().try_for_each(|b| write!(out, "{b:02x}")),
-    };
+        Err(_) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for b in cut {
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
     if payload.len() > MAX {
         out.push('…');
     }
@@ -153,19 +159,25 @@ fn write_packet_details(
                 Some(_) => write!(out, "MQTT {v}")?,
                 None => write!(out, "level {} (read as {v})", c.protocol_level)?,
             }
-            write!(out, " client_id=\"{}\"", c.client_id)?;
+            out.push_str(" client_id=");
+            quoted(out, c.client_id.0);
             if let Some(u) = c.username {
-                write!(out, " user=\"{u}\"")?;
+                out.push_str(" user=");
+                quoted(out, u.0);
             }
             if c.password.is_some() {
                 out.push_str(" password=yes");
             }
-            write!(out, " keep_alive={}", c.keep_alive)?;
+            out.push_str(" keep_alive=");
+            push_num(out, c.keep_alive.into(), 0, false);
             if c.clean_start {
                 out.push_str(" clean");
             }
             if let Some(w) = &c.will {
-                write!(out, " will=\"{}\" q{}", w.topic, w.qos as u8)?;
+                out.push_str(" will=");
+                quoted(out, w.topic.0);
+                out.push_str(" q");
+                push_num(out, w.qos as u64, 0, false);
             }
         }
         Packet::ConnAck(c) => {
@@ -175,21 +187,29 @@ fn write_packet_details(
             }
         }
         Packet::Publish(p) => {
-            write!(out, "q{}", p.qos as u8)?;
+            out.push('q');
+            push_num(out, p.qos as u64, 0, false);
             if let Some(id) = p.packet_id {
-                write!(out, " id={id}")?;
+                out.push_str(" id=");
+                push_num(out, id.into(), 0, false);
             }
-            match crate::dissect::analysis::resolved_topic(d) {
+            let resolved = match p.topic.is_empty() {
+                true => crate::dissect::analysis::resolved_topic(d),
+                false => None,
+            };
+            match resolved {
                 // An alias-only PUBLISH whose topic the analysis resolved.
-                Some((a, t)) if p.topic.is_empty() => write!(out, " \"{t}\" (via alias {a})")?,
-                _ => {
-                    write!(out, " \"{}\"", p.topic)?;
+                Some((a, t)) => write!(out, " \"{t}\" (via alias {a})")?,
+                None => {
+                    out.push(' ');
+                    quoted(out, p.topic.0);
                     if let Some(a) = p
                         .properties
                         .get(crate::codec::PropertyId::TOPIC_ALIAS)
                         .and_then(|x| x.as_u32())
                     {
-                        write!(out, " alias={a}")?;
+                        out.push_str(" alias=");
+                        push_num(out, a.into(), 0, false);
                     }
                 }
             }
@@ -199,11 +219,14 @@ fn write_packet_details(
             if p.dup {
                 out.push_str(" dup");
             }
-            write!(out, " {}B ", p.payload.len())?;
+            out.push(' ');
+            push_num(out, p.payload.len() as u64, 0, false);
+            out.push_str("B ");
             preview(out, p.payload);
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
-            write!(out, "id={}", r.packet_id)?;
+            out.push_str("id=");
+            push_num(out, r.packet_id.into(), 0, false);
             if r.reason_code.0 != 0 {
                 out.push(' ');
                 reason_name(out, v, d.packet_type, r.reason_code);
@@ -379,7 +402,7 @@ impl<W: Write> SummaryPrinter<W> {
             push_num(line, p.frame, 7, false);
         } else {
             let width = digits(p.first_frame) + 1 + digits(p.frame);
-            line.extend(std::iter::repeat_n(' ', 7usize.saturating_sub(width)));
+            pad(line, 7usize.saturating_sub(width));
             push_num(line, p.first_frame, 0, false);
             line.push('-');
             push_num(line, p.frame, 0, false);
@@ -387,35 +410,38 @@ impl<W: Write> SummaryPrinter<W> {
         line.push(' ');
         write_time(line, p.ts, p.start);
         line.push(' ');
-        line.extend(std::iter::repeat_n(
-            ' ',
-            4usize.saturating_sub(digits(p.conn.id) + 1),
-        ));
+        pad(line, 4usize.saturating_sub(digits(p.conn.id) + 1));
         line.push('#');
         push_num(line, p.conn.id, 0, false);
         line.push(' ');
         line.push_str(arrow(p.direction));
         line.push(' ');
         let id = p.conn.client_id.as_deref().unwrap_or("-");
-        let mut n = 0;
-        for (i, c) in id.chars().enumerate() {
-            if i == 15 && id.chars().nth(16).is_some() {
-                line.push('…');
+        if id.len() <= 16 && id.is_ascii() {
+            line.push_str(id);
+            pad(line, 16 - id.len());
+        } else {
+            let mut n = 0;
+            for (i, c) in id.chars().enumerate() {
+                if i == 15 && id.chars().nth(16).is_some() {
+                    line.push('…');
+                    n += 1;
+                    break;
+                }
+                line.push(c);
                 n += 1;
-                break;
             }
-            line.push(c);
-            n += 1;
+            pad(line, 16usize.saturating_sub(n));
         }
-        line.extend(std::iter::repeat_n(' ', 16usize.saturating_sub(n)));
         let name = d.packet_type.name().unwrap_or("Reserved");
-        let _ = write!(line, " {name}");
+        line.push(' ');
+        line.push_str(name);
         let mut w = name.len();
         if assumed {
             line.push('*');
             w += 1;
         }
-        line.extend(std::iter::repeat_n(' ', 12usize.saturating_sub(w)));
+        pad(line, 12usize.saturating_sub(w));
         write_details(line, d);
         let before = line.len();
         line.push_str("  ! ");
@@ -501,10 +527,26 @@ fn push_num(out: &mut String, mut n: u64, width: usize, zeros: bool) {
         }
     }
     let digits = buf.len() - i;
-    let fill = if zeros { '0' } else { ' ' };
-    out.extend(std::iter::repeat_n(fill, width.saturating_sub(digits)));
+    if zeros {
+        out.push_str(&"00000000000000000000"[..width.saturating_sub(digits).min(20)]);
+    } else {
+        pad(out, width.saturating_sub(digits));
+    }
     // ASCII digits only.
     out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"));
+}
+
+/// Appends `n` spaces (the summary's columns are at most 16 wide).
+fn pad(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    out.push_str(&SPACES[..n.min(SPACES.len())]);
+}
+
+/// Appends `bytes` escaped and in double quotes.
+fn quoted(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    push_escaped(out, bytes);
+    out.push('"');
 }
 
 fn digits(n: u64) -> usize {
@@ -521,10 +563,7 @@ fn write_time(out: &mut String, ts: Timestamp, start: Timestamp) {
     let m = micros.unsigned_abs();
     let whole = m / 1_000_000;
     let sign = usize::from(micros < 0);
-    out.extend(std::iter::repeat_n(
-        ' ',
-        4usize.saturating_sub(digits(whole) + sign),
-    ));
+    pad(out, 4usize.saturating_sub(digits(whole) + sign));
     if sign == 1 {
         out.push('-');
     }

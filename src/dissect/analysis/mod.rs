@@ -17,12 +17,14 @@ pub use report::*;
 
 use crate::codec::diag::{self, Check, Diagnostic, Severity};
 use crate::codec::reason::{self, is_failure_in};
+use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{Decoded, Direction, Packet, PacketType, PropertyId, ProtocolVersion, QoS};
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Limits of the analysis.
@@ -206,8 +208,13 @@ impl Live {
         let s = &mut self.summary;
         s.client = info.client();
         s.server = info.server();
-        s.client_id.clone_from(&info.client_id);
-        s.username.clone_from(&info.username);
+        // Compared first: these change once per connection, and this runs per packet.
+        if s.client_id != info.client_id {
+            s.client_id.clone_from(&info.client_id);
+        }
+        if s.username != info.username {
+            s.username.clone_from(&info.username);
+        }
         s.version = info.version;
         s.connect_level = info.connect_level;
         s.keep_alive = info.keep_alive;
@@ -471,7 +478,7 @@ impl Analyzer {
         let l = self.live_mut(info, ts);
         let mut new: Vec<Diagnostic> = Vec::new();
         let mut failures: Vec<String> = Vec::new();
-        let mut topic_for_stats: Option<(String, bool)> = None;
+        let mut topic_for_stats: Option<(Cow<'_, str>, bool)> = None;
         let mut resolved: Option<(u16, String, u64)> = None;
         let from_client = direction == Some(Direction::ClientToServer);
         let from_server = direction == Some(Direction::ServerToClient);
@@ -600,7 +607,11 @@ impl Analyzer {
                     }
                 }
                 Packet::Publish(pb) => {
-                    let mut topic = pb.topic.to_string();
+                    // Borrowed in the usual case: no allocation per PUBLISH.
+                    let mut topic = match text::plain(pb.topic.0) {
+                        Some(t) => Cow::Borrowed(t),
+                        None => Cow::Owned(pb.topic.to_string()),
+                    };
                     let mut via_alias = false;
                     if v.is_v5() {
                         let alias = pb
@@ -645,7 +656,7 @@ impl Analyzer {
                             if pb.topic.is_empty() {
                                 match table.map.get(&a) {
                                     Some((t, set_frame)) => {
-                                        topic = t.clone();
+                                        topic = Cow::Owned(t.clone());
                                         via_alias = true;
                                         resolved = Some((a, t.clone(), *set_frame));
                                         new.push(make(
@@ -674,14 +685,14 @@ impl Analyzer {
                                             );
                                         }
                                         new.push(x);
-                                        topic = format!("(unknown alias {a})");
+                                        topic = Cow::Owned(format!("(unknown alias {a})"));
                                     }
                                 }
                             } else {
                                 let old = table.map.get(&a).map_or(0, |(t, _)| t.len());
                                 if table.bytes - old + topic.len() <= cfg.max_alias_bytes {
                                     table.bytes = table.bytes - old + topic.len();
-                                    table.map.insert(a, (topic.clone(), frame));
+                                    table.map.insert(a, (topic.to_string(), frame));
                                 }
                             }
                         }
@@ -831,7 +842,6 @@ impl Analyzer {
 
         // Attach, and show the resolved topic in the field tree.
         let conn_id = info.id;
-        let client_id = l.summary.client_id.clone();
         let d = &mut p.assumed.decoded;
         if let Some((a, t, f)) = &resolved {
             if let Some(n) = find_node_mut(&mut d.tree, "publish.topic") {
@@ -861,14 +871,19 @@ impl Analyzer {
         // Topic statistics.
         if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
         {
-            let known = self.topics.contains_key(&topic);
+            let known = self.topics.contains_key(topic.as_ref());
             let bucket = if known || self.topics.len() < self.cfg.max_topics {
-                self.topics
-                    .entry(topic.clone())
-                    .or_insert_with(|| TopicStats {
-                        topic: Some(topic.clone()),
+                if !known {
+                    let stats = TopicStats {
+                        topic: Some(topic.to_string()),
                         ..TopicStats::default()
-                    })
+                    };
+                    self.topics.insert(topic.to_string(), stats);
+                }
+                // Present: it was there or has just been inserted.
+                self.topics
+                    .get_mut(topic.as_ref())
+                    .unwrap_or(&mut self.other_topics)
             } else {
                 if self.other_topic_names.len() < 100_000 {
                     self.other_topic_names.insert(hash(&topic));
@@ -887,6 +902,13 @@ impl Analyzer {
         }
 
         // Problems, grouped; the check list.
+        let client_id = match all.is_empty() && failures.is_empty() {
+            true => None,
+            false => self
+                .live
+                .get(&conn_id)
+                .and_then(|l| l.summary.client_id.clone()),
+        };
         for (id, severity, spec, title, message) in all {
             if id == diag::TOPIC_ALIAS_RESOLVED.id {
                 continue;
