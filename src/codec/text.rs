@@ -9,26 +9,21 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     Escaped(bytes).to_string()
 }
 
-/// The bytes as they are, when [`Escaped`] would not change them (printable ASCII, no
-/// backslash): the common case of a topic or client id, with no copy and no formatting.
+/// True when [`Escaped`] would leave the bytes as they are: printable ASCII, no backslash
+/// (the usual topic or client id).
+pub fn is_plain(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) && *b != b'\\')
+}
+
+/// The bytes as a `&str` when they are [plain](is_plain): no copy and no escaping needed.
 pub fn plain(bytes: &[u8]) -> Option<&str> {
-    let plain = |b: &u8| (0x20..0x7f).contains(b) && *b != b'\\';
-    if bytes.iter().all(plain) {
+    if is_plain(bytes) {
         // Only printable ASCII: valid UTF-8 as it stands.
         std::str::from_utf8(bytes).ok()
     } else {
         None
-    }
-}
-
-/// Appends [`Escaped`]`(bytes)` to `out`; printable ASCII is copied in one piece, without
-/// the formatting machinery (summaries of millions of packets spend their time here).
-pub fn push_escaped(out: &mut String, bytes: &[u8]) {
-    match plain(bytes) {
-        Some(s) => out.push_str(s),
-        None => {
-            let _ = write!(out, "{}", Escaped(bytes));
-        }
     }
 }
 
@@ -72,10 +67,18 @@ mod tests {
         assert_eq!(escape_bytes(b"x\xffy"), "x\\xffy");
         assert_eq!(escape_bytes("é\u{85}".as_bytes()), "é\\u{85}");
         assert_eq!(escape_bytes(b"a\\b\n"), "a\\\\b\\n");
-        for b in [&b"a/b"[..], b"x\xffy", b"a\\b", "\u{85}".as_bytes(), b""] {
-            let mut s = String::from(">");
-            push_escaped(&mut s, b);
-            assert_eq!(s, format!(">{}", escape_bytes(b)));
+        // Plain text is what escaping leaves alone.
+        for b in [&b"a/b"[..], b"{\"t\":1}", b""] {
+            assert_eq!(plain(b), Some(escape_bytes(b).as_str()));
+        }
+        for b in [
+            &b"x\xffy"[..],
+            b"a\\b",
+            b"a\tb",
+            "\u{85}".as_bytes(),
+            "é".as_bytes(),
+        ] {
+            assert_eq!(plain(b), None);
         }
     }
 }
