@@ -66,7 +66,7 @@ pub fn dissect<'a>(bytes: &'a [u8], cfg: &HexConfig) -> Report<'a> {
         let mut p = PacketReport::new(index, pos, assumed.decoded);
         p.source = assumed.source;
         p.version_reason = assumed.reason;
-        p.alternative = assumed.alternative;
+        p.alternative = assumed.alternative.map(|b| *b);
         p.incomplete = incomplete;
         if let Some(c) = client_request(&p.decoded, index) {
             client = Some(c);

@@ -45,7 +45,9 @@ pub struct Assumed<'a> {
     pub reason: Option<String>,
     /// Another reading that also decodes without errors but gives different fields:
     /// both are shown, since the bytes alone cannot tell which is meant.
-    pub alternative: Option<Decoded<'a>>,
+    /// Boxed: it is rare, and a `Decoded` inline would double the size of every record
+    /// moved through the pipeline.
+    pub alternative: Option<Box<Decoded<'a>>>,
 }
 
 fn errors(d: &Decoded<'_>) -> usize {
@@ -151,7 +153,7 @@ pub fn assume_version_with<'a>(
                  and 5.0, with different fields; shown as {va} ({why_preferred}), the {vb} \
                  reading follows; use --protocol to choose"
             );
-            (a, r, Some(b))
+            (a, r, Some(Box::new(b)))
         }
     } else if ea == 0 {
         let r = format!(

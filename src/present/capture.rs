@@ -27,7 +27,7 @@ pub fn packet_report<'a>(p: &PacketRecord<'a>, index: usize) -> PacketReport<'a>
     let mut r = PacketReport::new(index, p.stream_offset as usize, p.assumed.decoded.clone());
     r.source = p.assumed.source;
     r.version_reason = p.assumed.reason.clone();
-    r.alternative = p.assumed.alternative.clone();
+    r.alternative = p.assumed.alternative.as_deref().cloned();
     let client = p.conn.connect_level.map(|(level, mqisdp)| ClientRequest {
         level,
         name_is_mqisdp: mqisdp,
