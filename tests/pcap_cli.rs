@@ -513,3 +513,72 @@ fn closed_stdout_exits_0_quietly() {
         );
     }
 }
+
+/// Every capture of the repository and of ../shared (when present): each output format and
+/// filter prints the same bytes and exits the same with the printing thread as on one thread.
+#[test]
+fn threads_print_what_one_thread_prints() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures")];
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures"));
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = p.to_string_lossy().to_string();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 20, "{} captures", files.len());
+    let options: [&[&str]; 7] = [
+        &[],
+        &["-V"],
+        &["--format", "jsonl"],
+        &["--format", "json"],
+        &["--problems"],
+        &["--type", "publish,puback", "--format", "jsonl"],
+        &["--conn", "2", "-V", "--payload", "hex"],
+    ];
+    let mut compared = 0;
+    for f in &files {
+        let f = f.to_string_lossy().to_string();
+        for opts in options {
+            let mut one = vec!["pcap", "--threads", "1"];
+            one.extend_from_slice(opts);
+            one.push(&f);
+            let mut two = one.clone();
+            two[2] = "2";
+            let (a, b) = (run(&one), run(&two));
+            assert_eq!(a.status.code(), b.status.code(), "{two:?}");
+            assert!(a.stdout == b.stdout, "{two:?}: output differs");
+            assert_eq!(a.stderr, b.stderr, "{two:?}");
+            compared += 1;
+        }
+    }
+    // Several files in one document.
+    let all: Vec<String> = files
+        .iter()
+        .take(6)
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    let docs: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|t| {
+            let mut args = vec!["pcap", "--threads", t, "--format", "json"];
+            args.extend(all.iter().map(String::as_str));
+            let o = run(&args);
+            let v: Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+            assert_eq!(v["files"].as_array().map(Vec::len), Some(all.len()));
+            o.stdout
+        })
+        .collect();
+    assert!(docs[0] == docs[1], "several files: output differs");
+    assert!(compared >= 140);
+}

@@ -176,6 +176,10 @@ pub struct PcapArgs {
     /// and list them; exit 0 otherwise. Prints only that list unless --stats is given too.
     #[arg(long)]
     pub check: bool,
+    /// Threads for printing: 1 does everything on one; the default (2 when the machine has
+    /// more than one core) decodes on one thread and formats on another. Same output.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// Arguments of `codes`.

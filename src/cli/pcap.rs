@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+mod threaded;
+
 /// A reader that reports end of input once `stop` is set.
 struct StopReader<R> {
     inner: R,
@@ -193,6 +195,8 @@ pub struct PcapConfig {
     table: bool,
     analysis: AnalysisWanted,
     progress: bool,
+    /// 1: everything on this thread; more: printing on a thread of its own.
+    threads: usize,
 }
 
 impl PcapConfig {
@@ -252,6 +256,10 @@ impl PcapConfig {
                 check: a.check,
             },
             progress: io::stderr().is_terminal(),
+            threads: match a.threads {
+                Some(n) => usize::from(n),
+                None => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            },
         })
     }
 }
@@ -260,6 +268,9 @@ pub fn run<W: Write>(cfg: &PcapConfig, out: &mut W) -> Result<Outcome, CliError>
     let tcfg = TransportConfig::default();
     if cfg.analysis.stats || cfg.analysis.check {
         return run_analysis(cfg, &tcfg, out);
+    }
+    if cfg.threads > 1 {
+        return threaded::run(cfg, &tcfg, out);
     }
     match cfg.format {
         PcapFormat::Summary => {

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod fasthash;
 pub mod framer;
 pub mod http;
+pub mod owned;
 pub mod tls;
 pub mod version;
 pub mod websocket;

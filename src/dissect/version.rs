@@ -107,8 +107,9 @@ pub fn assume_version<'a>(
     assume_version_with(packet, direction, prior, true)
 }
 
-/// [`assume_version`], with the field tree optional. Without trees two clean readings
-/// cannot be compared, so the preferred one is kept and no alternative is offered.
+/// [`assume_version`], with the field tree optional. Comparing two clean readings takes
+/// their trees, so those are built for the comparison even when `tree` is off: the choice
+/// (and the alternative offered) is the same whether or not the caller wants trees.
 pub fn assume_version_with<'a>(
     packet: &'a [u8],
     direction: Option<Direction>,
@@ -141,7 +142,23 @@ pub fn assume_version_with<'a>(
     let name = packet_name(&a);
     let (va, vb) = (a.version, b.version);
     let (decoded, reason, alternative) = if ea == 0 && eb == 0 {
-        if content(&a.tree) == content(&b.tree) {
+        let same = if tree {
+            content(&a.tree) == content(&b.tree)
+        } else {
+            let with_tree = |version| {
+                decode(
+                    packet,
+                    &DecodeOptions {
+                        version,
+                        direction,
+                        tree: true,
+                    },
+                )
+            };
+            let (ta, tb) = (with_tree(a.version), with_tree(b.version));
+            content(&ta.tree) == content(&tb.tree)
+        };
+        if same {
             let r = format!(
                 "no CONNECT in the input: this {name} reads the same in MQTT 3.1.1 and 5.0; \
                  shown as {va}"

@@ -165,6 +165,11 @@ const HEADER: [&str; 8] = [
 ];
 
 impl<W: Write> SummaryPrinter<W> {
+    /// The output (to take what was written so far when it is a buffer).
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.w
+    }
+
     /// `table`: a comfy-table (for terminals); else aligned plain lines.
     pub fn new(w: W, opts: Options, verbose: bool, table: bool) -> Self {
         SummaryPrinter {
@@ -722,6 +727,11 @@ impl<W: Write> JsonPrinter<W> {
             first_record: true,
             files: 0,
         }
+    }
+
+    /// The output (to take what was written so far when it is a buffer).
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.w
     }
 
     /// Closes the document (json); call once after the last file.

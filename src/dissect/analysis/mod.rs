@@ -293,6 +293,11 @@ fn make(
 
 /// The topic an alias-only PUBLISH stands for, as the analyzer attached it: `(alias, topic)`.
 pub fn resolved_topic(d: &Decoded<'_>) -> Option<(u16, String)> {
+    resolved_alias(d).map(|(a, t, _)| (a, t))
+}
+
+/// `(alias, topic, frame that set it)` from the analyzer's note on an alias-only PUBLISH.
+fn resolved_alias(d: &Decoded<'_>) -> Option<(u16, String, u64)> {
     let x = d
         .diagnostics
         .iter()
@@ -300,8 +305,32 @@ pub fn resolved_topic(d: &Decoded<'_>) -> Option<(u16, String)> {
     let rest = x.message.strip_prefix("Topic Alias ")?;
     let (num, rest) = rest.split_once(' ')?;
     let rest = rest.strip_prefix("stands for \"")?;
-    let end = rest.rfind("\" (set in frame")?;
-    Some((num.parse().ok()?, rest[..end].to_string()))
+    let end = rest.rfind("\" (set in frame ")?;
+    let frame = rest[end..]
+        .strip_prefix("\" (set in frame ")?
+        .strip_suffix(')')?;
+    Some((
+        num.parse().ok()?,
+        rest[..end].to_string(),
+        frame.parse().ok()?,
+    ))
+}
+
+/// Shows the resolved topic of an alias-only PUBLISH in its field tree: what the analyzer
+/// does to the packets it sees, for a packet decoded again (with its tree) after analysis.
+pub fn show_resolved_topic(d: &mut Decoded<'_>) {
+    if let Some((a, t, f)) = resolved_alias(d) {
+        mark_resolved(&mut d.tree, a, &t, f);
+    }
+}
+
+fn mark_resolved(tree: &mut [Node<'_>], a: u16, t: &str, f: u64) {
+    if let Some(n) = find_node_mut(tree, "publish.topic") {
+        n.meaning = Some(Meaning::with_detail(
+            format!("\"{t}\" (resolved from Topic Alias {a})"),
+            format!("alias-only PUBLISH: Topic Alias {a} was set to this topic in frame {f}"),
+        ));
+    }
 }
 
 fn find_node_mut<'t, 'a>(nodes: &'t mut [Node<'a>], id: &str) -> Option<&'t mut Node<'a>> {
@@ -844,14 +873,7 @@ impl Analyzer {
         let conn_id = info.id;
         let d = &mut p.assumed.decoded;
         if let Some((a, t, f)) = &resolved {
-            if let Some(n) = find_node_mut(&mut d.tree, "publish.topic") {
-                n.meaning = Some(Meaning::with_detail(
-                    format!("\"{t}\" (resolved from Topic Alias {a})"),
-                    format!(
-                        "alias-only PUBLISH: Topic Alias {a} was set to this topic in frame {f}"
-                    ),
-                ));
-            }
+            mark_resolved(&mut d.tree, *a, t, *f);
         }
         d.diagnostics.extend(new);
         let all: Vec<(&'static str, Severity, &'static str, &'static str, String)> = d

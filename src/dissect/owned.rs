@@ -1,0 +1,317 @@
+//! Records that own their bytes, so that they can be handed to another thread: printing
+//! (and building field trees for it) runs beside the dissector instead of after it.
+//!
+//! A record borrows the dissector's buffers; its owned form keeps the packet's bytes, a
+//! snapshot of the connection and the findings (those of the analysis included), and
+//! decodes the bytes again on the other side, with the field tree when the printer wants
+//! it. Decoding is deterministic, so the record seen there is the one the dissector made.
+//!
+//! The connection is shared, not copied per packet: a snapshot ([`Snapshots`]) is made
+//! again only when something other than the counters changed, and the receiving side
+//! ([`Scratch`]) copies it into a reused `ConnInfo` with the packet's counters.
+
+use super::analysis::show_resolved_topic;
+use super::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
+use super::fasthash::FastMap;
+use super::version::{Assumed, VersionSource};
+use crate::codec::diag::Diagnostic;
+use crate::codec::{decode, DecodeOptions, Direction, ProtocolVersion};
+use crate::transport::{Side, Timestamp};
+use std::sync::Arc;
+
+/// The connection as it was when a record was made: the shared snapshot and the counters.
+#[derive(Debug)]
+struct ConnAt {
+    info: Arc<ConnInfo>,
+    packets: [u64; 2],
+    bytes: [u64; 2],
+    ws_frames: [u64; 2],
+}
+
+/// The sending side's connection snapshots, by connection number.
+#[derive(Debug, Default)]
+pub struct Snapshots(FastMap<u64, Arc<ConnInfo>>);
+
+/// Snapshots kept before the table starts over (it only saves copies; it is not needed).
+const MAX_SNAPSHOTS: usize = 4096;
+
+impl Snapshots {
+    fn at(&mut self, c: &ConnInfo) -> ConnAt {
+        let info = match self.0.get(&c.id) {
+            Some(s) if same_but_counters(s, c) => Arc::clone(s),
+            _ => {
+                if self.0.len() >= MAX_SNAPSHOTS {
+                    self.0.clear();
+                }
+                let s = Arc::new(c.clone());
+                self.0.insert(c.id, Arc::clone(&s));
+                s
+            }
+        };
+        ConnAt {
+            info,
+            packets: c.packets,
+            bytes: c.bytes,
+            ws_frames: c.websocket.as_ref().map_or([0; 2], |w| w.frames),
+        }
+    }
+}
+
+/// Everything but the counters, which change with every packet.
+fn same_but_counters(x: &ConnInfo, y: &ConnInfo) -> bool {
+    let ConnInfo {
+        id,
+        a,
+        b,
+        syn_seen,
+        kind,
+        client_side,
+        client_basis,
+        version,
+        client_id,
+        username,
+        keep_alive,
+        connect_level,
+        sni,
+        websocket,
+        packets: _,
+        bytes: _,
+        first_ts,
+    } = x;
+    let ws_same = match (websocket, &y.websocket) {
+        (None, None) => true,
+        (Some(p), Some(q)) => {
+            p.path == q.path
+                && p.host == q.host
+                && p.offered == q.offered
+                && p.subprotocol == q.subprotocol
+        }
+        _ => false,
+    };
+    *id == y.id
+        && *a == y.a
+        && *b == y.b
+        && *syn_seen == y.syn_seen
+        && *kind == y.kind
+        && *client_side == y.client_side
+        && *client_basis == y.client_basis
+        && *version == y.version
+        && *client_id == y.client_id
+        && *username == y.username
+        && *keep_alive == y.keep_alive
+        && *connect_level == y.connect_level
+        && *sni == y.sni
+        && ws_same
+        && *first_ts == y.first_ts
+}
+
+/// `*to = from.clone()`, with the strings copied into the buffers `to` already has (the
+/// derived `clone_from` allocates anew).
+fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
+    let ConnInfo {
+        id,
+        a,
+        b,
+        syn_seen,
+        kind,
+        client_side,
+        client_basis,
+        version,
+        client_id,
+        username,
+        keep_alive,
+        connect_level,
+        sni,
+        websocket,
+        packets,
+        bytes,
+        first_ts,
+    } = from;
+    to.id = *id;
+    to.a = *a;
+    to.b = *b;
+    to.syn_seen = *syn_seen;
+    to.kind = *kind;
+    to.client_side = *client_side;
+    to.client_basis = *client_basis;
+    to.version = *version;
+    to.client_id.clone_from(client_id);
+    to.username.clone_from(username);
+    to.keep_alive = *keep_alive;
+    to.connect_level = *connect_level;
+    to.sni.clone_from(sni);
+    to.websocket.clone_from(websocket);
+    to.packets = *packets;
+    to.bytes = *bytes;
+    to.first_ts = *first_ts;
+}
+
+/// The receiving side's reused connection: the snapshot with a record's counters.
+#[derive(Debug, Default)]
+pub struct Scratch(Option<ConnInfo>);
+
+impl Scratch {
+    fn fill(&mut self, at: &ConnAt) -> &ConnInfo {
+        let c = match self.0.take() {
+            Some(mut c) => {
+                copy_into(&mut c, &at.info);
+                self.0.insert(c)
+            }
+            None => self.0.insert((*at.info).clone()),
+        };
+        c.packets = at.packets;
+        c.bytes = at.bytes;
+        if let Some(w) = &mut c.websocket {
+            w.frames = at.ws_frames;
+        }
+        c
+    }
+}
+
+/// A [`Record`] that owns everything it needs.
+#[derive(Debug)]
+pub enum OwnedRecord {
+    /// An MQTT packet.
+    Packet(OwnedPacket),
+    /// Anything else.
+    Event(OwnedEvent),
+}
+
+/// The owned form of a [`PacketRecord`].
+#[derive(Debug)]
+pub struct OwnedPacket {
+    conn: ConnAt,
+    side: Side,
+    direction: Option<Direction>,
+    first_frame: u64,
+    frame: u64,
+    ts: Timestamp,
+    start: Timestamp,
+    stream_offset: u64,
+    bytes: Vec<u8>,
+    version: ProtocolVersion,
+    source: VersionSource,
+    reason: Option<String>,
+    /// The version of the other reading, when both are shown.
+    alternative: Option<(ProtocolVersion, Vec<Diagnostic>)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The owned form of an [`EventRecord`].
+#[derive(Debug)]
+pub struct OwnedEvent {
+    conn: Option<ConnAt>,
+    side: Option<Side>,
+    frame: u64,
+    ts: Option<Timestamp>,
+    start: Timestamp,
+    offset: Option<u64>,
+    kind: EventKind,
+    message: String,
+}
+
+impl OwnedRecord {
+    /// Takes what `r` holds (its findings are moved out; the rest is copied).
+    pub fn take(r: &mut Record<'_>, snapshots: &mut Snapshots) -> OwnedRecord {
+        match r {
+            Record::Packet(p) => OwnedRecord::Packet(OwnedPacket::take(p, snapshots)),
+            Record::Event(e) => OwnedRecord::Event(OwnedEvent {
+                conn: e.conn.map(|c| snapshots.at(c)),
+                side: e.side,
+                frame: e.frame,
+                ts: e.ts,
+                start: e.start,
+                offset: e.offset,
+                kind: e.kind.clone(),
+                message: std::mem::take(&mut e.message),
+            }),
+        }
+    }
+
+    /// Calls `f` with the record as the dissector made it; `tree`: with field trees.
+    pub fn with_record<T>(
+        self,
+        tree: bool,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&Record<'_>) -> T,
+    ) -> T {
+        match self {
+            OwnedRecord::Packet(mut p) => {
+                let conn = scratch.fill(&p.conn);
+                f(&Record::Packet(p.record(conn, tree)))
+            }
+            OwnedRecord::Event(e) => f(&Record::Event(EventRecord {
+                conn: e.conn.as_ref().map(|c| scratch.fill(c)),
+                side: e.side,
+                frame: e.frame,
+                ts: e.ts,
+                start: e.start,
+                offset: e.offset,
+                kind: e.kind,
+                message: e.message,
+            })),
+        }
+    }
+}
+
+impl OwnedPacket {
+    fn take(p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) -> OwnedPacket {
+        let a = &mut p.assumed;
+        OwnedPacket {
+            conn: snapshots.at(p.conn),
+            side: p.side,
+            direction: p.direction,
+            first_frame: p.first_frame,
+            frame: p.frame,
+            ts: p.ts,
+            start: p.start,
+            stream_offset: p.stream_offset,
+            bytes: a.decoded.bytes.to_vec(),
+            version: a.decoded.version,
+            source: a.source,
+            reason: a.reason.take(),
+            alternative: a
+                .alternative
+                .as_mut()
+                .map(|x| (x.version, std::mem::take(&mut x.diagnostics))),
+            diagnostics: std::mem::take(&mut a.decoded.diagnostics),
+        }
+    }
+
+    fn record<'c>(&'c mut self, conn: &'c ConnInfo, tree: bool) -> PacketRecord<'c> {
+        let bytes = &self.bytes;
+        let direction = self.direction;
+        let again = |version, diagnostics: Vec<Diagnostic>| {
+            let opts = DecodeOptions {
+                version,
+                direction,
+                tree,
+            };
+            let mut d = decode(bytes, &opts);
+            d.diagnostics = diagnostics;
+            if tree {
+                show_resolved_topic(&mut d);
+            }
+            d
+        };
+        PacketRecord {
+            conn,
+            side: self.side,
+            direction: self.direction,
+            first_frame: self.first_frame,
+            frame: self.frame,
+            ts: self.ts,
+            start: self.start,
+            stream_offset: self.stream_offset,
+            assumed: Assumed {
+                decoded: again(self.version, std::mem::take(&mut self.diagnostics)),
+                source: self.source,
+                reason: self.reason.take(),
+                alternative: self
+                    .alternative
+                    .take()
+                    .map(|(v, diags)| Box::new(again(v, diags))),
+            },
+        }
+    }
+}
