@@ -20,7 +20,11 @@ fn main() {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
         .collect();
-    let opts = DecodeOptions { version: v, direction: None, tree: false };
+    let opts = DecodeOptions {
+        version: v,
+        direction: None,
+        tree: false,
+    };
     let mut ok = 0;
     for _ in 0..n {
         let d = decode(black_box(&bytes), &opts);

@@ -126,6 +126,14 @@ struct Aliases {
     bytes: usize,
 }
 
+/// Every flow kind, in the order the statistics list them.
+const FLOW_KINDS: [FlowKind; 4] = [
+    FlowKind::Qos1,
+    FlowKind::Qos2,
+    FlowKind::Subscribe,
+    FlowKind::Unsubscribe,
+];
+
 struct Live {
     summary: ConnSummary,
     client_side: Option<Side>,
@@ -147,7 +155,8 @@ struct Live {
     first_close: Option<(Option<Side>, bool, u64)>,
     disconnect: Option<(Side, u8, u64)>,
     takeover: Option<(u64, u64)>,
-    latency: BTreeMap<(FlowKind, usize), Latency>,
+    /// By flow kind (in `FLOW_KINDS` order) and sending side; `None` until a flow is seen.
+    latency: [[Option<Latency>; 2]; 4],
     problems: Vec<(&'static str, Severity, u64)>,
 }
 
@@ -199,7 +208,7 @@ impl Live {
             first_close: None,
             disconnect: None,
             takeover: None,
-            latency: BTreeMap::new(),
+            latency: Default::default(),
             problems: Vec::new(),
         }
     }
@@ -250,7 +259,8 @@ impl Live {
     }
 
     fn latency(&mut self, kind: FlowKind, sender: Side) -> &mut Latency {
-        self.latency.entry((kind, sender.index())).or_default()
+        let i = FLOW_KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+        self.latency[i][sender.index()].get_or_insert_with(Latency::default)
     }
 
     fn count_problem(&mut self, id: &'static str, severity: Severity) {
@@ -1245,8 +1255,10 @@ impl Analyzer {
 
         // Flow statistics.
         let mut flows = Vec::new();
-        for ((kind, s), lat) in &l.latency {
-            let side = if *s == 0 { Side::A } else { Side::B };
+        let by_kind = FLOW_KINDS.iter().zip(&l.latency);
+        let all = by_kind.flat_map(|(k, sides)| [(k, Side::A, &sides[0]), (k, Side::B, &sides[1])]);
+        for (kind, side, lat) in all {
+            let Some(lat) = lat else { continue };
             flows.push(FlowStats {
                 kind: *kind,
                 direction: l.direction(side),
