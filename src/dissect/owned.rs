@@ -168,9 +168,57 @@ impl Scratch {
     }
 }
 
-/// A [`Record`] that owns everything it needs.
+/// Records in capture order, with their packets' bytes in one buffer (one allocation per
+/// batch rather than per packet).
+#[derive(Debug, Default)]
+pub struct Batch {
+    records: Vec<OwnedRecord>,
+    bytes: Vec<u8>,
+}
+
+impl Batch {
+    /// An empty batch with room for `n` records.
+    pub fn with_capacity(n: usize) -> Batch {
+        Batch {
+            records: Vec::with_capacity(n),
+            bytes: Vec::with_capacity(n * 64),
+        }
+    }
+
+    /// Records held.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Adds what `r` holds (its findings are moved out; the rest is copied).
+    pub fn push(&mut self, r: &mut Record<'_>, snapshots: &mut Snapshots) {
+        let owned = OwnedRecord::take(r, &mut self.bytes, snapshots);
+        self.records.push(owned);
+    }
+
+    /// Calls `f` with each record as the dissector made it, in order; `tree`: with field
+    /// trees. Stops at the first error.
+    pub fn try_for_each<E>(
+        self,
+        tree: bool,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(&Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for r in self.records {
+            r.with_record(&self.bytes, tree, scratch, &mut f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A [`Record`] that owns everything it needs but its packet's bytes.
 #[derive(Debug)]
-pub enum OwnedRecord {
+enum OwnedRecord {
     /// An MQTT packet.
     Packet(OwnedPacket),
     /// Anything else.
@@ -179,7 +227,7 @@ pub enum OwnedRecord {
 
 /// The owned form of a [`PacketRecord`].
 #[derive(Debug)]
-pub struct OwnedPacket {
+struct OwnedPacket {
     conn: ConnAt,
     side: Side,
     direction: Option<Direction>,
@@ -188,7 +236,8 @@ pub struct OwnedPacket {
     ts: Timestamp,
     start: Timestamp,
     stream_offset: u64,
-    bytes: Vec<u8>,
+    /// Where the packet's bytes are in the batch's buffer.
+    bytes: std::ops::Range<usize>,
     version: ProtocolVersion,
     source: VersionSource,
     reason: Option<String>,
@@ -199,7 +248,7 @@ pub struct OwnedPacket {
 
 /// The owned form of an [`EventRecord`].
 #[derive(Debug)]
-pub struct OwnedEvent {
+struct OwnedEvent {
     conn: Option<ConnAt>,
     side: Option<Side>,
     frame: u64,
@@ -211,10 +260,9 @@ pub struct OwnedEvent {
 }
 
 impl OwnedRecord {
-    /// Takes what `r` holds (its findings are moved out; the rest is copied).
-    pub fn take(r: &mut Record<'_>, snapshots: &mut Snapshots) -> OwnedRecord {
+    fn take(r: &mut Record<'_>, buf: &mut Vec<u8>, snapshots: &mut Snapshots) -> OwnedRecord {
         match r {
-            Record::Packet(p) => OwnedRecord::Packet(OwnedPacket::take(p, snapshots)),
+            Record::Packet(p) => OwnedRecord::Packet(OwnedPacket::take(p, buf, snapshots)),
             Record::Event(e) => OwnedRecord::Event(OwnedEvent {
                 conn: e.conn.map(|c| snapshots.at(c)),
                 side: e.side,
@@ -228,9 +276,9 @@ impl OwnedRecord {
         }
     }
 
-    /// Calls `f` with the record as the dissector made it; `tree`: with field trees.
-    pub fn with_record<T>(
+    fn with_record<T>(
         self,
+        buf: &[u8],
         tree: bool,
         scratch: &mut Scratch,
         f: impl FnOnce(&Record<'_>) -> T,
@@ -238,7 +286,8 @@ impl OwnedRecord {
         match self {
             OwnedRecord::Packet(mut p) => {
                 let conn = scratch.fill(&p.conn);
-                f(&Record::Packet(p.record(conn, tree)))
+                let bytes = buf.get(p.bytes.clone()).unwrap_or_default();
+                f(&Record::Packet(p.record(bytes, conn, tree)))
             }
             OwnedRecord::Event(e) => f(&Record::Event(EventRecord {
                 conn: e.conn.as_ref().map(|c| scratch.fill(c)),
@@ -255,8 +304,10 @@ impl OwnedRecord {
 }
 
 impl OwnedPacket {
-    fn take(p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) -> OwnedPacket {
+    fn take(p: &mut PacketRecord<'_>, buf: &mut Vec<u8>, snapshots: &mut Snapshots) -> OwnedPacket {
         let a = &mut p.assumed;
+        let start = buf.len();
+        buf.extend_from_slice(a.decoded.bytes);
         OwnedPacket {
             conn: snapshots.at(p.conn),
             side: p.side,
@@ -266,7 +317,7 @@ impl OwnedPacket {
             ts: p.ts,
             start: p.start,
             stream_offset: p.stream_offset,
-            bytes: a.decoded.bytes.to_vec(),
+            bytes: start..buf.len(),
             version: a.decoded.version,
             source: a.source,
             reason: a.reason.take(),
@@ -278,8 +329,12 @@ impl OwnedPacket {
         }
     }
 
-    fn record<'c>(&'c mut self, conn: &'c ConnInfo, tree: bool) -> PacketRecord<'c> {
-        let bytes = &self.bytes;
+    fn record<'c>(
+        &'c mut self,
+        bytes: &'c [u8],
+        conn: &'c ConnInfo,
+        tree: bool,
+    ) -> PacketRecord<'c> {
         let direction = self.direction;
         let again = |version, diagnostics: Vec<Diagnostic>| {
             let opts = DecodeOptions {

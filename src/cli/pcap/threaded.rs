@@ -8,7 +8,7 @@
 use super::{open, CliError, Outcome, PcapConfig, PcapFormat, StopReader};
 use mqtt_dissect::dissect::analysis::Analyzer;
 use mqtt_dissect::dissect::capture::{dissect_capture, DissectSummary};
-use mqtt_dissect::dissect::owned::{OwnedRecord, Scratch, Snapshots};
+use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
 use mqtt_dissect::present::capture::{CapturePrinter, JsonPrinter, SummaryPrinter};
 use mqtt_dissect::transport::{CaptureError, CaptureSummary, TransportConfig};
 use std::cell::Cell;
@@ -23,7 +23,7 @@ const IN_FLIGHT: usize = 8;
 
 enum Job {
     Begin(String),
-    Records(Vec<OwnedRecord>),
+    Records(Batch),
     End(String, Box<(CaptureSummary, DissectSummary)>),
 }
 
@@ -80,10 +80,8 @@ impl Printing {
         let p = &mut self.printer;
         match job {
             Job::Begin(name) => p.printer().begin(&name)?,
-            Job::Records(records) => {
-                for r in records {
-                    r.with_record(self.tree, &mut self.scratch, |r| p.printer().record(r))?;
-                }
+            Job::Records(batch) => {
+                batch.try_for_each(self.tree, &mut self.scratch, |r| p.printer().record(r))?
             }
             Job::End(name, sums) => p.printer().end(&name, &sums.0, &sums.1)?,
         }
@@ -215,7 +213,7 @@ fn files<W: Write>(
         };
         let mut analyzer = Analyzer::default();
         let mut snapshots = Snapshots::default();
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Batch::with_capacity(BATCH);
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
@@ -223,12 +221,10 @@ fn files<W: Write>(
             &mut |mut r| {
                 analyzer.record(&mut r);
                 if h.error.is_none() && cfg.filter.wants(&r) {
-                    batch.push(OwnedRecord::take(&mut r, &mut snapshots));
+                    batch.push(&mut r, &mut snapshots);
                     if batch.len() == BATCH {
-                        h.send(Job::Records(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(BATCH),
-                        )));
+                        let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH));
+                        h.send(Job::Records(full));
                     }
                 }
                 if h.error.is_some() {
