@@ -372,7 +372,9 @@ pub struct Analyzer {
     live: FastMap<u64, Live>,
     done: Vec<ConnSummary>,
     not_kept: u64,
-    topics: FastMap<String, TopicStats>,
+    /// Topic → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
+    topics: FastMap<String, usize>,
+    topic_stats: Vec<TopicStats>,
     other_topics: TopicStats,
     other_topic_names: FastSet<u64>,
     types: [[u64; 4]; 16],
@@ -397,6 +399,7 @@ impl Analyzer {
             done: Vec::new(),
             not_kept: 0,
             topics: FastMap::default(),
+            topic_stats: Vec::new(),
             other_topics: TopicStats::default(),
             other_topic_names: FastSet::default(),
             types: [[0; 4]; 16],
@@ -903,19 +906,21 @@ impl Analyzer {
         // Topic statistics.
         if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
         {
-            let known = self.topics.contains_key(topic.as_ref());
-            let bucket = if known || self.topics.len() < self.cfg.max_topics {
-                if !known {
-                    let stats = TopicStats {
+            let index = match self.topics.get(topic.as_ref()) {
+                Some(&i) => Some(i),
+                None if self.topics.len() < self.cfg.max_topics => {
+                    self.topics
+                        .insert(topic.to_string(), self.topic_stats.len());
+                    self.topic_stats.push(TopicStats {
                         topic: Some(topic.to_string()),
                         ..TopicStats::default()
-                    };
-                    self.topics.insert(topic.to_string(), stats);
+                    });
+                    Some(self.topic_stats.len() - 1)
                 }
-                // Present: it was there or has just been inserted.
-                self.topics
-                    .get_mut(topic.as_ref())
-                    .unwrap_or(&mut self.other_topics)
+                None => None,
+            };
+            let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
+                b
             } else {
                 if self.other_topic_names.len() < 100_000 {
                     self.other_topic_names.insert(hash(&topic));
@@ -1297,7 +1302,7 @@ impl Analyzer {
             }
         }
         self.done.sort_by_key(|c| c.id);
-        let mut topics: Vec<TopicStats> = self.topics.into_values().collect();
+        let mut topics: Vec<TopicStats> = self.topic_stats;
         topics.sort_by(|a, b| {
             b.messages()
                 .cmp(&a.messages())
