@@ -62,7 +62,7 @@ fn props(v5: bool, place: u32) -> BoxedStrategy<Properties<'static>> {
         prop_value(d.ty).prop_map(move |value| Property { id, value })
     });
     proptest::collection::vec(one, 0..5)
-        .prop_map(Properties)
+        .prop_map(Properties::from)
         .boxed()
 }
 
