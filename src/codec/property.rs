@@ -664,14 +664,14 @@ fn decode_value<'a>(cx: &mut Cx<'a>, def: &'static PropertyDef) -> Res<PropValue
         }
         PropertyType::StrPair => {
             let k_at = cx.pos;
-            let k = cx.string(&fields::USER_PROPERTY_KEY)?;
+            let (k, k_scan) = cx.string_scan(&fields::USER_PROPERTY_KEY)?;
             let v_at = cx.pos;
-            let v = cx.string(&fields::USER_PROPERTY_VALUE)?;
+            let (v, v_scan) = cx.string_scan(&fields::USER_PROPERTY_VALUE)?;
             // A broken pair string is reported against the pair statement too.
-            if k.as_str().is_none() {
+            if !k_scan.valid {
                 cx.check_utf8(f, k_at + 2, k.0, true);
             }
-            if v.as_str().is_none() {
+            if !v_scan.valid {
                 cx.check_utf8(f, v_at + 2, v.0, true);
             }
             PropValue::Pair(k, v)

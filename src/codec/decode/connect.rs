@@ -110,7 +110,7 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
             ));
         }
         let topic_at = cx.pos;
-        let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        let (topic, scan) = cx.string_scan(&fields::CONNECT_WILL_TOPIC)?;
         if topic.is_empty() {
             cx.diag(
                 &diag::TOPIC_EMPTY,
@@ -120,14 +120,16 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
                 "zero-length Will Topic; a topic has at least one character".into(),
             );
         }
-        for (check, off, len, msg) in topic::check_name(topic.0) {
-            cx.diag(
-                check,
-                topic_at + 2 + off,
-                len,
-                Some(&fields::CONNECT_WILL_TOPIC),
-                msg,
-            );
+        if scan.wildcard {
+            for (check, off, len, msg) in topic::check_name(topic.0) {
+                cx.diag(
+                    check,
+                    topic_at + 2 + off,
+                    len,
+                    Some(&fields::CONNECT_WILL_TOPIC),
+                    msg,
+                );
+            }
         }
         if cx.missing_here() {
             return Err(missing(

@@ -169,7 +169,17 @@ fn decode_in<'a>(
     let present = total.min(input.len());
     cx.buf = &input[..present];
     cx.end = present;
-    let _ = cx.vbi(&fields::REMAINING_LENGTH);
+    // Already read above: check and show it without reading it again.
+    cx.pos = 1 + rl.len;
+    if !rl.is_minimal() {
+        cx.non_minimal(&fields::REMAINING_LENGTH, 1, rl);
+    }
+    cx.leaf(
+        &fields::REMAINING_LENGTH,
+        1,
+        rl.len,
+        Value::UInt(rl.value.into()),
+    );
     if total > input.len() {
         cx.diag(
             &diag::TRUNCATED,
