@@ -545,15 +545,96 @@ pub(crate) struct Scan {
 const NOT_PRINTABLE: u8 = 1;
 const WILDCARD: u8 = 2;
 
-/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, in one branch-free pass.
+/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
+/// (the usual case) are read as one word of overlapping pieces, without a loop.
 #[inline]
 fn scan(s: &[u8]) -> u8 {
-    s.iter().fold(0, |acc, &b| {
-        acc | u8::from(!(0x20..0x7f).contains(&b)) | (u8::from(b == b'+' || b == b'#') << 1)
-    })
+    let n = s.len();
+    if n >= 8 {
+        let mut acc = 0;
+        let mut chunks = s.chunks_exact(8);
+        for c in &mut chunks {
+            acc |= scan8(word8(c));
+        }
+        if !chunks.remainder().is_empty() {
+            acc |= scan8(word8(&s[n - 8..]));
+        }
+        acc
+    } else if n >= 4 {
+        scan8(u64::from(word4(&s[..4])) | (u64::from(word4(&s[n - 4..])) << 32))
+    } else if n > 0 {
+        let w = u64::from(s[0]) | (u64::from(s[n / 2]) << 8) | (u64::from(s[n - 1]) << 16);
+        // The other five bytes: printable, no wildcard.
+        scan8(w | (ones(b'a') & !0xff_ffff))
+    } else {
+        0
+    }
+}
+
+fn word8(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c.first_chunk().copied().unwrap_or([b'a'; 8]))
+}
+
+fn word4(c: &[u8]) -> u32 {
+    u32::from_le_bytes(c.first_chunk().copied().unwrap_or([b'a'; 4]))
+}
+
+/// `b` in every byte of a word.
+const fn ones(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// True when some byte of `x` is below `n` (n <= 0x80; `n` = 1 asks for a zero byte):
+/// the classic bit trick, exact for "is there such a byte".
+#[inline]
+fn has_less(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ones(n)) & !x & ones(0x80) != 0
+}
+
+/// The [`scan`] bits of eight bytes.
+#[inline]
+fn scan8(x: u64) -> u8 {
+    let high = x & ones(0x80) != 0;
+    let control = has_less(x, 0x20);
+    let del = has_less(x ^ ones(0x7f), 1);
+    let wild = has_less(x ^ ones(b'+'), 1) || has_less(x ^ ones(b'#'), 1);
+    u8::from(high || control || del) | (u8::from(wild) << 1)
 }
 
 fn is_noncharacter(c: char) -> bool {
     let u = c as u32;
     (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_matches_a_byte_by_byte_check() {
+        let slow = |s: &[u8]| {
+            s.iter().fold(0, |acc, &b| {
+                acc | u8::from(!(0x20..0x7f).contains(&b))
+                    | (u8::from(b == b'+' || b == b'#') << 1)
+            })
+        };
+        let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];
+        for b in 0..=255u8 {
+            for at in [0usize, 3, 7, 8, 12] {
+                let mut v = b"abcdefghijklmn".to_vec();
+                v[at] = b;
+                cases.push(v.clone());
+                v.truncate(at + 1);
+                cases.push(v);
+            }
+            // Neighbours that interact through borrows.
+            for a in [0x00, 0x01, 0x1f, 0x20, 0x22, 0x7e, 0x7f, 0x80, 0xfe, 0xff] {
+                cases.push(vec![b'x', a, b, b'y', b'z', b'w', b'v', b'u', b't']);
+                cases.push(vec![b, a, b'+']);
+            }
+        }
+        for c in &cases {
+            assert_eq!(scan(c), slow(c), "{c:02x?}");
+        }
+    }
 }

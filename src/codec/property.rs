@@ -578,19 +578,24 @@ fn decode_properties(
             });
             return Err(super::cursor::Stop);
         };
-        cx.open_at(def.field, at, Value::None);
-        cx.leaf(
-            &fields::PROPERTY_ID,
-            at,
-            id.len,
-            Value::UInt(id.value.into()),
-        );
-        cx.meaning(|| Some(Meaning::name(def.name)));
+        let tree = cx.tree.is_some();
+        if tree {
+            cx.open_at(def.field, at, Value::None);
+            cx.leaf(
+                &fields::PROPERTY_ID,
+                at,
+                id.len,
+                Value::UInt(id.value.into()),
+            );
+            cx.meaning(|| Some(Meaning::name(def.name)));
+        }
         let value = decode_value(cx, def);
         match value {
             Ok(v) => {
-                cx.set_open_value(tree_value(&v));
-                cx.close();
+                if tree {
+                    cx.set_open_value(tree_value(&v));
+                    cx.close();
+                }
                 if place & def.places == 0 {
                     cx.diag(
                         &diag::PROPERTY_NOT_ALLOWED,
@@ -612,7 +617,9 @@ fn decode_properties(
                 found.end = cx.pos;
             }
             Err(stop) => {
-                cx.close();
+                if tree {
+                    cx.close();
+                }
                 return Err(stop);
             }
         }
@@ -679,8 +686,20 @@ fn decode_value<'a>(cx: &mut Cx<'a>, def: &'static PropertyDef) -> Res<PropValue
     })
 }
 
+/// The properties whose values [`check_value`] looks at.
+const VALUE_CHECKED: u64 = BOOLEAN_PROPERTIES
+    | bit(PropertyId::MAXIMUM_QOS)
+    | bit(PropertyId::RECEIVE_MAXIMUM)
+    | bit(PropertyId::MAXIMUM_PACKET_SIZE)
+    | bit(PropertyId::TOPIC_ALIAS)
+    | bit(PropertyId::SUBSCRIPTION_IDENTIFIER)
+    | bit(PropertyId::RESPONSE_TOPIC);
+
 /// Value checks that need only the property itself.
 fn check_value(cx: &mut Cx<'_>, def: &'static PropertyDef, v: &PropValue<'_>, at: usize) {
+    if VALUE_CHECKED & bit(def.id) == 0 {
+        return;
+    }
     let len = cx.pos - at;
     let f = Some(def.field);
     let n = v.as_u32();

@@ -141,8 +141,10 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         }
         let payload_at = cx.pos + 2;
         let payload = cx.binary(&fields::CONNECT_WILL_PAYLOAD)?;
-        let says_utf8 = will_properties
-            .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
+        // An ASCII payload is UTF-8 whatever the indicator says.
+        let says_utf8 = !payload.is_ascii()
+            && will_properties
+                .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
             .and_then(|v| v.as_u32())
             == Some(1);
         if says_utf8 {

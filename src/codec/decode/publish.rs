@@ -102,7 +102,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
         payload.len(),
         Value::Bytes(payload),
     );
-    if let Some(pfi) = properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR) {
+    // An ASCII payload is UTF-8 whatever the indicator says: only look it up otherwise.
+    let maybe_bad = !payload.is_ascii();
+    if let Some(pfi) = maybe_bad
+        .then(|| properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR))
+        .flatten()
+    {
         if pfi.as_u32() == Some(1) {
             if let Err(e) = std::str::from_utf8(payload) {
                 let bad = at + e.valid_up_to();
