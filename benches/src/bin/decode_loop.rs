@@ -12,6 +12,21 @@ const BATCH: usize = 1000;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map(String::as_str).unwrap_or("v5pub");
+    if which == "sizes" {
+        use mqtt_dissect::codec::*;
+        use std::mem::size_of;
+        println!(
+            "Decoded {} StreamItem {} Packet {} Connect {} Publish {} Properties {} Diagnostic {}",
+            size_of::<Decoded>(),
+            size_of::<StreamItem>(),
+            size_of::<Packet>(),
+            size_of::<Connect>(),
+            size_of::<Publish>(),
+            size_of::<Properties>(),
+            size_of::<diag::Diagnostic>()
+        );
+        return;
+    }
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let rumqttc = args.get(3).is_some_and(|s| s == "rumqttc");
     let (hex, v) = match which {
