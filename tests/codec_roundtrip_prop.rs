@@ -100,7 +100,7 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
     )
         .prop_map(
             move |(clean_start, keep_alive, properties, client_id, will, username, password)| {
-                Packet::Connect(Connect {
+                Packet::Connect(Box::new(Connect {
                     protocol_name: version.protocol_name().into(),
                     protocol_level: version.level(),
                     clean_start,
@@ -110,7 +110,7 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
                     will,
                     username,
                     password,
-                })
+                }))
             },
         );
     let connack = (

@@ -202,7 +202,7 @@ fn decode_in<'a>(
 
 fn body<'a>(cx: &mut Cx<'a>, t: PacketType, flags: u8) -> Res<Option<Packet<'a>>> {
     Ok(Some(match t {
-        PacketType::CONNECT => Packet::Connect(connect::decode(cx)?),
+        PacketType::CONNECT => Packet::Connect(Box::new(connect::decode(cx)?)),
         PacketType::CONNACK => Packet::ConnAck(connack::decode(cx)?),
         PacketType::PUBLISH => Packet::Publish(publish::decode(cx, flags)?),
         PacketType::PUBACK => Packet::PubAck(pubresp::decode(cx, t)?),
