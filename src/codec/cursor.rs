@@ -614,8 +614,7 @@ mod tests {
     fn scan_matches_a_byte_by_byte_check() {
         let slow = |s: &[u8]| {
             s.iter().fold(0, |acc, &b| {
-                acc | u8::from(!(0x20..0x7f).contains(&b))
-                    | (u8::from(b == b'+' || b == b'#') << 1)
+                acc | u8::from(!(0x20..0x7f).contains(&b)) | (u8::from(b == b'+' || b == b'#') << 1)
             })
         };
         let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];

@@ -145,8 +145,8 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         let says_utf8 = !payload.is_ascii()
             && will_properties
                 .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
-            .and_then(|v| v.as_u32())
-            == Some(1);
+                .and_then(|v| v.as_u32())
+                == Some(1);
         if says_utf8 {
             if let Err(e) = std::str::from_utf8(payload) {
                 let bad = payload_at + e.valid_up_to();
