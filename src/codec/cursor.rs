@@ -24,7 +24,8 @@ pub(crate) struct Cx<'a> {
     pub version: ProtocolVersion,
     pub direction: Option<Direction>,
     pub diags: Vec<Diagnostic>,
-    pub tree: Option<TreeBuilder<'a>>,
+    /// Boxed: without a tree, creating and dropping the cursor is then a pointer test.
+    pub tree: Option<Box<TreeBuilder<'a>>>,
     /// Set when the bytes cannot be represented as a typed packet (QoS 3, say).
     pub unrepresentable: bool,
 }
@@ -44,7 +45,7 @@ impl<'a> Cx<'a> {
             version,
             direction,
             diags: Vec::new(),
-            tree: tree.then(TreeBuilder::default),
+            tree: tree.then(Box::default),
             unrepresentable: false,
         }
     }

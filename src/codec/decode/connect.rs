@@ -339,26 +339,11 @@ fn check_name_and_level(
     }
 }
 
-struct Flags {
-    username: bool,
-    password: bool,
-    will_retain: bool,
-    will_qos: u8,
-    will: bool,
-    clean_start: bool,
-}
-
-fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
-    let at = cx.pos;
-    let b = cx.u8_raw(&fields::CONNECT_FLAGS)?;
-    let f = Flags {
-        username: b & 0x80 != 0,
-        password: b & 0x40 != 0,
-        will_retain: b & 0x20 != 0,
-        will_qos: (b >> 3) & 3,
-        will: b & 0x04 != 0,
-        clean_start: b & 0x02 != 0,
-    };
+/// The flag bits as nodes, when there is a tree (nothing else needs them).
+fn flag_nodes(cx: &mut Cx<'_>, at: usize, b: u8, f: &Flags) {
+    if cx.tree.is_none() {
+        return;
+    }
     cx.open_at(&fields::CONNECT_FLAGS, at, Value::UInt(b.into()));
     cx.bits(
         &fields::CONNECT_FLAG_USERNAME,
@@ -419,6 +404,29 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
         None,
     );
     cx.close();
+}
+
+struct Flags {
+    username: bool,
+    password: bool,
+    will_retain: bool,
+    will_qos: u8,
+    will: bool,
+    clean_start: bool,
+}
+
+fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
+    let at = cx.pos;
+    let b = cx.u8_raw(&fields::CONNECT_FLAGS)?;
+    let f = Flags {
+        username: b & 0x80 != 0,
+        password: b & 0x40 != 0,
+        will_retain: b & 0x20 != 0,
+        will_qos: (b >> 3) & 3,
+        will: b & 0x04 != 0,
+        clean_start: b & 0x02 != 0,
+    };
+    flag_nodes(cx, at, b, &f);
 
     let fl = Some(&fields::CONNECT_FLAGS);
     if b & 1 != 0 {

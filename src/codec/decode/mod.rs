@@ -97,7 +97,7 @@ pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
     let end = cx.buf.len();
     let complete = !cx.truncated() && remaining_length.is_some();
     let tree = match cx.tree.take() {
-        Some(t) => t.finish(end, &cx.diags),
+        Some(t) => (*t).finish(end, &cx.diags),
         None => Vec::new(),
     };
     Decoded {
