@@ -620,12 +620,13 @@ mod tests {
         };
         let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];
         for b in 0..=255u8 {
-            for at in [0usize, 3, 7, 8, 12] {
-                let mut v = b"abcdefghijklmn".to_vec();
-                v[at] = b;
-                cases.push(v.clone());
-                v.truncate(at + 1);
-                cases.push(v);
+            // Every length up to past two words, the byte at every position.
+            for len in 1..=20 {
+                for at in 0..len {
+                    let mut v = b"abcdefghijklmnopqrstu"[..len].to_vec();
+                    v[at] = b;
+                    cases.push(v);
+                }
             }
             // Neighbours that interact through borrows.
             for a in [0x00, 0x01, 0x1f, 0x20, 0x22, 0x7e, 0x7f, 0x80, 0xfe, 0xff] {
