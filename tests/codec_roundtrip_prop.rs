@@ -62,7 +62,7 @@ fn props(v5: bool, place: u32) -> BoxedStrategy<Properties<'static>> {
         prop_value(d.ty).prop_map(move |value| Property { id, value })
     });
     proptest::collection::vec(one, 0..5)
-        .prop_map(Properties)
+        .prop_map(Properties::from)
         .boxed()
 }
 
@@ -100,7 +100,7 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
     )
         .prop_map(
             move |(clean_start, keep_alive, properties, client_id, will, username, password)| {
-                Packet::Connect(Connect {
+                Packet::Connect(Box::new(Connect {
                     protocol_name: version.protocol_name().into(),
                     protocol_level: version.level(),
                     clean_start,
@@ -110,7 +110,7 @@ fn packet(version: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
                     will,
                     username,
                     password,
-                })
+                }))
             },
         );
     let connack = (

@@ -43,7 +43,7 @@ fn seed_003_connect_with_long_client_id_user_and_password() {
     let (p, d) = clean(b, ProtocolVersion::V3_1_1);
     assert_eq!(
         p,
-        Packet::Connect(Connect {
+        Packet::Connect(Box::new(Connect {
             protocol_name: "MQTT".into(),
             protocol_level: 4,
             clean_start: true,
@@ -55,7 +55,7 @@ fn seed_003_connect_with_long_client_id_user_and_password() {
             will: None,
             username: Some("mqtt_fx&a1yyeqgpsKm".into()),
             password: Some(b"c86c95ef56cceaaa6a8334ef090d6d5c5fa07ca6eac25b0872806188adbad420"),
-        })
+        }))
     );
     assert_eq!(d.remaining_length, Some(178));
     assert_eq!(d.version, ProtocolVersion::V3_1_1);
@@ -233,7 +233,7 @@ fn seed_002_v5_connect_and_connack() {
     let (p, _) = clean(b, ProtocolVersion::V3_1_1); // the CONNECT's own level decides
     assert_eq!(
         p,
-        Packet::Connect(Connect {
+        Packet::Connect(Box::new(Connect {
             protocol_name: "MQTT".into(),
             protocol_level: 5,
             clean_start: true,
@@ -246,7 +246,7 @@ fn seed_002_v5_connect_and_connack() {
             will: None,
             username: Some("admin".into()),
             password: Some(b"public"),
-        })
+        }))
     );
     let b = hex("20 13 00 00 10 27 00 10 00 00 25 01 2a 01 29 01 22 ff ff 28 01");
     let (p, d) = clean(b, ProtocolVersion::V5);
@@ -395,7 +395,7 @@ fn verimqtt_v5_packets() {
         ),
         (
             "normal_connect",
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: "MQTT".into(),
                 protocol_level: 5,
                 clean_start: true,
@@ -403,11 +403,11 @@ fn verimqtt_v5_packets() {
                 properties: Properties::new()
                     .with(PropertyId::RECEIVE_MAXIMUM, PropValue::TwoByte(20)),
                 ..Default::default()
-            }),
+            })),
         ),
         (
             "connect_user",
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: "MQTT".into(),
                 protocol_level: 5,
                 clean_start: true,
@@ -416,11 +416,11 @@ fn verimqtt_v5_packets() {
                     .with(PropertyId::RECEIVE_MAXIMUM, PropValue::TwoByte(20)),
                 username: Some("user".into()),
                 ..Default::default()
-            }),
+            })),
         ),
         (
             "connect_password",
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: "MQTT".into(),
                 protocol_level: 5,
                 clean_start: true,
@@ -429,11 +429,11 @@ fn verimqtt_v5_packets() {
                     .with(PropertyId::RECEIVE_MAXIMUM, PropValue::TwoByte(20)),
                 password: Some(b"password"),
                 ..Default::default()
-            }),
+            })),
         ),
         (
             "connect_will",
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: "MQTT".into(),
                 protocol_level: 5,
                 clean_start: true,
@@ -450,11 +450,11 @@ fn verimqtt_v5_packets() {
                     ..Default::default()
                 }),
                 ..Default::default()
-            }),
+            })),
         ),
         (
             "connect_all",
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: "MQTT".into(),
                 protocol_level: 5,
                 clean_start: true,
@@ -477,7 +477,7 @@ fn verimqtt_v5_packets() {
                 }),
                 username: Some("user".into()),
                 password: Some(b"password"),
-            }),
+            })),
         ),
     ];
     for (name, expected) in cases {
@@ -558,14 +558,14 @@ fn mqtt_31_connect() {
     assert_eq!(d.version, ProtocolVersion::V3_1);
     assert_eq!(
         p,
-        Packet::Connect(Connect {
+        Packet::Connect(Box::new(Connect {
             protocol_name: "MQIsdp".into(),
             protocol_level: 3,
             clean_start: true,
             keep_alive: 60,
             client_id: "client-1".into(),
             ..Default::default()
-        })
+        }))
     );
 }
 

@@ -62,7 +62,7 @@ pub fn run<W: Write>(cmd: BuildCommand, out: &mut W) -> Result<Outcome, CliError
     };
     let payload_hex;
     let packet = match &cmd {
-        BuildCommand::Connect(a) => Packet::Connect(Connect {
+        BuildCommand::Connect(a) => Packet::Connect(Box::new(Connect {
             protocol_name: MqttStr(version.protocol_name().as_bytes()),
             protocol_level: version.level(),
             clean_start: a.clean,
@@ -81,7 +81,7 @@ pub fn run<W: Write>(cmd: BuildCommand, out: &mut W) -> Result<Outcome, CliError
             },
             username: a.username.as_deref().map(|u| MqttStr(u.as_bytes())),
             password: a.password.as_deref().map(str::as_bytes),
-        }),
+        })),
         BuildCommand::Connack(a) => Packet::ConnAck(ConnAck {
             session_present: a.session_present,
             code: ReasonCode(parse_code(&a.code, "--code")?),

@@ -268,7 +268,7 @@ fn encode_packet(p: &JsonPacket) -> Result<Vec<u8>, String> {
             } else {
                 None
             };
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol_name: MqttStr(
                     bytes(f, "connect.protocol_name")?
                         .unwrap_or(version.protocol_name().as_bytes()),
@@ -281,7 +281,7 @@ fn encode_packet(p: &JsonPacket) -> Result<Vec<u8>, String> {
                 will,
                 username: bytes(f, "connect.username")?.map(MqttStr),
                 password: bytes(f, "connect.password")?,
-            })
+            }))
         }
         PacketType::CONNACK => Packet::ConnAck(ConnAck {
             // MQTT 3.1 shows the whole first byte as reserved (it has no Session Present);

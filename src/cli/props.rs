@@ -105,7 +105,7 @@ pub fn borrow(list: &[OwnedProperty]) -> Result<Properties<'_>, String> {
                 _ => return Err(format!("{field}: needs a key and a value")),
             },
         };
-        out.0.push(Property {
+        out.push(Property {
             id: p.def.id,
             value,
         });

@@ -24,7 +24,8 @@ pub(crate) struct Cx<'a> {
     pub version: ProtocolVersion,
     pub direction: Option<Direction>,
     pub diags: Vec<Diagnostic>,
-    pub tree: Option<TreeBuilder<'a>>,
+    /// Boxed: without a tree, creating and dropping the cursor is then a pointer test.
+    pub tree: Option<Box<TreeBuilder<'a>>>,
     /// Set when the bytes cannot be represented as a typed packet (QoS 3, say).
     pub unrepresentable: bool,
 }
@@ -44,26 +45,30 @@ impl<'a> Cx<'a> {
             version,
             direction,
             diags: Vec::new(),
-            tree: tree.then(TreeBuilder::default),
+            tree: tree.then(Box::default),
             unrepresentable: false,
         }
     }
 
     /// True when the input ends before the packet does.
+    #[inline]
     pub fn truncated(&self) -> bool {
         self.declared_end > self.buf.len()
     }
 
     /// True when the region is exhausted because the packet really ends here (not because
     /// the input was cut short): a field that should follow is missing.
+    #[inline]
     pub fn missing_here(&self) -> bool {
         self.at_end() && !(self.truncated() && self.end == self.buf.len())
     }
 
+    #[inline]
     pub fn left(&self) -> usize {
         self.end.saturating_sub(self.pos)
     }
 
+    #[inline]
     pub fn at_end(&self) -> bool {
         self.pos >= self.end
     }
@@ -114,6 +119,7 @@ impl<'a> Cx<'a> {
 
     // ---- tree ------------------------------------------------------------------------
 
+    #[inline]
     pub fn leaf(&mut self, field: &'static FieldDef, offset: usize, len: usize, value: Value<'a>) {
         if let Some(t) = self.tree.as_mut() {
             t.push(Node::leaf(field, offset, len, value));
@@ -121,6 +127,7 @@ impl<'a> Cx<'a> {
     }
 
     /// A bit field inside the byte at `offset`.
+    #[inline]
     pub fn bits(
         &mut self,
         field: &'static FieldDef,
@@ -138,6 +145,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Sets the meaning of the node pushed last at the current level.
+    #[inline]
     pub fn meaning(&mut self, m: impl FnOnce() -> Option<Meaning>) {
         if let Some(t) = self.tree.as_mut() {
             if let Some(n) = t.last_mut() {
@@ -147,23 +155,27 @@ impl<'a> Cx<'a> {
     }
 
     /// Sets the value of the innermost open node (a group whose value is known late).
+    #[inline]
     pub fn set_open_value(&mut self, value: Value<'a>) {
         if let Some(n) = self.tree.as_mut().and_then(|t| t.current_mut()) {
             n.value = value;
         }
     }
 
+    #[inline]
     pub fn open(&mut self, field: &'static FieldDef) {
         let pos = self.pos;
         self.open_at(field, pos, Value::None);
     }
 
+    #[inline]
     pub fn open_at(&mut self, field: &'static FieldDef, offset: usize, value: Value<'a>) {
         if let Some(t) = self.tree.as_mut() {
             t.open(Node::leaf(field, offset, 0, value));
         }
     }
 
+    #[inline]
     pub fn close(&mut self) {
         let pos = self.pos;
         if let Some(t) = self.tree.as_mut() {
@@ -174,6 +186,8 @@ impl<'a> Cx<'a> {
     // ---- reading ---------------------------------------------------------------------
 
     /// Reports that `field` needs `need` bytes where fewer are left, and stops.
+    #[cold]
+    #[inline(never)]
     fn overrun(&mut self, field: &'static FieldDef, need: usize) -> Stop {
         let left = self.left();
         let at = self.pos;
@@ -200,50 +214,63 @@ impl<'a> Cx<'a> {
         Stop
     }
 
+    /// The bytes left in the region.
+    #[inline]
+    fn avail(&self) -> &'a [u8] {
+        self.buf
+            .get(self.pos.min(self.end)..self.end)
+            .unwrap_or(&[])
+    }
+
+    #[inline]
     pub fn take(&mut self, n: usize, field: &'static FieldDef) -> Res<&'a [u8]> {
-        let avail = &self.buf[self.pos.min(self.end)..self.end];
-        match primitives::bytes(n)(avail) {
-            Ok((_, b)) => {
+        match self.avail().get(..n) {
+            Some(b) => {
                 self.pos += n;
                 Ok(b)
             }
-            Err(_) => Err(self.overrun(field, n)),
+            None => Err(self.overrun(field, n)),
         }
     }
 
-    fn fixed<T>(
-        &mut self,
-        field: &'static FieldDef,
-        n: usize,
-        parse: fn(&[u8]) -> nom::IResult<&[u8], T>,
-    ) -> Res<T> {
-        let avail = &self.buf[self.pos.min(self.end)..self.end];
-        match parse(avail) {
-            Ok((_, v)) => {
-                self.pos += n;
-                Ok(v)
+    /// `N` bytes, for the fixed-size integers.
+    #[inline]
+    fn array<const N: usize>(&mut self, field: &'static FieldDef) -> Res<[u8; N]> {
+        match self.avail().first_chunk::<N>() {
+            Some(b) => {
+                self.pos += N;
+                Ok(*b)
             }
-            Err(_) => Err(self.overrun(field, n)),
+            None => Err(self.overrun(field, N)),
         }
     }
 
     /// A one-byte field, recorded as a leaf.
+    #[inline]
     pub fn u8(&mut self, field: &'static FieldDef) -> Res<u8> {
         let at = self.pos;
-        let v = self.fixed(field, 1, primitives::u8_)?;
+        let v = self.u8_raw(field)?;
         self.leaf(field, at, 1, Value::UInt(v.into()));
         Ok(v)
     }
 
     /// A one-byte field read without a tree node (the caller records bit fields).
+    #[inline]
     pub fn u8_raw(&mut self, field: &'static FieldDef) -> Res<u8> {
-        self.fixed(field, 1, primitives::u8_)
+        Ok(self.array::<1>(field)?[0])
+    }
+
+    /// A Two Byte Integer read without a tree node.
+    #[inline]
+    pub fn u16_raw(&mut self, field: &'static FieldDef) -> Res<u16> {
+        Ok(u16::from_be_bytes(self.array::<2>(field)?))
     }
 
     /// A Two Byte Integer field.
+    #[inline]
     pub fn u16(&mut self, field: &'static FieldDef) -> Res<u16> {
         let at = self.pos;
-        let v = self.fixed(field, 2, primitives::u16_)?;
+        let v = self.u16_raw(field)?;
         self.leaf(field, at, 2, Value::UInt(v.into()));
         Ok(v)
     }
@@ -255,27 +282,29 @@ impl<'a> Cx<'a> {
         Ok(v)
     }
 
+    #[inline]
     pub fn vbi_raw(&mut self, field: &'static FieldDef) -> Res<Vbi> {
+        // The common case: one byte.
+        if let Some(&b) = self.avail().first() {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(Vbi {
+                    value: b.into(),
+                    len: 1,
+                });
+            }
+        }
+        self.vbi_long(field)
+    }
+
+    #[inline(never)]
+    fn vbi_long(&mut self, field: &'static FieldDef) -> Res<Vbi> {
         let at = self.pos;
-        let avail = &self.buf[self.pos.min(self.end)..self.end];
-        match primitives::vbi(avail) {
+        match primitives::vbi(self.avail()) {
             Ok((_, v)) => {
                 self.pos += v.len;
                 if !v.is_minimal() {
-                    self.diag(
-                        &diag::VBI_NON_MINIMAL,
-                        at,
-                        v.len,
-                        Some(field),
-                        format!(
-                            "{} {} is encoded in {} bytes where {} suffice; re-encoding will \
-                             change these bytes",
-                            field.label,
-                            v.value,
-                            v.len,
-                            primitives::vbi_len(v.value)
-                        ),
-                    );
+                    self.non_minimal(field, at, v);
                 }
                 Ok(v)
             }
@@ -297,28 +326,64 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Reports a Variable Byte Integer `v` at `at` that is longer than it needs to be.
+    #[cold]
+    pub fn non_minimal(&mut self, field: &'static FieldDef, at: usize, v: Vbi) {
+        self.diag(
+            &diag::VBI_NON_MINIMAL,
+            at,
+            v.len,
+            Some(field),
+            format!(
+                "{} {} is encoded in {} bytes where {} suffice; re-encoding will \
+                 change these bytes",
+                field.label,
+                v.value,
+                v.len,
+                primitives::vbi_len(v.value)
+            ),
+        );
+    }
+
     /// A UTF-8 Encoded String field: a node covering length and bytes, a `length` child,
     /// and the string checks of §1.5.4.
+    #[inline]
     pub fn string(&mut self, field: &'static FieldDef) -> Res<MqttStr<'a>> {
+        Ok(self.string_scan(field)?.0)
+    }
+
+    /// [`Cx::string`], also saying what one scan of the bytes found.
+    pub fn string_scan(&mut self, field: &'static FieldDef) -> Res<(MqttStr<'a>, Scan)> {
         let at = self.pos;
         let s = self.length_prefixed(field, |b| Value::Str(MqttStr(b)))?;
-        self.check_utf8(field, at + 2, s, false);
-        Ok(MqttStr(s))
+        let flags = scan(s);
+        let valid = flags & NOT_PRINTABLE == 0 || self.utf8_findings(field, at + 2, s, false);
+        Ok((
+            MqttStr(s),
+            Scan {
+                valid,
+                wildcard: flags & WILDCARD != 0,
+            },
+        ))
     }
 
     /// Binary Data: two-byte length and bytes.
+    #[inline]
     pub fn binary(&mut self, field: &'static FieldDef) -> Res<&'a [u8]> {
         self.length_prefixed(field, Value::Bytes)
     }
 
+    #[inline]
     fn length_prefixed(
         &mut self,
         field: &'static FieldDef,
         value: fn(&'a [u8]) -> Value<'a>,
     ) -> Res<&'a [u8]> {
         let at = self.pos;
-        let n = self.fixed(field, 2, primitives::u16_)?;
-        let n = usize::from(n);
+        let n = usize::from(self.u16_raw(field)?);
+        if self.tree.is_none() {
+            return self.take(n, field);
+        }
         self.open_at(field, at, Value::None);
         self.leaf(&fields::LENGTH, at, 2, Value::UInt(n as u64));
         match self.take(n, field) {
@@ -334,12 +399,29 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// The §1.5.4 checks on string bytes that start at `offset`.
-    pub fn check_utf8(&mut self, field: &'static FieldDef, offset: usize, s: &[u8], pair: bool) {
-        // Printable ASCII (the usual topic or client id) needs none of the checks below.
-        if s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
-            return;
-        }
+    /// The §1.5.4 checks on string bytes that start at `offset`; true when they are
+    /// well-formed UTF-8.
+    #[inline]
+    pub fn check_utf8(
+        &mut self,
+        field: &'static FieldDef,
+        offset: usize,
+        s: &[u8],
+        pair: bool,
+    ) -> bool {
+        // Printable ASCII (the usual topic or client id) needs none of the checks.
+        scan(s) & NOT_PRINTABLE == 0 || self.utf8_findings(field, offset, s, pair)
+    }
+
+    /// The §1.5.4 checks for bytes that are not all printable ASCII.
+    #[inline(never)]
+    fn utf8_findings(
+        &mut self,
+        field: &'static FieldDef,
+        offset: usize,
+        s: &[u8],
+        pair: bool,
+    ) -> bool {
         match std::str::from_utf8(s) {
             Err(e) => {
                 let bad = offset + e.valid_up_to();
@@ -360,6 +442,7 @@ impl<'a> Cx<'a> {
                         hex_bytes(&s[e.valid_up_to()..e.valid_up_to() + blen])
                     ),
                 );
+                false
             }
             Ok(text) => {
                 if text.starts_with('\u{feff}') {
@@ -408,11 +491,13 @@ impl<'a> Cx<'a> {
                         );
                     }
                 }
+                true
             }
         }
     }
 
     /// All bytes up to the end of the region (a payload).
+    #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
         let r = &self.buf[self.pos.min(self.end)..self.end];
         self.pos = self.end;
@@ -449,7 +534,108 @@ pub(crate) fn hex_bytes(b: &[u8]) -> String {
     s
 }
 
+/// What one pass over a string's bytes found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scan {
+    /// Well-formed UTF-8.
+    pub valid: bool,
+    /// Holds `+` or `#`.
+    pub wildcard: bool,
+}
+
+const NOT_PRINTABLE: u8 = 1;
+const WILDCARD: u8 = 2;
+
+/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
+/// (the usual case) are read as one word of overlapping pieces, without a loop.
+#[inline]
+fn scan(s: &[u8]) -> u8 {
+    let n = s.len();
+    if n >= 8 {
+        let mut acc = 0;
+        let mut chunks = s.chunks_exact(8);
+        for c in &mut chunks {
+            acc |= scan8(word8(c));
+        }
+        if !chunks.remainder().is_empty() {
+            acc |= scan8(word8(&s[n - 8..]));
+        }
+        acc
+    } else if n >= 4 {
+        scan8(u64::from(word4(&s[..4])) | (u64::from(word4(&s[n - 4..])) << 32))
+    } else if n > 0 {
+        let w = u64::from(s[0]) | (u64::from(s[n / 2]) << 8) | (u64::from(s[n - 1]) << 16);
+        // The other five bytes: printable, no wildcard.
+        scan8(w | (ones(b'a') & !0xff_ffff))
+    } else {
+        0
+    }
+}
+
+fn word8(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c.first_chunk().copied().unwrap_or([b'a'; 8]))
+}
+
+fn word4(c: &[u8]) -> u32 {
+    u32::from_le_bytes(c.first_chunk().copied().unwrap_or([b'a'; 4]))
+}
+
+/// `b` in every byte of a word.
+const fn ones(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// True when some byte of `x` is below `n` (n <= 0x80; `n` = 1 asks for a zero byte):
+/// the classic bit trick, exact for "is there such a byte".
+#[inline]
+fn has_less(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ones(n)) & !x & ones(0x80) != 0
+}
+
+/// The [`scan`] bits of eight bytes.
+#[inline]
+fn scan8(x: u64) -> u8 {
+    let high = x & ones(0x80) != 0;
+    let control = has_less(x, 0x20);
+    let del = has_less(x ^ ones(0x7f), 1);
+    let wild = has_less(x ^ ones(b'+'), 1) || has_less(x ^ ones(b'#'), 1);
+    u8::from(high || control || del) | (u8::from(wild) << 1)
+}
+
 fn is_noncharacter(c: char) -> bool {
     let u = c as u32;
     (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_matches_a_byte_by_byte_check() {
+        let slow = |s: &[u8]| {
+            s.iter().fold(0, |acc, &b| {
+                acc | u8::from(!(0x20..0x7f).contains(&b)) | (u8::from(b == b'+' || b == b'#') << 1)
+            })
+        };
+        let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];
+        for b in 0..=255u8 {
+            // Every length up to past two words, the byte at every position.
+            for len in 1..=20 {
+                for at in 0..len {
+                    let mut v = b"abcdefghijklmnopqrstu"[..len].to_vec();
+                    v[at] = b;
+                    cases.push(v);
+                }
+            }
+            // Neighbours that interact through borrows.
+            for a in [0x00, 0x01, 0x1f, 0x20, 0x22, 0x7e, 0x7f, 0x80, 0xfe, 0xff] {
+                cases.push(vec![b'x', a, b, b'y', b'z', b'w', b'v', b'u', b't']);
+                cases.push(vec![b, a, b'+']);
+            }
+        }
+        for c in &cases {
+            assert_eq!(scan(c), slow(c), "{c:02x?}");
+        }
+    }
 }

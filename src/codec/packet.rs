@@ -8,8 +8,10 @@ use super::types::{MqttStr, PacketType, QoS};
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet<'a> {
-    /// CONNECT.
-    Connect(Connect<'a>),
+    /// CONNECT, boxed: it is by far the largest packet, and every other packet would
+    /// otherwise be as large (one allocation per connection instead of copies of it on
+    /// every packet).
+    Connect(Box<Connect<'a>>),
     /// CONNACK.
     ConnAck(ConnAck<'a>),
     /// PUBLISH.

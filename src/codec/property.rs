@@ -6,6 +6,7 @@ use super::diag;
 use super::fields::{self, FieldDef};
 use super::tree::{Meaning, Value};
 use super::types::{MqttStr, PacketType};
+use std::fmt;
 
 /// A property identifier (a Variable Byte Integer on the wire; all defined ones fit a byte).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -100,40 +101,207 @@ pub struct Property<'a> {
 }
 
 /// A property block, in wire order (duplicates kept, so that what was sent is what is shown).
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Properties<'a>(pub Vec<Property<'a>>);
+///
+/// A decoded block borrows the bytes of the properties that decoded whole and reads them
+/// on demand, so that decoding allocates nothing for properties; a block built for
+/// encoding ([`Properties::with`], [`Properties::push`]) holds a list. Both compare by
+/// their properties.
+#[derive(Clone)]
+pub struct Properties<'a>(Repr<'a>);
+
+#[derive(Clone)]
+enum Repr<'a> {
+    /// Already validated property bytes, and a bit per identifier present (all are < 64).
+    Wire {
+        bytes: &'a [u8],
+        seen: u64,
+    },
+    List(Vec<Property<'a>>),
+}
+
+impl Default for Properties<'_> {
+    fn default() -> Self {
+        Properties::new()
+    }
+}
 
 impl<'a> Properties<'a> {
     /// No properties.
     pub fn new() -> Self {
-        Properties(Vec::new())
+        Properties(Repr::Wire {
+            bytes: &[],
+            seen: 0,
+        })
+    }
+
+    /// A decoded block: `bytes` hold whole properties with registered identifiers only.
+    pub(crate) fn wire(bytes: &'a [u8], seen: u64) -> Self {
+        Properties(Repr::Wire { bytes, seen })
     }
 
     /// True when the block is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        match &self.0 {
+            Repr::Wire { bytes, .. } => bytes.is_empty(),
+            Repr::List(l) => l.is_empty(),
+        }
     }
 
     /// The first value with this identifier.
     pub fn get(&self, id: PropertyId) -> Option<PropValue<'a>> {
-        self.0.iter().find(|p| p.id == id).map(|p| p.value)
+        if let Repr::Wire { seen, .. } = self.0 {
+            if id.0 >= 64 || seen & (1 << id.0) == 0 {
+                return None;
+            }
+        }
+        self.iter().find(|p| p.id == id).map(|p| p.value)
     }
 
     /// Every value with this identifier (User Property, Subscription Identifier).
     pub fn get_all(&self, id: PropertyId) -> impl Iterator<Item = PropValue<'a>> + '_ {
-        self.0.iter().filter(move |p| p.id == id).map(|p| p.value)
+        self.iter().filter(move |p| p.id == id).map(|p| p.value)
     }
 
     /// Appends a property (builder style).
     pub fn with(mut self, id: PropertyId, value: PropValue<'a>) -> Self {
-        self.0.push(Property { id, value });
+        self.push(Property { id, value });
         self
     }
 
+    /// Appends a property.
+    pub fn push(&mut self, p: Property<'a>) {
+        if let Repr::Wire { .. } = self.0 {
+            self.0 = Repr::List(self.iter().collect());
+        }
+        if let Repr::List(l) = &mut self.0 {
+            l.push(p);
+        }
+    }
+
     /// Iterates in wire order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Property<'a>> {
-        self.0.iter()
+    pub fn iter(&self) -> Iter<'_, 'a> {
+        Iter(match &self.0 {
+            Repr::Wire { bytes, .. } => IterRepr::Wire(bytes),
+            Repr::List(l) => IterRepr::List(l.iter()),
+        })
+    }
+}
+
+impl<'a> From<Vec<Property<'a>>> for Properties<'a> {
+    fn from(list: Vec<Property<'a>>) -> Self {
+        Properties(Repr::List(list))
+    }
+}
+
+impl PartialEq for Properties<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Properties<'_> {}
+
+impl fmt::Debug for Properties<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct List<'p, 'a>(&'p Properties<'a>);
+        impl fmt::Debug for List<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_tuple("Properties").field(&List(self)).finish()
+    }
+}
+
+impl<'p, 'a> IntoIterator for &'p Properties<'a> {
+    type Item = Property<'a>;
+    type IntoIter = Iter<'p, 'a>;
+    fn into_iter(self) -> Iter<'p, 'a> {
+        self.iter()
+    }
+}
+
+/// The properties of a block, in wire order.
+#[derive(Clone, Debug)]
+pub struct Iter<'p, 'a>(IterRepr<'p, 'a>);
+
+#[derive(Clone, Debug)]
+enum IterRepr<'p, 'a> {
+    Wire(&'a [u8]),
+    List(std::slice::Iter<'p, Property<'a>>),
+}
+
+impl<'a> Iterator for Iter<'_, 'a> {
+    type Item = Property<'a>;
+
+    fn next(&mut self) -> Option<Property<'a>> {
+        match &mut self.0 {
+            IterRepr::List(l) => l.next().copied(),
+            IterRepr::Wire(b) => {
+                let p = read_property(b);
+                if p.is_none() {
+                    // Cannot happen for validated bytes; never loop on anything else.
+                    *b = &[];
+                }
+                p
+            }
+        }
+    }
+}
+
+/// Reads one property of already validated bytes and advances past it.
+fn read_property<'a>(b: &mut &'a [u8]) -> Option<Property<'a>> {
+    let (rest, id) = super::primitives::vbi(b).ok()?;
+    let id = PropertyId(id.value);
+    let def = id.def()?;
+    let (rest, value) = read_value(rest, def.ty)?;
+    *b = rest;
+    Some(Property { id, value })
+}
+
+fn read_value(b: &[u8], ty: PropertyType) -> Option<(&[u8], PropValue<'_>)> {
+    fn prefixed(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (n, rest) = b.split_first_chunk::<2>()?;
+        let n = usize::from(u16::from_be_bytes(*n));
+        (rest.len() >= n).then(|| (&rest[n..], &rest[..n]))
+    }
+    Some(match ty {
+        PropertyType::Byte => {
+            let (v, rest) = b.split_first()?;
+            (rest, PropValue::Byte(*v))
+        }
+        PropertyType::TwoByte => {
+            let (v, rest) = b.split_first_chunk::<2>()?;
+            (rest, PropValue::TwoByte(u16::from_be_bytes(*v)))
+        }
+        PropertyType::FourByte => {
+            let (v, rest) = b.split_first_chunk::<4>()?;
+            (rest, PropValue::FourByte(u32::from_be_bytes(*v)))
+        }
+        PropertyType::Vbi => {
+            let (rest, v) = super::primitives::vbi(b).ok()?;
+            (rest, PropValue::Vbi(v.value))
+        }
+        PropertyType::Str => {
+            let (rest, s) = prefixed(b)?;
+            (rest, PropValue::Str(MqttStr(s)))
+        }
+        PropertyType::Binary => {
+            let (rest, s) = prefixed(b)?;
+            (rest, PropValue::Binary(s))
+        }
+        PropertyType::StrPair => {
+            let (rest, k) = prefixed(b)?;
+            let (rest, v) = prefixed(rest)?;
+            (rest, PropValue::Pair(MqttStr(k), MqttStr(v)))
+        }
+    })
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Properties<'a> {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Properties(Repr::List(u.arbitrary()?)))
     }
 }
 
@@ -199,6 +367,8 @@ macro_rules! properties {
             $(PropertyDef { id: PropertyId($id), name: $name, ty: PropertyType::$ty,
                             field: &fields::$field, places: $places },)*
         ];
+        /// The identifiers of [`PROPERTIES`], in the same order (for a const lookup table).
+        const IDS: &[u32] = &[$($id),*];
     };
 }
 
@@ -236,11 +406,8 @@ properties! {
 impl PropertyId {
     /// The registered definition, or `None` for an unknown identifier.
     pub fn def(self) -> Option<&'static PropertyDef> {
-        // PROPERTIES is in identifier order (a test checks it).
-        PROPERTIES
-            .binary_search_by_key(&self, |d| d.id)
-            .ok()
-            .map(|i| &PROPERTIES[i])
+        let i = *INDEX.get(usize::try_from(self.0).ok()?)?;
+        PROPERTIES.get(usize::from(i))
     }
 
     /// The property's spec name, or `Unknown (0xNN)`.
@@ -272,16 +439,30 @@ impl PropertyId {
     }
 }
 
+/// Index into [`PROPERTIES`] by identifier (`u8::MAX`: unknown): a lookup, not a search.
+static INDEX: [u8; 64] = {
+    let mut t = [u8::MAX; 64];
+    let mut i = 0;
+    while i < IDS.len() {
+        t[IDS[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The bit of an identifier in a block's `seen` set.
+const fn bit(id: PropertyId) -> u64 {
+    1 << id.0
+}
+
 /// Properties of one block whose values are only 0 or 1 (§3.1.2.11, §3.2.2.3, §3.3.2.3.2).
-const BOOLEAN_PROPERTIES: &[PropertyId] = &[
-    PropertyId::PAYLOAD_FORMAT_INDICATOR,
-    PropertyId::REQUEST_PROBLEM_INFORMATION,
-    PropertyId::REQUEST_RESPONSE_INFORMATION,
-    PropertyId::RETAIN_AVAILABLE,
-    PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE,
-    PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE,
-    PropertyId::SHARED_SUBSCRIPTION_AVAILABLE,
-];
+const BOOLEAN_PROPERTIES: u64 = bit(PropertyId::PAYLOAD_FORMAT_INDICATOR)
+    | bit(PropertyId::REQUEST_PROBLEM_INFORMATION)
+    | bit(PropertyId::REQUEST_RESPONSE_INFORMATION)
+    | bit(PropertyId::RETAIN_AVAILABLE)
+    | bit(PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE)
+    | bit(PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE)
+    | bit(PropertyId::SHARED_SUBSCRIPTION_AVAILABLE);
 
 /// Decodes a property block: the Property Length, then properties until exactly that many
 /// bytes are used. A property can never read past its block. `place` is the packet type's
@@ -329,27 +510,42 @@ pub(crate) fn decode_block<'a>(
         }
     }
     cx.end = block_end;
-    let mut props = Properties::new();
-    let result = decode_properties(cx, &mut props, place, place_name);
+    let mut found = Found {
+        end: body,
+        seen: 0,
+        repeated: false,
+    };
+    let result = decode_properties(cx, &mut found, place, place_name);
     cx.end = outer_end;
     if result.is_err() {
         // The block length is known: skip what could not be decoded and go on after it.
         cx.pos = block_end;
     }
     cx.close();
-    check_block(cx, &props, start, place);
+    let props = Properties::wire(&cx.buf[body..found.end], found.seen);
+    check_block(cx, &props, &found, start, place);
     if block_end < body + len {
         return Err(super::cursor::Stop);
     }
     Ok(props)
 }
 
-fn decode_properties<'a>(
-    cx: &mut Cx<'a>,
-    props: &mut Properties<'a>,
+/// What the properties decoded whole so far are: where they end, which identifiers they
+/// have, and whether one that may not repeat did.
+struct Found {
+    end: usize,
+    seen: u64,
+    repeated: bool,
+}
+
+fn decode_properties(
+    cx: &mut Cx<'_>,
+    found: &mut Found,
     place: Places,
     place_name: &'static str,
 ) -> Res<()> {
+    // A PUBLISH carries one Subscription Identifier per matching subscription.
+    let publish = place == at(PacketType::PUBLISH);
     while !cx.at_end() {
         let at = cx.pos;
         let id = cx.vbi_raw(&fields::PROPERTY_ID)?;
@@ -382,19 +578,24 @@ fn decode_properties<'a>(
             });
             return Err(super::cursor::Stop);
         };
-        cx.open_at(def.field, at, Value::None);
-        cx.leaf(
-            &fields::PROPERTY_ID,
-            at,
-            id.len,
-            Value::UInt(id.value.into()),
-        );
-        cx.meaning(|| Some(Meaning::name(def.name)));
+        let tree = cx.tree.is_some();
+        if tree {
+            cx.open_at(def.field, at, Value::None);
+            cx.leaf(
+                &fields::PROPERTY_ID,
+                at,
+                id.len,
+                Value::UInt(id.value.into()),
+            );
+            cx.meaning(|| Some(Meaning::name(def.name)));
+        }
         let value = decode_value(cx, def);
         match value {
             Ok(v) => {
-                cx.set_open_value(tree_value(&v));
-                cx.close();
+                if tree {
+                    cx.set_open_value(tree_value(&v));
+                    cx.close();
+                }
                 if place & def.places == 0 {
                     cx.diag(
                         &diag::PROPERTY_NOT_ALLOWED,
@@ -408,10 +609,17 @@ fn decode_properties<'a>(
                     );
                 }
                 check_value(cx, def, &v, at);
-                props.0.push(Property { id: pid, value: v });
+                let b = bit(pid);
+                let repeatable = pid == PropertyId::USER_PROPERTY
+                    || (pid == PropertyId::SUBSCRIPTION_IDENTIFIER && publish);
+                found.repeated |= found.seen & b != 0 && !repeatable;
+                found.seen |= b;
+                found.end = cx.pos;
             }
             Err(stop) => {
-                cx.close();
+                if tree {
+                    cx.close();
+                }
                 return Err(stop);
             }
         }
@@ -463,14 +671,14 @@ fn decode_value<'a>(cx: &mut Cx<'a>, def: &'static PropertyDef) -> Res<PropValue
         }
         PropertyType::StrPair => {
             let k_at = cx.pos;
-            let k = cx.string(&fields::USER_PROPERTY_KEY)?;
+            let (k, k_scan) = cx.string_scan(&fields::USER_PROPERTY_KEY)?;
             let v_at = cx.pos;
-            let v = cx.string(&fields::USER_PROPERTY_VALUE)?;
+            let (v, v_scan) = cx.string_scan(&fields::USER_PROPERTY_VALUE)?;
             // A broken pair string is reported against the pair statement too.
-            if k.as_str().is_none() {
+            if !k_scan.valid {
                 cx.check_utf8(f, k_at + 2, k.0, true);
             }
-            if v.as_str().is_none() {
+            if !v_scan.valid {
                 cx.check_utf8(f, v_at + 2, v.0, true);
             }
             PropValue::Pair(k, v)
@@ -478,12 +686,24 @@ fn decode_value<'a>(cx: &mut Cx<'a>, def: &'static PropertyDef) -> Res<PropValue
     })
 }
 
+/// The properties whose values [`check_value`] looks at.
+const VALUE_CHECKED: u64 = BOOLEAN_PROPERTIES
+    | bit(PropertyId::MAXIMUM_QOS)
+    | bit(PropertyId::RECEIVE_MAXIMUM)
+    | bit(PropertyId::MAXIMUM_PACKET_SIZE)
+    | bit(PropertyId::TOPIC_ALIAS)
+    | bit(PropertyId::SUBSCRIPTION_IDENTIFIER)
+    | bit(PropertyId::RESPONSE_TOPIC);
+
 /// Value checks that need only the property itself.
 fn check_value(cx: &mut Cx<'_>, def: &'static PropertyDef, v: &PropValue<'_>, at: usize) {
+    if VALUE_CHECKED & bit(def.id) == 0 {
+        return;
+    }
     let len = cx.pos - at;
     let f = Some(def.field);
     let n = v.as_u32();
-    if BOOLEAN_PROPERTIES.contains(&def.id) {
+    if BOOLEAN_PROPERTIES & bit(def.id) != 0 {
         if let Some(x) = n.filter(|&x| x > 1) {
             cx.diag(
                 &diag::PROPERTY_BOOL_VALUE,
@@ -548,16 +768,39 @@ fn check_value(cx: &mut Cx<'_>, def: &'static PropertyDef, v: &PropValue<'_>, at
 }
 
 /// Checks over the whole block: duplicates and Authentication Data without a method.
-fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Places) {
+fn check_block(
+    cx: &mut Cx<'_>,
+    props: &Properties<'_>,
+    found: &Found,
+    start: usize,
+    place: Places,
+) {
     let span = cx.pos - start;
-    // Every known identifier is below 64: one bit each.
+    if found.repeated {
+        duplicates(cx, props, start, span, place);
+    }
+    if found.seen & bit(PropertyId::AUTHENTICATION_DATA) != 0
+        && found.seen & bit(PropertyId::AUTHENTICATION_METHOD) == 0
+    {
+        cx.diag(
+            &diag::AUTH_DATA_WITHOUT_METHOD,
+            start,
+            span,
+            Some(&fields::P_AUTHENTICATION_DATA),
+            "Authentication Data without Authentication Method is a Protocol Error".into(),
+        );
+    }
+}
+
+/// One finding per repeat of a property that may appear once (the rare case: decoding
+/// only notes that there is one).
+fn duplicates(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, span: usize, place: Places) {
     let mut seen: u64 = 0;
     for p in props.iter() {
         let repeatable = p.id == PropertyId::USER_PROPERTY
             || (p.id == PropertyId::SUBSCRIPTION_IDENTIFIER && place == at(PacketType::PUBLISH));
-        let bit = 1u64 << (p.id.0 & 63);
-        let again = seen & bit != 0;
-        seen |= bit;
+        let again = seen & bit(p.id) != 0;
+        seen |= bit(p.id);
         if again && !repeatable {
             let name = p.id.name();
             cx.diag(
@@ -568,17 +811,6 @@ fn check_block(cx: &mut Cx<'_>, props: &Properties<'_>, start: usize, place: Pla
                 format!("{name} appears more than once; only User Property may repeat"),
             );
         }
-    }
-    if props.get(PropertyId::AUTHENTICATION_DATA).is_some()
-        && props.get(PropertyId::AUTHENTICATION_METHOD).is_none()
-    {
-        cx.diag(
-            &diag::AUTH_DATA_WITHOUT_METHOD,
-            start,
-            span,
-            Some(&fields::P_AUTHENTICATION_DATA),
-            "Authentication Data without Authentication Method is a Protocol Error".into(),
-        );
     }
 }
 

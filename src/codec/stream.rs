@@ -51,9 +51,6 @@ pub fn frame(buf: &[u8]) -> Frame {
 }
 
 /// One item of a decoded stream.
-// Items are consumed one at a time; boxing the large variant would cost an allocation
-// per packet on the hot path.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum StreamItem<'a> {
     /// A whole packet, decoded, at `offset` in the buffer.

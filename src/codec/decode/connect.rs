@@ -110,7 +110,7 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
             ));
         }
         let topic_at = cx.pos;
-        let topic = cx.string(&fields::CONNECT_WILL_TOPIC)?;
+        let (topic, scan) = cx.string_scan(&fields::CONNECT_WILL_TOPIC)?;
         if topic.is_empty() {
             cx.diag(
                 &diag::TOPIC_EMPTY,
@@ -120,14 +120,16 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
                 "zero-length Will Topic; a topic has at least one character".into(),
             );
         }
-        for (check, off, len, msg) in topic::check_name(topic.0) {
-            cx.diag(
-                check,
-                topic_at + 2 + off,
-                len,
-                Some(&fields::CONNECT_WILL_TOPIC),
-                msg,
-            );
+        if scan.wildcard {
+            for (check, off, len, msg) in topic::check_name(topic.0) {
+                cx.diag(
+                    check,
+                    topic_at + 2 + off,
+                    len,
+                    Some(&fields::CONNECT_WILL_TOPIC),
+                    msg,
+                );
+            }
         }
         if cx.missing_here() {
             return Err(missing(
@@ -139,10 +141,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
         }
         let payload_at = cx.pos + 2;
         let payload = cx.binary(&fields::CONNECT_WILL_PAYLOAD)?;
-        let says_utf8 = will_properties
-            .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
-            .and_then(|v| v.as_u32())
-            == Some(1);
+        // An ASCII payload is UTF-8 whatever the indicator says.
+        let says_utf8 = !payload.is_ascii()
+            && will_properties
+                .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
+                .and_then(|v| v.as_u32())
+                == Some(1);
         if says_utf8 {
             if let Err(e) = std::str::from_utf8(payload) {
                 let bad = payload_at + e.valid_up_to();
@@ -335,26 +339,11 @@ fn check_name_and_level(
     }
 }
 
-struct Flags {
-    username: bool,
-    password: bool,
-    will_retain: bool,
-    will_qos: u8,
-    will: bool,
-    clean_start: bool,
-}
-
-fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
-    let at = cx.pos;
-    let b = cx.u8_raw(&fields::CONNECT_FLAGS)?;
-    let f = Flags {
-        username: b & 0x80 != 0,
-        password: b & 0x40 != 0,
-        will_retain: b & 0x20 != 0,
-        will_qos: (b >> 3) & 3,
-        will: b & 0x04 != 0,
-        clean_start: b & 0x02 != 0,
-    };
+/// The flag bits as nodes, when there is a tree (nothing else needs them).
+fn flag_nodes(cx: &mut Cx<'_>, at: usize, b: u8, f: &Flags) {
+    if cx.tree.is_none() {
+        return;
+    }
     cx.open_at(&fields::CONNECT_FLAGS, at, Value::UInt(b.into()));
     cx.bits(
         &fields::CONNECT_FLAG_USERNAME,
@@ -415,6 +404,29 @@ fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
         None,
     );
     cx.close();
+}
+
+struct Flags {
+    username: bool,
+    password: bool,
+    will_retain: bool,
+    will_qos: u8,
+    will: bool,
+    clean_start: bool,
+}
+
+fn flags(cx: &mut Cx<'_>) -> Res<Flags> {
+    let at = cx.pos;
+    let b = cx.u8_raw(&fields::CONNECT_FLAGS)?;
+    let f = Flags {
+        username: b & 0x80 != 0,
+        password: b & 0x40 != 0,
+        will_retain: b & 0x20 != 0,
+        will_qos: (b >> 3) & 3,
+        will: b & 0x04 != 0,
+        clean_start: b & 0x02 != 0,
+    };
+    flag_nodes(cx, at, b, &f);
 
     let fl = Some(&fields::CONNECT_FLAGS);
     if b & 1 != 0 {

@@ -97,7 +97,7 @@ pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
     let end = cx.buf.len();
     let complete = !cx.truncated() && remaining_length.is_some();
     let tree = match cx.tree.take() {
-        Some(t) => t.finish(end, &cx.diags),
+        Some(t) => (*t).finish(end, &cx.diags),
         None => Vec::new(),
     };
     Decoded {
@@ -169,7 +169,17 @@ fn decode_in<'a>(
     let present = total.min(input.len());
     cx.buf = &input[..present];
     cx.end = present;
-    let _ = cx.vbi(&fields::REMAINING_LENGTH);
+    // Already read above: check and show it without reading it again.
+    cx.pos = 1 + rl.len;
+    if !rl.is_minimal() {
+        cx.non_minimal(&fields::REMAINING_LENGTH, 1, rl);
+    }
+    cx.leaf(
+        &fields::REMAINING_LENGTH,
+        1,
+        rl.len,
+        Value::UInt(rl.value.into()),
+    );
     if total > input.len() {
         cx.diag(
             &diag::TRUNCATED,
@@ -192,7 +202,7 @@ fn decode_in<'a>(
 
 fn body<'a>(cx: &mut Cx<'a>, t: PacketType, flags: u8) -> Res<Option<Packet<'a>>> {
     Ok(Some(match t {
-        PacketType::CONNECT => Packet::Connect(connect::decode(cx)?),
+        PacketType::CONNECT => Packet::Connect(Box::new(connect::decode(cx)?)),
         PacketType::CONNACK => Packet::ConnAck(connack::decode(cx)?),
         PacketType::PUBLISH => Packet::Publish(publish::decode(cx, flags)?),
         PacketType::PUBACK => Packet::PubAck(pubresp::decode(cx, t)?),

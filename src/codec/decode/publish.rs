@@ -35,15 +35,17 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
         );
     }
     let topic_at = cx.pos;
-    let topic = cx.string(&fields::PUBLISH_TOPIC)?;
-    for (check, off, len, msg) in topic::check_name(topic.0) {
-        cx.diag(
-            check,
-            topic_at + 2 + off,
-            len,
-            Some(&fields::PUBLISH_TOPIC),
-            msg,
-        );
+    let (topic, scan) = cx.string_scan(&fields::PUBLISH_TOPIC)?;
+    if scan.wildcard {
+        for (check, off, len, msg) in topic::check_name(topic.0) {
+            cx.diag(
+                check,
+                topic_at + 2 + off,
+                len,
+                Some(&fields::PUBLISH_TOPIC),
+                msg,
+            );
+        }
     }
     let packet_id = if qos_bits > 0 {
         Some(super::packet_id(cx, PacketType::PUBLISH)?)
@@ -100,7 +102,12 @@ pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
         payload.len(),
         Value::Bytes(payload),
     );
-    if let Some(pfi) = properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR) {
+    // An ASCII payload is UTF-8 whatever the indicator says: only look it up otherwise.
+    let maybe_bad = !payload.is_ascii();
+    if let Some(pfi) = maybe_bad
+        .then(|| properties.get(PropertyId::PAYLOAD_FORMAT_INDICATOR))
+        .flatten()
+    {
         if pfi.as_u32() == Some(1) {
             if let Err(e) = std::str::from_utf8(payload) {
                 let bad = at + e.valid_up_to();
