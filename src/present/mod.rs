@@ -11,6 +11,7 @@ pub mod capture;
 pub mod codes;
 mod format;
 pub mod json;
+mod jsonw;
 pub mod payload;
 pub mod pretty;
 pub mod stats;

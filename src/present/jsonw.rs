@@ -1,0 +1,234 @@
+//! A minimal JSON writer for the hot records: packet records of `pcap --format json/jsonl`
+//! and `hex --format jsonl`, a million and more per capture. They are written straight into
+//! a reused byte buffer, without building serde structs or `Value` trees first.
+//!
+//! The output is byte-identical to serde_json's compact form: the same string escaping
+//! (`\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00XX`, everything else as
+//! it is) and the same number formatting. The tests check that against serde_json.
+
+use std::ops::Range;
+
+/// How a byte is written inside a JSON string: 0 as it is, else the letter after `\`
+/// (`u` for the `\u00XX` form). The same choices as serde_json.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Every byte as two lowercase hex digits, looked up instead of computed.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX_DIGITS[i >> 4], HEX_DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+/// Writes `s` as a JSON string (quotes included).
+pub fn str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    str_body(out, s);
+    out.push(b'"');
+}
+
+/// Writes the inside of a JSON string: `s` escaped, without the quotes.
+pub fn str_body(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let e = ESCAPE[usize::from(b)];
+        if e == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if e == b'u' {
+            out.extend_from_slice(b"\\u00");
+            out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Writes a string, or `null`.
+pub fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Writes an unsigned integer.
+pub fn uint(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Writes `true` or `false`.
+pub fn bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// Writes a float as serde_json does (shortest round-trip form; `null` if not finite).
+/// Rare enough per record that serde_json itself is used, to be sure of the same digits.
+pub fn float(out: &mut Vec<u8>, v: f64) {
+    if serde_json::to_writer(&mut *out, &v).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// Appends `bytes` as lowercase hex digits (no quotes: hex needs no escaping).
+pub fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    out.resize(start + 2 * bytes.len(), 0);
+    for (pair, &b) in out[start..].chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+}
+
+/// Appends the hex of `bytes[range]` (clamped), bytes inside `masks` as `**`: the same text
+/// as [`raw_hex`](super::raw_hex) with no separator.
+pub fn hex_masked(out: &mut Vec<u8>, bytes: &[u8], range: Range<usize>, masks: &[Range<usize>]) {
+    let end = range.end.min(bytes.len());
+    let start = range.start.min(end);
+    if masks.iter().all(|m| m.end <= start || m.start >= end) {
+        return hex(out, &bytes[start..end]);
+    }
+    for (i, &b) in bytes[start..end].iter().enumerate() {
+        if super::is_masked(masks, start + i) {
+            out.extend_from_slice(b"**");
+        } else {
+            out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
+        }
+    }
+}
+
+/// Writes a `[…]` of strings.
+pub fn str_array<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        str(out, s.as_ref());
+    }
+    out.push(b']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        str(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn escapes_like_serde_json() {
+        let tricky = [
+            "",
+            "plain",
+            "quote \" and backslash \\",
+            "\\\"\\",
+            "tab\tnewline\ncr\rbackspace\u{8}formfeed\u{c}",
+            "\u{0}\u{1}\u{1f}\u{7f}\u{80}\u{9f}",
+            "ünïcödé ✓ 🦀 \u{2028}\u{2029}",
+            "\\x80\\u{1b} (already escaped text)",
+            "\"",
+            "ends with control\u{1b}",
+        ];
+        for s in tricky {
+            let ours = string(s);
+            let theirs = serde_json::to_vec(s).ok();
+            assert_eq!(Some(&ours), theirs.as_ref(), "{s:?}");
+            let back: Option<String> = serde_json::from_slice(&ours).ok();
+            assert_eq!(back.as_deref(), Some(s));
+        }
+        // Every single character below 0x80, and a few beyond.
+        for c in (0u32..0x100).chain([0x2028, 0xfeff, 0x10ffff]) {
+            let s = char::from_u32(c).map(String::from).unwrap_or_default();
+            assert_eq!(Some(string(&s)), serde_json::to_vec(&s).ok(), "U+{c:04X}");
+        }
+    }
+
+    #[test]
+    fn numbers_like_serde_json() {
+        for v in [0u64, 1, 9, 10, 99, 12345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = Vec::new();
+            uint(&mut out, v);
+            assert_eq!(Some(out), serde_json::to_vec(&v).ok());
+        }
+        for v in [
+            0.0,
+            0.5,
+            1.0,
+            0.005223,
+            1e-7,
+            123456.789,
+            1e21,
+            -0.0,
+            f64::NAN,
+        ] {
+            let mut out = Vec::new();
+            float(&mut out, v);
+            assert_eq!(Some(out), serde_json::to_vec(&v).ok(), "{v}");
+        }
+    }
+
+    #[test]
+    fn hex_with_and_without_masks() {
+        let r = |start, end| Range { start, end };
+        let bytes = [0x00, 0x0f, 0xa5, 0xff, 0x10];
+        let mut out = Vec::new();
+        hex(&mut out, &bytes);
+        assert_eq!(out, b"000fa5ff10");
+        let cases: [(Range<usize>, &[Range<usize>]); 5] = [
+            (0..5, &[]),
+            (1..4, &[r(2, 3)]),
+            (0..9, &[0..1, 4..9]),
+            (r(3, 2), &[r(0, 5)]),
+            (0..5, &[r(7, 9)]),
+        ];
+        for (range, masks) in cases {
+            let mut out = Vec::new();
+            hex_masked(&mut out, &bytes, range.clone(), masks);
+            let want = super::super::raw_hex(&bytes, range, masks, "");
+            assert_eq!(String::from_utf8(out).ok(), Some(want));
+        }
+    }
+
+    #[test]
+    fn arrays_and_options() {
+        let mut out = Vec::new();
+        str_array(&mut out, &["a", "b\"c"]);
+        out.push(b' ');
+        str_array::<&str>(&mut out, &[]);
+        out.push(b' ');
+        opt_str(&mut out, None);
+        out.push(b' ');
+        bool(&mut out, true);
+        assert_eq!(
+            String::from_utf8(out).ok().as_deref(),
+            Some(r#"["a","b\"c"] [] null true"#)
+        );
+    }
+}
