@@ -855,7 +855,7 @@ impl ConnCache {
 /// `"seconds.nanoseconds"`, as [`Timestamp`]'s `Display` writes it.
 fn write_timestamp(out: &mut Vec<u8>, ts: Timestamp) {
     out.push(b'"');
-    jsonw::uint(out, ts.secs);
+    jsonw::int(out, ts.secs);
     out.push(b'.');
     let mut digits = itoa::Buffer::new();
     let nanos = digits.format(ts.nanos);
@@ -870,6 +870,7 @@ fn write_timestamp(out: &mut Vec<u8>, ts: Timestamp) {
 /// A packet record, straight into `out` (no serde structs, no copy of the decoded packet).
 fn write_packet_record(
     out: &mut Vec<u8>,
+    writer: &mut json::PacketWriter,
     p: &PacketRecord<'_>,
     index: usize,
     opts: &Options,
@@ -915,7 +916,7 @@ fn write_packet_record(
         roundtrip: None,
         advice: &advice,
     };
-    json::write_packet(out, &view, opts);
+    writer.write(out, &view, opts);
     out.push(b'}');
 }
 
@@ -932,7 +933,14 @@ pub fn record_json(r: &Record<'_>, index: usize, opts: &Options) -> J {
     match r {
         Record::Packet(p) => {
             let mut out = Vec::new();
-            write_packet_record(&mut out, p, index, opts, &ConnJson::new(p.conn));
+            write_packet_record(
+                &mut out,
+                &mut json::PacketWriter::new(),
+                p,
+                index,
+                opts,
+                &ConnJson::new(p.conn),
+            );
             serde_json::from_slice(&out).unwrap_or(J::Null)
         }
         Record::Event(e) => event_json(e),
@@ -1061,6 +1069,7 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
 pub struct JsonPrinter<W: Write> {
     w: W,
     buf: Vec<u8>,
+    packets: json::PacketWriter,
     conns: ConnCache,
     opts: Options,
     lines: bool,
@@ -1075,6 +1084,7 @@ impl<W: Write> JsonPrinter<W> {
         JsonPrinter {
             w,
             buf: Vec::with_capacity(2 * json::FLUSH_AT),
+            packets: json::PacketWriter::new(),
             conns: ConnCache::new(),
             opts,
             lines,
@@ -1148,7 +1158,14 @@ impl<W: Write> CapturePrinter for JsonPrinter<W> {
             Record::Packet(p) => {
                 self.index += 1;
                 let conn = self.conns.get(p.conn);
-                write_packet_record(&mut self.buf, p, self.index, &self.opts, conn);
+                write_packet_record(
+                    &mut self.buf,
+                    &mut self.packets,
+                    p,
+                    self.index,
+                    &self.opts,
+                    conn,
+                );
             }
             Record::Event(e) => serde_json::to_writer(&mut self.buf, &event_json(e))?,
         }

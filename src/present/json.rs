@@ -4,6 +4,7 @@
 
 use super::{jsonw, masks, raw_hex, Options, PacketReport, Report};
 use crate::codec::diag::{Diagnostic, Severity};
+use crate::codec::fields::FieldDef;
 use crate::codec::roundtrip::RoundTrip;
 use crate::codec::stream::Needed;
 use crate::codec::text::{escape_bytes, Escaped};
@@ -335,8 +336,9 @@ pub fn write<W: Write>(w: &mut W, r: &Report<'_>, opts: &Options) -> io::Result<
 /// Writes one compact JSON document per packet, one per line.
 pub fn write_lines<W: Write>(w: &mut W, r: &Report<'_>, opts: &Options) -> io::Result<()> {
     let mut buf = Vec::with_capacity(FLUSH_AT);
+    let mut writer = PacketWriter::new();
     for p in &r.packets {
-        write_packet(&mut buf, &p.view(), opts);
+        writer.write(&mut buf, &p.view(), opts);
         buf.push(b'\n');
         if buf.len() >= FLUSH_AT {
             w.write_all(&buf)?;
@@ -379,45 +381,189 @@ impl<'a> PacketReport<'a> {
     }
 }
 
-/// Writes the compact JSON of [`packet`] straight into `out`: the same bytes serde_json
-/// writes for a [`JsonPacket`], without building one.
-pub(crate) fn write_packet(out: &mut Vec<u8>, p: &PacketView<'_, '_>, opts: &Options) {
-    packet_head(out, p.index, p.offset, p.decoded, p.source);
-    if let Some(reason) = p.version_reason {
-        out.extend_from_slice(b",\"version_reason\":");
-        jsonw::str(out, reason);
+/// A field and the start of its nodes' JSON.
+type FieldPrefix = (&'static FieldDef, Box<[u8]>);
+
+/// Writes the compact JSON of [`packet`] straight into a buffer: the same bytes serde_json
+/// writes for a [`JsonPacket`], without building one. Keeps what repeats from packet to
+/// packet; one writer serves a whole run.
+pub(crate) struct PacketWriter {
+    /// `{"field":"<id>","label":"<label>","offset":` by field, direct-mapped by the field's
+    /// address: the registry's fields are few and every node starts with one.
+    prefixes: Vec<Option<FieldPrefix>>,
+    /// Reused for escaped text.
+    scratch: String,
+}
+
+impl PacketWriter {
+    const PREFIX_SLOTS: usize = 512;
+
+    pub(crate) fn new() -> Self {
+        PacketWriter {
+            prefixes: vec![None; Self::PREFIX_SLOTS],
+            scratch: String::new(),
+        }
     }
-    out.extend_from_slice(b",\"complete\":");
-    jsonw::bool(out, p.decoded.complete);
-    if let Some(n) = p.incomplete {
-        let (bytes, exact) = match n {
-            Needed::Exactly(b) => (b, true),
-            Needed::AtLeast(b) => (b, false),
-        };
-        out.extend_from_slice(b",\"missing\":{\"bytes\":");
-        jsonw::uint(out, bytes);
-        out.extend_from_slice(b",\"exact\":");
-        jsonw::bool(out, exact);
-        out.push(b'}');
-    }
-    packet_body(out, p.decoded, opts);
-    if let Some(rt) = p.roundtrip {
-        out.extend_from_slice(b",\"roundtrip\":");
-        write_roundtrip(out, rt);
-    }
-    if !p.advice.is_empty() {
-        out.extend_from_slice(b",\"advice\":");
-        jsonw::str_array(out, p.advice);
-    }
-    if let Some(alt) = p.alternative {
-        out.extend_from_slice(b",\"alternative\":");
-        packet_head(out, p.index, p.offset, alt, p.source);
+
+    /// One packet.
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, p: &PacketView<'_, '_>, opts: &Options) {
+        packet_head(out, p.index, p.offset, p.decoded, p.source);
+        if let Some(reason) = p.version_reason {
+            out.extend_from_slice(b",\"version_reason\":");
+            jsonw::str(out, reason);
+        }
         out.extend_from_slice(b",\"complete\":");
-        jsonw::bool(out, alt.complete);
-        packet_body(out, alt, opts);
+        jsonw::bool(out, p.decoded.complete);
+        if let Some(n) = p.incomplete {
+            let (bytes, exact) = match n {
+                Needed::Exactly(b) => (b, true),
+                Needed::AtLeast(b) => (b, false),
+            };
+            out.extend_from_slice(b",\"missing\":{\"bytes\":");
+            jsonw::size(out, bytes);
+            out.extend_from_slice(b",\"exact\":");
+            jsonw::bool(out, exact);
+            out.push(b'}');
+        }
+        self.body(out, p.decoded, opts);
+        if let Some(rt) = p.roundtrip {
+            out.extend_from_slice(b",\"roundtrip\":");
+            write_roundtrip(out, rt);
+        }
+        if !p.advice.is_empty() {
+            out.extend_from_slice(b",\"advice\":");
+            jsonw::str_array(out, p.advice);
+        }
+        if let Some(alt) = p.alternative {
+            out.extend_from_slice(b",\"alternative\":");
+            packet_head(out, p.index, p.offset, alt, p.source);
+            out.extend_from_slice(b",\"complete\":");
+            jsonw::bool(out, alt.complete);
+            self.body(out, alt, opts);
+            out.push(b'}');
+        }
         out.push(b'}');
     }
-    out.push(b'}');
+
+    /// `,"diagnostics":[…],"fields":[…]`.
+    fn body(&mut self, out: &mut Vec<u8>, d: &Decoded<'_>, opts: &Options) {
+        out.extend_from_slice(b",\"diagnostics\":[");
+        for (i, x) in d.diagnostics.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_diagnostic(out, x);
+        }
+        out.extend_from_slice(b"],\"fields\":[");
+        let masks = masks(&d.tree, opts);
+        for (i, n) in d.tree.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.node(out, n, d, &masks, opts);
+        }
+        out.push(b']');
+    }
+
+    /// The start of a node of `field`, up to its offset.
+    fn prefix(&mut self, out: &mut Vec<u8>, field: &'static FieldDef) {
+        let slot = &mut self.prefixes[(field as *const FieldDef as usize
+            / std::mem::align_of::<FieldDef>())
+            % Self::PREFIX_SLOTS];
+        match slot {
+            Some((f, prefix)) if std::ptr::eq(*f, field) => out.extend_from_slice(prefix),
+            _ => {
+                let mut prefix = b"{\"field\":".to_vec();
+                jsonw::str(&mut prefix, field.id);
+                prefix.extend_from_slice(b",\"label\":");
+                jsonw::str(&mut prefix, field.label);
+                prefix.extend_from_slice(b",\"offset\":");
+                out.extend_from_slice(&prefix);
+                *slot = Some((field, prefix.into_boxed_slice()));
+            }
+        }
+    }
+
+    /// One node of the tree, as [`node`] builds it.
+    fn node(
+        &mut self,
+        out: &mut Vec<u8>,
+        n: &Node<'_>,
+        d: &Decoded<'_>,
+        masks: &[Range<usize>],
+        opts: &Options,
+    ) {
+        self.prefix(out, n.field);
+        jsonw::size(out, n.offset);
+        out.extend_from_slice(b",\"len\":");
+        jsonw::size(out, n.len);
+        out.extend_from_slice(b",\"raw\":\"");
+        jsonw::hex_masked(out, d.bytes, n.offset..n.offset + n.len, masks);
+        out.push(b'"');
+        if let Some(m) = n.mask {
+            out.extend_from_slice(b",\"mask\":");
+            jsonw::uint(out, m);
+        }
+        out.extend_from_slice(b",\"value\":");
+        let masked = n.field.secret && !opts.show_secrets;
+        if masked {
+            jsonw::str(out, MASKED);
+            out.extend_from_slice(b",\"masked\":true");
+        } else {
+            match n.value {
+                Value::None => out.extend_from_slice(b"null"),
+                Value::UInt(v) => jsonw::uint(out, v),
+                Value::Bool(b) => jsonw::bool(out, b),
+                Value::Str(s) => match s.as_str() {
+                    Some(t) => jsonw::str(out, t),
+                    None => {
+                        self.scratch.clear();
+                        // Writing into a String cannot fail.
+                        let _ = write!(self.scratch, "{}", Escaped(s.0));
+                        jsonw::str(out, &self.scratch);
+                        out.extend_from_slice(b",\"invalid_utf8\":true");
+                    }
+                },
+                Value::Bytes(b) => {
+                    out.push(b'"');
+                    jsonw::hex(out, b);
+                    out.push(b'"');
+                    if let Some(t) = std::str::from_utf8(b).ok().filter(|t| !t.is_empty()) {
+                        out.extend_from_slice(b",\"text\":");
+                        jsonw::str(out, t);
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(b",\"meaning\":");
+        match &n.meaning {
+            None => out.extend_from_slice(b"null"),
+            Some(m) => {
+                out.extend_from_slice(b"{\"name\":");
+                jsonw::str(out, &m.name);
+                out.extend_from_slice(b",\"detail\":");
+                jsonw::opt_str(out, m.detail.as_deref());
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b",\"children\":[");
+        for (i, c) in n.children.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.node(out, c, d, masks, opts);
+        }
+        out.extend_from_slice(b"],\"diagnostics\":[");
+        let mut first = true;
+        for x in n.diagnostics.iter().filter_map(|&i| d.diagnostics.get(i)) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_diagnostic(out, x);
+        }
+        out.extend_from_slice(b"]}");
+    }
 }
 
 /// `{"index":…` up to `version_source`.
@@ -429,11 +575,11 @@ fn packet_head(
     source: VersionSource,
 ) {
     out.extend_from_slice(b"{\"index\":");
-    jsonw::uint(out, index);
+    jsonw::size(out, index);
     out.extend_from_slice(b",\"offset\":");
-    jsonw::uint(out, offset);
+    jsonw::size(out, offset);
     out.extend_from_slice(b",\"length\":");
-    jsonw::uint(out, d.len);
+    jsonw::size(out, d.len);
     out.extend_from_slice(b",\"type\":");
     match d.packet_type.name() {
         Some(name) => jsonw::str(out, name),
@@ -443,27 +589,6 @@ fn packet_head(
     jsonw::str(out, version_str(d.version));
     out.extend_from_slice(b",\"version_source\":");
     jsonw::str(out, source.as_str());
-}
-
-/// `,"diagnostics":[…],"fields":[…]`.
-fn packet_body(out: &mut Vec<u8>, d: &Decoded<'_>, opts: &Options) {
-    out.extend_from_slice(b",\"diagnostics\":[");
-    for (i, x) in d.diagnostics.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_diagnostic(out, x);
-    }
-    out.extend_from_slice(b"],\"fields\":[");
-    let masks = masks(&d.tree, opts);
-    let mut scratch = String::new();
-    for (i, n) in d.tree.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_node(out, n, d, &masks, opts, &mut scratch);
-    }
-    out.push(b']');
 }
 
 pub(crate) fn version_str(v: ProtocolVersion) -> &'static str {
@@ -489,9 +614,9 @@ fn write_diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     out.extend_from_slice(b",\"spec\":");
     jsonw::str(out, d.spec);
     out.extend_from_slice(b",\"offset\":");
-    jsonw::uint(out, d.offset);
+    jsonw::size(out, d.offset);
     out.extend_from_slice(b",\"len\":");
-    jsonw::uint(out, d.len);
+    jsonw::size(out, d.len);
     if let Some(f) = d.field {
         out.extend_from_slice(b",\"field\":");
         jsonw::str(out, f);
@@ -499,91 +624,6 @@ fn write_diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     out.extend_from_slice(b",\"message\":");
     jsonw::str(out, &d.message);
     out.push(b'}');
-}
-
-/// One node of the tree, as [`node`] builds it. `scratch` is reused for escaped text.
-fn write_node(
-    out: &mut Vec<u8>,
-    n: &Node<'_>,
-    d: &Decoded<'_>,
-    masks: &[Range<usize>],
-    opts: &Options,
-    scratch: &mut String,
-) {
-    out.extend_from_slice(b"{\"field\":");
-    jsonw::str(out, n.field.id);
-    out.extend_from_slice(b",\"label\":");
-    jsonw::str(out, n.field.label);
-    out.extend_from_slice(b",\"offset\":");
-    jsonw::uint(out, n.offset);
-    out.extend_from_slice(b",\"len\":");
-    jsonw::uint(out, n.len);
-    out.extend_from_slice(b",\"raw\":\"");
-    jsonw::hex_masked(out, d.bytes, n.offset..n.offset + n.len, masks);
-    out.push(b'"');
-    if let Some(m) = n.mask {
-        out.extend_from_slice(b",\"mask\":");
-        jsonw::uint(out, m);
-    }
-    out.extend_from_slice(b",\"value\":");
-    let masked = n.field.secret && !opts.show_secrets;
-    if masked {
-        jsonw::str(out, MASKED);
-        out.extend_from_slice(b",\"masked\":true");
-    } else {
-        match n.value {
-            Value::None => out.extend_from_slice(b"null"),
-            Value::UInt(v) => jsonw::uint(out, v),
-            Value::Bool(b) => jsonw::bool(out, b),
-            Value::Str(s) => match s.as_str() {
-                Some(t) => jsonw::str(out, t),
-                None => {
-                    scratch.clear();
-                    // Writing into a String cannot fail.
-                    let _ = write!(scratch, "{}", Escaped(s.0));
-                    jsonw::str(out, scratch);
-                    out.extend_from_slice(b",\"invalid_utf8\":true");
-                }
-            },
-            Value::Bytes(b) => {
-                out.push(b'"');
-                jsonw::hex(out, b);
-                out.push(b'"');
-                if let Some(t) = std::str::from_utf8(b).ok().filter(|t| !t.is_empty()) {
-                    out.extend_from_slice(b",\"text\":");
-                    jsonw::str(out, t);
-                }
-            }
-        }
-    }
-    out.extend_from_slice(b",\"meaning\":");
-    match &n.meaning {
-        None => out.extend_from_slice(b"null"),
-        Some(m) => {
-            out.extend_from_slice(b"{\"name\":");
-            jsonw::str(out, &m.name);
-            out.extend_from_slice(b",\"detail\":");
-            jsonw::opt_str(out, m.detail.as_deref());
-            out.push(b'}');
-        }
-    }
-    out.extend_from_slice(b",\"children\":[");
-    for (i, c) in n.children.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_node(out, c, d, masks, opts, scratch);
-    }
-    out.extend_from_slice(b"],\"diagnostics\":[");
-    let mut first = true;
-    for x in n.diagnostics.iter().filter_map(|&i| d.diagnostics.get(i)) {
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        write_diagnostic(out, x);
-    }
-    out.extend_from_slice(b"]}");
 }
 
 fn write_roundtrip(out: &mut Vec<u8>, rt: &RoundTrip) {
@@ -599,13 +639,13 @@ fn write_roundtrip(out: &mut Vec<u8>, rt: &RoundTrip) {
             out.extend_from_slice(b"{\"result\":\"differs\",\"encoded\":\"");
             jsonw::hex(out, encoded);
             out.extend_from_slice(b"\",\"original_range\":[");
-            jsonw::uint(out, *first);
+            jsonw::size(out, *first);
             out.push(b',');
-            jsonw::uint(out, *original_end);
+            jsonw::size(out, *original_end);
             out.extend_from_slice(b"],\"encoded_range\":[");
-            jsonw::uint(out, *first);
+            jsonw::size(out, *first);
             out.push(b',');
-            jsonw::uint(out, *encoded_end);
+            jsonw::size(out, *encoded_end);
             out.extend_from_slice(b"],\"reasons\":");
             jsonw::str_array(out, reasons);
             out.push(b'}');
@@ -719,7 +759,7 @@ mod tests {
                     p.advice = vec!["advice \u{1}".into(), "two".into()];
                     p.alternative = (i % 3 == 0).then(|| d.clone());
                     let mut ours = Vec::new();
-                    write_packet(&mut ours, &p.view(), &opts);
+                    PacketWriter::new().write(&mut ours, &p.view(), &opts);
                     let reference = packet(&p, &opts);
                     let theirs = serde_json::to_vec(&reference).ok();
                     assert_eq!(
@@ -738,9 +778,10 @@ mod tests {
     fn tricky_packets_cover_what_they_should() {
         let mut out = Vec::new();
         let opts = DecodeOptions::new(ProtocolVersion::V3_1_1);
+        let mut writer = PacketWriter::new();
         for bytes in tricky_packets() {
             let r = PacketReport::new(1, 0, decode(&bytes, &opts));
-            write_packet(&mut out, &r.view(), &Options::default());
+            writer.write(&mut out, &r.view(), &Options::default());
         }
         let text = String::from_utf8_lossy(&out);
         for want in [
