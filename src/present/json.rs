@@ -498,7 +498,9 @@ impl PacketWriter {
         out.extend_from_slice(b",\"len\":");
         jsonw::size(out, n.len);
         out.extend_from_slice(b",\"raw\":\"");
-        jsonw::hex_masked(out, d.bytes, n.offset..n.offset + n.len, masks);
+        let raw_start = out.len();
+        let raw_bytes = jsonw::hex_masked(out, d.bytes, n.offset..n.offset + n.len, masks);
+        let raw = raw_bytes.map(|b| (b, raw_start..out.len()));
         out.push(b'"');
         if let Some(m) = n.mask {
             out.extend_from_slice(b",\"mask\":");
@@ -526,7 +528,12 @@ impl PacketWriter {
                 },
                 Value::Bytes(b) => {
                     out.push(b'"');
-                    jsonw::hex(out, b);
+                    match raw {
+                        // Binary data is usually the node's own bytes (a payload): its hex
+                        // was just written as `raw`.
+                        Some((r, hex)) if std::ptr::eq(r, b) => out.extend_from_within(hex),
+                        _ => jsonw::hex(out, b),
+                    }
                     out.push(b'"');
                     if let Some(t) = std::str::from_utf8(b).ok().filter(|t| !t.is_empty()) {
                         out.extend_from_slice(b",\"text\":");
@@ -534,6 +541,11 @@ impl PacketWriter {
                     }
                 }
             }
+        }
+        if n.meaning.is_none() && n.children.is_empty() && n.diagnostics.is_empty() {
+            // Most nodes: one copy for the whole end.
+            out.extend_from_slice(b",\"meaning\":null,\"children\":[],\"diagnostics\":[]}");
+            return;
         }
         out.extend_from_slice(b",\"meaning\":");
         match &n.meaning {

@@ -41,30 +41,59 @@ static HEX_PAIRS: [[u8; 2]; 256] = {
 };
 
 /// Writes `s` as a JSON string (quotes included).
+#[inline]
 pub fn str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     str_body(out, s);
     out.push(b'"');
 }
 
-/// Writes the inside of a JSON string: `s` escaped, without the quotes. Runs without
-/// anything to escape (nearly everything: ids, labels, topics, JSON payloads) are found
-/// eight bytes at a time and copied in one piece.
+/// Writes the inside of a JSON string: `s` escaped, without the quotes. Most strings (ids,
+/// labels, topics) have nothing to escape: that is found eight bytes at a time and they are
+/// copied in one piece. Past the first byte to escape (JSON payloads are full of quotes),
+/// bytes are escaped one by one into a stack block copied out when full.
+#[inline]
 pub fn str_body(out: &mut Vec<u8>, s: &str) {
-    let mut rest = s.as_bytes();
-    while let Some(k) = first_to_escape(rest) {
-        out.extend_from_slice(&rest[..k]);
-        let b = rest[k];
-        match ESCAPE[usize::from(b)] {
-            b'u' => {
-                out.extend_from_slice(b"\\u00");
-                out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
-            }
-            e => out.extend_from_slice(&[b'\\', e]),
+    let bytes = s.as_bytes();
+    match first_to_escape(bytes) {
+        None => out.extend_from_slice(bytes),
+        Some(first) => {
+            out.extend_from_slice(&bytes[..first]);
+            escape_from(out, &bytes[first..]);
         }
-        rest = &rest[k + 1..];
     }
-    out.extend_from_slice(rest);
+}
+
+/// [`str_body`] from the first byte to escape on (kept apart: its stack block would
+/// otherwise weigh on every call).
+#[inline(never)]
+fn escape_from(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Room for a full block of input plus one escaped byte (at most 6).
+    const BLOCK: usize = 256;
+    let mut block = [0u8; BLOCK + 6];
+    let mut n = 0;
+    for &b in bytes {
+        match ESCAPE[usize::from(b)] {
+            0 => {
+                block[n] = b;
+                n += 1;
+            }
+            b'u' => {
+                let [hi, lo] = HEX_PAIRS[usize::from(b)];
+                block[n..n + 6].copy_from_slice(&[b'\\', b'u', b'0', b'0', hi, lo]);
+                n += 6;
+            }
+            e => {
+                block[n..n + 2].copy_from_slice(&[b'\\', e]);
+                n += 2;
+            }
+        }
+        if n >= BLOCK {
+            out.extend_from_slice(&block[..n]);
+            n = 0;
+        }
+    }
+    out.extend_from_slice(&block[..n]);
 }
 
 /// Index of the first byte that must be escaped.
@@ -108,6 +137,7 @@ pub fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 /// Writes an unsigned integer; the small ones (most offsets, lengths, values) directly.
+#[inline]
 pub fn uint(out: &mut Vec<u8>, v: impl Into<u64>) {
     let v = v.into();
     if v < 10 {
@@ -115,11 +145,17 @@ pub fn uint(out: &mut Vec<u8>, v: impl Into<u64>) {
     } else if v < 100 {
         out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
     } else {
-        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        large_uint(out, v);
     }
 }
 
+#[inline(never)]
+fn large_uint(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
 /// Writes a `usize` (offsets, lengths, indexes).
+#[inline]
 pub fn size(out: &mut Vec<u8>, v: usize) {
     uint(out, v as u64);
 }
@@ -144,6 +180,13 @@ pub fn float(out: &mut Vec<u8>, v: f64) {
 
 /// Appends `bytes` as lowercase hex digits (no quotes: hex needs no escaping).
 pub fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() <= 8 {
+        // Most fields are a few bytes: no zero-filling first.
+        for &b in bytes {
+            out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
+        }
+        return;
+    }
     let start = out.len();
     out.resize(start + 2 * bytes.len(), 0);
     for (pair, &b) in out[start..].chunks_exact_mut(2).zip(bytes) {
@@ -152,20 +195,28 @@ pub fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends the hex of `bytes[range]` (clamped), bytes inside `masks` as `**`: the same text
-/// as [`raw_hex`](super::raw_hex) with no separator.
-pub fn hex_masked(out: &mut Vec<u8>, bytes: &[u8], range: Range<usize>, masks: &[Range<usize>]) {
+/// as [`raw_hex`](super::raw_hex) with no separator. Returns the bytes when none was masked.
+pub fn hex_masked<'b>(
+    out: &mut Vec<u8>,
+    bytes: &'b [u8],
+    range: Range<usize>,
+    masks: &[Range<usize>],
+) -> Option<&'b [u8]> {
     let end = range.end.min(bytes.len());
     let start = range.start.min(end);
+    let bytes = &bytes[start..end];
     if masks.iter().all(|m| m.end <= start || m.start >= end) {
-        return hex(out, &bytes[start..end]);
+        hex(out, bytes);
+        return Some(bytes);
     }
-    for (i, &b) in bytes[start..end].iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         if super::is_masked(masks, start + i) {
             out.extend_from_slice(b"**");
         } else {
             out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
         }
     }
+    None
 }
 
 /// Writes a `[…]` of strings.
@@ -229,6 +280,15 @@ mod tests {
                 assert_eq!(Some(string(&s)), serde_json::to_vec(&s).ok(), "{s:?}");
             }
         }
+        // Long strings: escapes across the 256-byte blocks.
+        for len in [255, 256, 257, 300, 1000] {
+            let s: String = (0..len)
+                .map(|i| ['a', '"', '\u{1}', 'é', '\\', '✓'][i % 6])
+                .collect();
+            assert_eq!(Some(string(&s)), serde_json::to_vec(&s).ok(), "{len}");
+            let s = format!("{}\"{}", "x".repeat(len), "\u{0}".repeat(len));
+            assert_eq!(Some(string(&s)), serde_json::to_vec(&s).ok(), "{len}");
+        }
         // Every single character below 0x80, and a few beyond.
         for c in (0u32..0x100).chain([0x2028, 0xfeff, 0x10ffff]) {
             let s = char::from_u32(c).map(String::from).unwrap_or_default();
@@ -267,6 +327,10 @@ mod tests {
         let mut out = Vec::new();
         hex(&mut out, &bytes);
         assert_eq!(out, b"000fa5ff10");
+        let long: Vec<u8> = (0..=255).collect();
+        let mut out = Vec::new();
+        hex(&mut out, &long);
+        assert_eq!(String::from_utf8(out).ok(), Some(hex::encode(&long)));
         let cases: [(Range<usize>, &[Range<usize>]); 5] = [
             (0..5, &[]),
             (1..4, &[r(2, 3)]),
@@ -276,7 +340,8 @@ mod tests {
         ];
         for (range, masks) in cases {
             let mut out = Vec::new();
-            hex_masked(&mut out, &bytes, range.clone(), masks);
+            let plain = hex_masked(&mut out, &bytes, range.clone(), masks);
+            assert!(plain.is_none() || !out.contains(&b'*'));
             let want = super::super::raw_hex(&bytes, range, masks, "");
             assert_eq!(String::from_utf8(out).ok(), Some(want));
         }
