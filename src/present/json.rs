@@ -12,6 +12,7 @@ use crate::codec::tree::{Node, Value};
 use crate::codec::{Decoded, ProtocolVersion};
 use crate::dissect::version::VersionSource;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -381,6 +382,9 @@ impl<'a> PacketReport<'a> {
     }
 }
 
+/// A group's key and its JSON.
+type Group = (Vec<NodeKey>, Box<[u8]>);
+
 /// A field and the start of its nodes' JSON.
 type FieldPrefix = (&'static FieldDef, Box<[u8]>);
 
@@ -393,15 +397,92 @@ pub(crate) struct PacketWriter {
     prefixes: Vec<Option<FieldPrefix>>,
     /// Reused for escaped text.
     scratch: String,
+    /// Groups (nodes with children) already written, by everything their JSON is made of:
+    /// the fixed header of every packet, connect flags… are written once and then copied.
+    groups: Vec<Option<Group>>,
+    /// Reused for the key of the group being written.
+    key: Vec<NodeKey>,
+}
+
+/// Everything a node's own JSON is made of, when that is numbers and static text only (no
+/// strings or binary data from the packet, no diagnostics, nothing masked), as plain words:
+/// two nodes with equal keys are written the same. Texts are compared by address and
+/// length, as they are `'static`.
+type NodeKey = [u64; 11];
+
+fn node_key(n: &Node<'_>, d: &Decoded<'_>, masks: &[Range<usize>]) -> Option<NodeKey> {
+    if n.field.secret || !n.diagnostics.is_empty() || !masks.is_empty() {
+        return None;
+    }
+    let text = |c: &Cow<'static, str>| match c {
+        Cow::Borrowed(s) => Some([s.as_ptr() as u64, s.len() as u64]),
+        Cow::Owned(_) => None,
+    };
+    let (meaning, name, detail) = match &n.meaning {
+        None => (0, [0; 2], [0; 2]),
+        Some(m) => match &m.detail {
+            None => (1, text(&m.name)?, [0; 2]),
+            Some(x) => (2, text(&m.name)?, text(x)?),
+        },
+    };
+    let (kind, value) = match n.value {
+        Value::None => (0, 0),
+        Value::UInt(v) => (1, v),
+        Value::Bool(b) => (2, u64::from(b)),
+        Value::Str(_) | Value::Bytes(_) => return None,
+    };
+    // The bytes `raw` shows, clamped as `hex_masked` clamps them.
+    let end = (n.offset + n.len).min(d.bytes.len());
+    let bytes = &d.bytes[n.offset.min(end)..end];
+    let mut raw = [0; 8];
+    raw.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    let mask = n.mask.map_or(0, |m| 0x100 | u64::from(m));
+    Some([
+        n.field as *const FieldDef as u64,
+        n.offset as u64,
+        n.len as u64,
+        u64::from_le_bytes(raw),
+        bytes.len() as u64 | mask << 8 | kind << 24 | meaning << 32,
+        value,
+        name[0],
+        name[1],
+        detail[0],
+        detail[1],
+        n.children.len() as u64,
+    ])
+}
+
+/// Appends the keys of `n` and all below it (depth first); false when one has none.
+fn group_key(
+    n: &Node<'_>,
+    d: &Decoded<'_>,
+    masks: &[Range<usize>],
+    key: &mut Vec<NodeKey>,
+) -> bool {
+    match node_key(n, d, masks) {
+        Some(k) => key.push(k),
+        None => return false,
+    }
+    n.children.iter().all(|c| group_key(c, d, masks, key))
+}
+
+/// A group's key hashed (FxHash's mixing) to pick its slot.
+fn key_hash(key: &[NodeKey]) -> u64 {
+    key.iter().flatten().fold(0u64, |h, &w| {
+        (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
 }
 
 impl PacketWriter {
     const PREFIX_SLOTS: usize = 512;
+    const GROUP_SLOTS: usize = 1024;
 
     pub(crate) fn new() -> Self {
         PacketWriter {
             prefixes: vec![None; Self::PREFIX_SLOTS],
             scratch: String::new(),
+            groups: vec![None; Self::GROUP_SLOTS],
+            key: Vec::new(),
         }
     }
 
@@ -484,8 +565,37 @@ impl PacketWriter {
         }
     }
 
-    /// One node of the tree, as [`node`] builds it.
+    /// One node of the tree, as [`node`] builds it; a group seen before is copied.
     fn node(
+        &mut self,
+        out: &mut Vec<u8>,
+        n: &Node<'_>,
+        d: &Decoded<'_>,
+        masks: &[Range<usize>],
+        opts: &Options,
+    ) {
+        if n.children.is_empty() {
+            return self.write_node(out, n, d, masks, opts);
+        }
+        self.key.clear();
+        if !group_key(n, d, masks, &mut self.key) {
+            return self.write_node(out, n, d, masks, opts);
+        }
+        let slot = (key_hash(&self.key) % Self::GROUP_SLOTS as u64) as usize;
+        if let Some((key, json)) = &self.groups[slot] {
+            if *key == self.key {
+                return out.extend_from_slice(json);
+            }
+        }
+        let start = out.len();
+        let key = std::mem::take(&mut self.key);
+        self.write_node(out, n, d, masks, opts);
+        // Direct-mapped: a group replaces the one in its slot (bounded memory).
+        self.groups[slot] = Some((key, out[start..].into()));
+    }
+
+    /// One node, written out.
+    fn write_node(
         &mut self,
         out: &mut Vec<u8>,
         n: &Node<'_>,
@@ -756,6 +866,9 @@ mod tests {
     #[test]
     fn hand_written_json_is_serde_json_byte_for_byte() {
         let packets = tricky_packets();
+        // One writer throughout, each packet twice: what it keeps (field prefixes, groups)
+        // must not change what it writes.
+        let mut writer = PacketWriter::new();
         for show_secrets in [false, true] {
             let opts = Options {
                 show_secrets,
@@ -771,7 +884,10 @@ mod tests {
                     p.advice = vec!["advice \u{1}".into(), "two".into()];
                     p.alternative = (i % 3 == 0).then(|| d.clone());
                     let mut ours = Vec::new();
-                    PacketWriter::new().write(&mut ours, &p.view(), &opts);
+                    writer.write(&mut ours, &p.view(), &opts);
+                    let mut again = Vec::new();
+                    writer.write(&mut again, &p.view(), &opts);
+                    assert_eq!(ours, again);
                     let reference = packet(&p, &opts);
                     let theirs = serde_json::to_vec(&reference).ok();
                     assert_eq!(
