@@ -900,7 +900,7 @@ fn write_packet_record(
     out.extend_from_slice(b",\"stream_offset\":");
     jsonw::uint(out, p.stream_offset);
     out.extend_from_slice(b",\"version\":");
-    jsonw::str(out, json::version_str(p.assumed.decoded.version));
+    out.extend_from_slice(json::version_json(p.assumed.decoded.version));
     out.extend_from_slice(b",\"version_assumed\":");
     jsonw::bool(out, p.assumed.source == VersionSource::Auto);
     out.extend_from_slice(b",\"packet\":");

@@ -9,7 +9,7 @@ use crate::codec::roundtrip::RoundTrip;
 use crate::codec::stream::Needed;
 use crate::codec::text::{escape_bytes, Escaped};
 use crate::codec::tree::{Node, Value};
-use crate::codec::{Decoded, ProtocolVersion};
+use crate::codec::{Decoded, PacketType, ProtocolVersion};
 use crate::dissect::version::VersionSource;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -395,6 +395,8 @@ pub(crate) struct PacketWriter {
     /// `{"field":"<id>","label":"<label>","offset":` by field, direct-mapped by the field's
     /// address: the registry's fields are few and every node starts with one.
     prefixes: Vec<Option<FieldPrefix>>,
+    /// Packet type names as JSON strings, by type number (0-15).
+    type_names: Vec<Box<[u8]>>,
     /// Reused for escaped text.
     scratch: String,
     /// Groups (nodes with children) already written, by everything their JSON is made of:
@@ -480,6 +482,13 @@ impl PacketWriter {
     pub(crate) fn new() -> Self {
         PacketWriter {
             prefixes: vec![None; Self::PREFIX_SLOTS],
+            type_names: (0..16)
+                .map(|t| {
+                    let mut name = Vec::new();
+                    jsonw::str(&mut name, &PacketType(t).to_string());
+                    name.into()
+                })
+                .collect(),
             scratch: String::new(),
             groups: vec![None; Self::GROUP_SLOTS],
             key: Vec::new(),
@@ -488,7 +497,7 @@ impl PacketWriter {
 
     /// One packet.
     pub(crate) fn write(&mut self, out: &mut Vec<u8>, p: &PacketView<'_, '_>, opts: &Options) {
-        packet_head(out, p.index, p.offset, p.decoded, p.source);
+        self.packet_head(out, p.index, p.offset, p.decoded, p.source);
         if let Some(reason) = p.version_reason {
             out.extend_from_slice(b",\"version_reason\":");
             jsonw::str(out, reason);
@@ -517,13 +526,42 @@ impl PacketWriter {
         }
         if let Some(alt) = p.alternative {
             out.extend_from_slice(b",\"alternative\":");
-            packet_head(out, p.index, p.offset, alt, p.source);
+            self.packet_head(out, p.index, p.offset, alt, p.source);
             out.extend_from_slice(b",\"complete\":");
             jsonw::bool(out, alt.complete);
             self.body(out, alt, opts);
             out.push(b'}');
         }
         out.push(b'}');
+    }
+
+    /// `{"index":…` up to `version_source`.
+    fn packet_head(
+        &self,
+        out: &mut Vec<u8>,
+        index: usize,
+        offset: usize,
+        d: &Decoded<'_>,
+        source: VersionSource,
+    ) {
+        out.extend_from_slice(b"{\"index\":");
+        jsonw::size(out, index);
+        out.extend_from_slice(b",\"offset\":");
+        jsonw::size(out, offset);
+        out.extend_from_slice(b",\"length\":");
+        jsonw::size(out, d.len);
+        out.extend_from_slice(b",\"type\":");
+        match self.type_names.get(usize::from(d.packet_type.0)) {
+            Some(name) => out.extend_from_slice(name),
+            None => jsonw::str(out, &d.packet_type.to_string()),
+        }
+        out.extend_from_slice(b",\"version\":");
+        out.extend_from_slice(version_json(d.version));
+        out.extend_from_slice(match source {
+            VersionSource::Connect => b",\"version_source\":\"connect\"",
+            VersionSource::Option => b",\"version_source\":\"option\"",
+            VersionSource::Auto => b",\"version_source\":\"auto\"",
+        });
     }
 
     /// `,"diagnostics":[…],"fields":[…]`.
@@ -688,29 +726,13 @@ impl PacketWriter {
     }
 }
 
-/// `{"index":…` up to `version_source`.
-fn packet_head(
-    out: &mut Vec<u8>,
-    index: usize,
-    offset: usize,
-    d: &Decoded<'_>,
-    source: VersionSource,
-) {
-    out.extend_from_slice(b"{\"index\":");
-    jsonw::size(out, index);
-    out.extend_from_slice(b",\"offset\":");
-    jsonw::size(out, offset);
-    out.extend_from_slice(b",\"length\":");
-    jsonw::size(out, d.len);
-    out.extend_from_slice(b",\"type\":");
-    match d.packet_type.name() {
-        Some(name) => jsonw::str(out, name),
-        None => jsonw::str(out, &d.packet_type.to_string()),
+/// The version as a JSON string (what `version_str` gives, quoted).
+pub(crate) fn version_json(v: ProtocolVersion) -> &'static [u8] {
+    match v {
+        ProtocolVersion::V3_1 => b"\"3.1\"",
+        ProtocolVersion::V3_1_1 => b"\"3.1.1\"",
+        ProtocolVersion::V5 => b"\"5.0\"",
     }
-    out.extend_from_slice(b",\"version\":");
-    jsonw::str(out, version_str(d.version));
-    out.extend_from_slice(b",\"version_source\":");
-    jsonw::str(out, source.as_str());
 }
 
 pub(crate) fn version_str(v: ProtocolVersion) -> &'static str {
@@ -921,6 +943,21 @@ mod tests {
             "\"type\":\"Reserved(0)\"",
         ] {
             assert!(text.contains(want), "{want}");
+        }
+    }
+
+    #[test]
+    fn version_json_is_version_str_quoted() {
+        for v in [
+            ProtocolVersion::V3_1,
+            ProtocolVersion::V3_1_1,
+            ProtocolVersion::V5,
+        ] {
+            assert_eq!(
+                serde_json::to_vec(version_str(v)).ok().as_deref(),
+                Some(version_json(v))
+            );
+            assert_eq!(version_str(v), v.to_string());
         }
     }
 }

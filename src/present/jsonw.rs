@@ -149,9 +149,39 @@ pub fn uint(out: &mut Vec<u8>, v: impl Into<u64>) {
     }
 }
 
+/// Two decimal digits per lookup, as itoa does.
+static DEC_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Digits of `v >= 10` into a fixed 20-byte block appended whole, then cut to length: a
+/// fixed-size copy is a couple of moves, a copy of variable length a call to memcpy.
 #[inline(never)]
-fn large_uint(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+fn large_uint(out: &mut Vec<u8>, mut v: u64) {
+    let n = v.ilog10() as usize + 1;
+    let mut buf = [0u8; 20];
+    let mut i = n;
+    while v >= 100 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DEC_PAIRS[(v % 100) as usize]);
+        v /= 100;
+    }
+    if v >= 10 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DEC_PAIRS[v as usize]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + n);
 }
 
 /// Writes a `usize` (offsets, lengths, indexes).
@@ -170,10 +200,12 @@ pub fn bool(out: &mut Vec<u8>, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
-/// Writes a float as serde_json does (shortest round-trip form; `null` if not finite).
-/// Rare enough per record that serde_json itself is used, to be sure of the same digits.
+/// Writes a float as serde_json does: with the same formatter (zmij, shortest round-trip
+/// form), `null` when not finite.
 pub fn float(out: &mut Vec<u8>, v: f64) {
-    if serde_json::to_writer(&mut *out, &v).is_err() {
+    if v.is_finite() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+    } else {
         out.extend_from_slice(b"null");
     }
 }
@@ -298,7 +330,14 @@ mod tests {
 
     #[test]
     fn numbers_like_serde_json() {
-        for v in [0u64, 1, 9, 10, 99, 12345, u64::from(u32::MAX), u64::MAX] {
+        let powers = (0..20).flat_map(|e| {
+            let p = 10u64.pow(e);
+            [p - 1, p, p + 1]
+        });
+        for v in [0u64, 12345, u64::from(u32::MAX), u64::MAX]
+            .into_iter()
+            .chain(powers)
+        {
             let mut out = Vec::new();
             uint(&mut out, v);
             assert_eq!(Some(out), serde_json::to_vec(&v).ok());
