@@ -6,7 +6,7 @@ use super::advice::{protocol_version_remedy, ClientRequest};
 use super::line::{
     details, digits, pad, problems, push_num, write_details, write_problems, write_time, Line,
 };
-use super::{json, pretty, Options, PacketReport};
+use super::{json, jsonw, pretty, Options, PacketReport};
 use crate::codec::Direction;
 use crate::dissect::capture::{
     ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
@@ -14,8 +14,7 @@ use crate::dissect::capture::{
 use crate::dissect::fasthash::FastSet;
 use crate::dissect::version::VersionSource;
 use crate::dissect::websocket::WsNote;
-use crate::transport::{CaptureSummary, Timestamp};
-use serde::Serialize;
+use crate::transport::{CaptureSummary, Endpoint, Timestamp};
 use serde_json::{json, Value as J};
 use std::io::{self, Write};
 
@@ -28,13 +27,18 @@ pub fn packet_report<'a>(p: &PacketRecord<'a>, index: usize) -> PacketReport<'a>
     r.source = p.assumed.source;
     r.version_reason = p.assumed.reason.clone();
     r.alternative = p.assumed.alternative.as_deref().cloned();
+    r.advice = advice(p);
+    r
+}
+
+/// Troubleshooting advice for a packet (the protocol-version remedy of a refused CONNECT).
+fn advice(p: &PacketRecord<'_>) -> Vec<String> {
     let client = p.conn.connect_level.map(|(level, mqisdp)| ClientRequest {
         level,
         name_is_mqisdp: mqisdp,
         index: 0,
     });
-    r.advice = protocol_version_remedy(&p.assumed.decoded, client);
-    r
+    protocol_version_remedy(&p.assumed.decoded, client)
 }
 
 fn seconds(ts: Timestamp, start: Timestamp) -> f64 {
@@ -448,127 +452,245 @@ fn ts_json(ts: Timestamp) -> J {
     J::String(ts.to_string())
 }
 
-/// Per-side counters in JSON.
-#[derive(Serialize)]
-struct Sides {
-    from_a: u64,
-    from_b: u64,
-}
-
-#[derive(Serialize)]
-struct WsOut<'a> {
-    path: &'a str,
-    host: &'a Option<String>,
-    offered: &'a [String],
-    subprotocol: &'a Option<String>,
-    frames: Sides,
-}
-
-/// A connection in JSON records (serialized straight to the output: no Value tree).
-#[derive(Serialize)]
-struct ConnOut<'a> {
-    id: u64,
-    client: Option<String>,
-    server: Option<String>,
-    a: String,
-    b: String,
-    roles_from: String,
-    syn_seen: bool,
-    client_id: &'a Option<String>,
-    username: &'a Option<String>,
-    keep_alive: Option<u16>,
-    version: Option<String>,
-    transport: &'static str,
-    encrypted: bool,
-    sni: &'a Option<String>,
-    websocket: Option<WsOut<'a>>,
-    bytes: Sides,
-}
-
-impl<'a> ConnOut<'a> {
-    fn new(c: &'a ConnInfo) -> Self {
-        ConnOut {
-            id: c.id,
-            client: c.client().map(|e| e.to_string()),
-            server: c.server().map(|e| e.to_string()),
-            a: c.a.to_string(),
-            b: c.b.to_string(),
-            roles_from: format!("{:?}", c.client_basis).to_lowercase(),
-            syn_seen: c.syn_seen,
-            client_id: &c.client_id,
-            username: &c.username,
-            keep_alive: c.keep_alive,
-            version: c.version.map(|v| v.to_string()),
-            transport: match (c.kind, &c.websocket) {
-                (_, Some(_)) => "websocket",
-                (ConnKind::Tls, _) => "tls",
-                _ => "tcp",
-            },
-            encrypted: c.kind == ConnKind::Tls,
-            sni: &c.sni,
-            websocket: c.websocket.as_ref().map(|w| WsOut {
-                path: &w.path,
-                host: &w.host,
-                offered: &w.offered,
-                subprotocol: &w.subprotocol,
-                frames: Sides {
-                    from_a: w.frames[0],
-                    from_b: w.frames[1],
-                },
-            }),
-            bytes: Sides {
-                from_a: c.bytes[0],
-                from_b: c.bytes[1],
-            },
-        }
-    }
-}
-
+/// The JSON object of a connection, for the rare records (events); packet records write it
+/// with [`ConnJson`].
 fn conn_json(c: &ConnInfo) -> J {
-    serde_json::to_value(ConnOut::new(c)).unwrap_or(J::Null)
+    let mut out = Vec::new();
+    write_conn_head(&mut out, c);
+    write_conn_bytes(&mut out, c);
+    serde_json::from_slice(&out).unwrap_or(J::Null)
 }
 
-/// A packet record in JSON (serialized straight to the output).
-#[derive(Serialize)]
-struct PacketOut<'a> {
-    record: &'static str,
-    frame: u64,
-    first_frame: u64,
-    timestamp: String,
-    time: f64,
-    connection: ConnOut<'a>,
-    src: String,
-    dst: String,
-    direction: Option<&'static str>,
-    stream_offset: u64,
-    version: String,
-    version_assumed: bool,
-    packet: json::JsonPacket,
-}
-
-impl<'a> PacketOut<'a> {
-    fn new(p: &'a PacketRecord<'_>, index: usize, opts: &Options) -> Self {
-        let report = packet_report(p, index);
-        PacketOut {
-            record: "packet",
-            frame: p.frame,
-            first_frame: p.first_frame,
-            timestamp: p.ts.to_string(),
-            time: seconds(p.ts, p.start),
-            connection: ConnOut::new(p.conn),
-            src: p.conn.endpoint(p.side).to_string(),
-            dst: p.conn.endpoint(p.side.other()).to_string(),
-            direction: match p.direction {
-                Some(Direction::ClientToServer) => Some("client_to_server"),
-                Some(Direction::ServerToClient) => Some("server_to_client"),
-                None => None,
-            },
-            stream_offset: p.stream_offset,
-            version: p.assumed.decoded.version.to_string(),
-            version_assumed: p.assumed.source == VersionSource::Auto,
-            packet: json::packet(&report, opts),
+/// The connection object up to its byte counters: `{"id":…,"bytes":{"from_a":`.
+fn write_conn_head(out: &mut Vec<u8>, c: &ConnInfo) {
+    let endpoint = |out: &mut Vec<u8>, e: Option<Endpoint>| match e {
+        Some(e) => jsonw::str(out, &e.to_string()),
+        None => out.extend_from_slice(b"null"),
+    };
+    out.extend_from_slice(b"{\"id\":");
+    jsonw::uint(out, c.id);
+    out.extend_from_slice(b",\"client\":");
+    endpoint(out, c.client());
+    out.extend_from_slice(b",\"server\":");
+    endpoint(out, c.server());
+    out.extend_from_slice(b",\"a\":");
+    endpoint(out, Some(c.a));
+    out.extend_from_slice(b",\"b\":");
+    endpoint(out, Some(c.b));
+    out.extend_from_slice(b",\"roles_from\":");
+    jsonw::str(out, &format!("{:?}", c.client_basis).to_lowercase());
+    out.extend_from_slice(b",\"syn_seen\":");
+    jsonw::bool(out, c.syn_seen);
+    out.extend_from_slice(b",\"client_id\":");
+    jsonw::opt_str(out, c.client_id.as_deref());
+    out.extend_from_slice(b",\"username\":");
+    jsonw::opt_str(out, c.username.as_deref());
+    out.extend_from_slice(b",\"keep_alive\":");
+    match c.keep_alive {
+        Some(k) => jsonw::uint(out, k),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"version\":");
+    jsonw::opt_str(out, c.version.map(json::version_str));
+    out.extend_from_slice(b",\"transport\":");
+    jsonw::str(
+        out,
+        match (c.kind, &c.websocket) {
+            (_, Some(_)) => "websocket",
+            (ConnKind::Tls, _) => "tls",
+            _ => "tcp",
+        },
+    );
+    out.extend_from_slice(b",\"encrypted\":");
+    jsonw::bool(out, c.kind == ConnKind::Tls);
+    out.extend_from_slice(b",\"sni\":");
+    jsonw::opt_str(out, c.sni.as_deref());
+    out.extend_from_slice(b",\"websocket\":");
+    match &c.websocket {
+        None => out.extend_from_slice(b"null"),
+        Some(w) => {
+            out.extend_from_slice(b"{\"path\":");
+            jsonw::str(out, &w.path);
+            out.extend_from_slice(b",\"host\":");
+            jsonw::opt_str(out, w.host.as_deref());
+            out.extend_from_slice(b",\"offered\":");
+            jsonw::str_array(out, &w.offered);
+            out.extend_from_slice(b",\"subprotocol\":");
+            jsonw::opt_str(out, w.subprotocol.as_deref());
+            out.extend_from_slice(b",\"frames\":{\"from_a\":");
+            jsonw::uint(out, w.frames[0]);
+            out.extend_from_slice(b",\"from_b\":");
+            jsonw::uint(out, w.frames[1]);
+            out.extend_from_slice(b"}}");
         }
     }
+    out.extend_from_slice(b",\"bytes\":{\"from_a\":");
+}
+
+/// The rest of the connection object: the byte counters, which change with every packet.
+fn write_conn_bytes(out: &mut Vec<u8>, c: &ConnInfo) {
+    jsonw::uint(out, c.bytes[0]);
+    out.extend_from_slice(b",\"from_b\":");
+    jsonw::uint(out, c.bytes[1]);
+    out.extend_from_slice(b"}}");
+}
+
+/// True when `a` and `b` render the same [`write_conn_head`]. Destructured in full so that a
+/// field added to [`ConnInfo`] is not forgotten here.
+fn same_conn_head(a: &ConnInfo, b: &ConnInfo) -> bool {
+    let ConnInfo {
+        id,
+        a: ep_a,
+        b: ep_b,
+        syn_seen,
+        kind,
+        client_side,
+        client_basis,
+        version,
+        client_id,
+        username,
+        keep_alive,
+        connect_level: _,
+        sni,
+        websocket,
+        packets: _,
+        bytes: _,
+        first_ts: _,
+    } = a;
+    *id == b.id
+        && *ep_a == b.a
+        && *ep_b == b.b
+        && *syn_seen == b.syn_seen
+        && *kind == b.kind
+        && *client_side == b.client_side
+        && *client_basis == b.client_basis
+        && *version == b.version
+        && *client_id == b.client_id
+        && *username == b.username
+        && *keep_alive == b.keep_alive
+        && *sni == b.sni
+        && *websocket == b.websocket
+}
+
+/// A connection's JSON, rendered once and reused while the connection stays the same (its
+/// byte counters aside): most packet records of a connection repeat the same object.
+struct ConnJson {
+    /// What it was rendered from.
+    info: ConnInfo,
+    /// [`write_conn_head`].
+    head: Vec<u8>,
+    /// The endpoints as JSON strings (`src`, `dst`), by side index.
+    endpoints: [Vec<u8>; 2],
+}
+
+impl ConnJson {
+    fn new(c: &ConnInfo) -> Self {
+        let mut head = Vec::new();
+        write_conn_head(&mut head, c);
+        let endpoint = |e: Endpoint| {
+            let mut out = Vec::new();
+            jsonw::str(&mut out, &e.to_string());
+            out
+        };
+        ConnJson {
+            info: c.clone(),
+            head,
+            endpoints: [endpoint(c.a), endpoint(c.b)],
+        }
+    }
+}
+
+/// Connections with a rendered [`ConnJson`]: direct-mapped by id, so memory stays bounded
+/// however many connections a capture has.
+struct ConnCache {
+    slots: Vec<Option<ConnJson>>,
+}
+
+impl ConnCache {
+    const SLOTS: usize = 256;
+
+    fn new() -> Self {
+        ConnCache {
+            slots: (0..Self::SLOTS).map(|_| None).collect(),
+        }
+    }
+
+    /// The rendered connection, rendered again if it changed or is not cached.
+    fn get(&mut self, c: &ConnInfo) -> &ConnJson {
+        let slot = &mut self.slots[(c.id % Self::SLOTS as u64) as usize];
+        if !slot.as_ref().is_some_and(|j| same_conn_head(&j.info, c)) {
+            *slot = Some(ConnJson::new(c));
+        }
+        slot.get_or_insert_with(|| ConnJson::new(c))
+    }
+}
+
+/// `"seconds.nanoseconds"`, as [`Timestamp`]'s `Display` writes it.
+fn write_timestamp(out: &mut Vec<u8>, ts: Timestamp) {
+    out.push(b'"');
+    jsonw::int(out, ts.secs);
+    out.push(b'.');
+    let mut digits = itoa::Buffer::new();
+    let nanos = digits.format(ts.nanos);
+    out.extend(std::iter::repeat_n(
+        b'0',
+        9usize.saturating_sub(nanos.len()),
+    ));
+    out.extend_from_slice(nanos.as_bytes());
+    out.push(b'"');
+}
+
+/// A packet record, straight into `out` (no serde structs, no copy of the decoded packet).
+fn write_packet_record(
+    out: &mut Vec<u8>,
+    writer: &mut json::PacketWriter,
+    p: &PacketRecord<'_>,
+    index: usize,
+    opts: &Options,
+    conn: &ConnJson,
+) {
+    out.extend_from_slice(b"{\"record\":\"packet\",\"frame\":");
+    jsonw::uint(out, p.frame);
+    out.extend_from_slice(b",\"first_frame\":");
+    jsonw::uint(out, p.first_frame);
+    out.extend_from_slice(b",\"timestamp\":");
+    write_timestamp(out, p.ts);
+    out.extend_from_slice(b",\"time\":");
+    jsonw::float(out, seconds(p.ts, p.start));
+    out.extend_from_slice(b",\"connection\":");
+    out.extend_from_slice(&conn.head);
+    write_conn_bytes(out, p.conn);
+    out.extend_from_slice(b",\"src\":");
+    out.extend_from_slice(&conn.endpoints[p.side.index()]);
+    out.extend_from_slice(b",\"dst\":");
+    out.extend_from_slice(&conn.endpoints[p.side.other().index()]);
+    out.extend_from_slice(b",\"direction\":");
+    out.extend_from_slice(match p.direction {
+        Some(Direction::ClientToServer) => b"\"client_to_server\"",
+        Some(Direction::ServerToClient) => b"\"server_to_client\"",
+        None => b"null",
+    });
+    out.extend_from_slice(b",\"stream_offset\":");
+    jsonw::uint(out, p.stream_offset);
+    out.extend_from_slice(b",\"version\":");
+    out.extend_from_slice(json::version_json(p.assumed.decoded.version));
+    out.extend_from_slice(b",\"version_assumed\":");
+    jsonw::bool(out, p.assumed.source == VersionSource::Auto);
+    out.extend_from_slice(b",\"packet\":");
+    let advice = advice(p);
+    let view = json::PacketView {
+        index,
+        offset: p.stream_offset as usize,
+        decoded: &p.assumed.decoded,
+        source: p.assumed.source,
+        version_reason: p.assumed.reason.as_deref(),
+        alternative: p.assumed.alternative.as_deref(),
+        incomplete: None,
+        roundtrip: None,
+        advice: &advice,
+    };
+    writer.write(out, &view, opts);
+    out.push(b'}');
 }
 
 fn direction_json(d: Option<Direction>) -> J {
@@ -583,7 +705,16 @@ fn direction_json(d: Option<Direction>) -> J {
 pub fn record_json(r: &Record<'_>, index: usize, opts: &Options) -> J {
     match r {
         Record::Packet(p) => {
-            serde_json::to_value(PacketOut::new(p, index, opts)).unwrap_or(J::Null)
+            let mut out = Vec::new();
+            write_packet_record(
+                &mut out,
+                &mut json::PacketWriter::new(),
+                p,
+                index,
+                opts,
+                &ConnJson::new(p.conn),
+            );
+            serde_json::from_slice(&out).unwrap_or(J::Null)
         }
         Record::Event(e) => event_json(e),
     }
@@ -706,9 +837,13 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
     })
 }
 
-/// JSON output: `lines` for jsonl (a record per line), else one document per run.
+/// JSON output: `lines` for jsonl (a record per line), else one document per run. Records
+/// are written into a buffer handed to the writer in chunks of [`json::FLUSH_AT`] bytes.
 pub struct JsonPrinter<W: Write> {
     w: W,
+    buf: Vec<u8>,
+    packets: json::PacketWriter,
+    conns: ConnCache,
     opts: Options,
     lines: bool,
     index: usize,
@@ -721,6 +856,9 @@ impl<W: Write> JsonPrinter<W> {
     pub fn new(w: W, opts: Options, lines: bool) -> Self {
         JsonPrinter {
             w,
+            buf: Vec::with_capacity(2 * json::FLUSH_AT),
+            packets: json::PacketWriter::new(),
+            conns: ConnCache::new(),
             opts,
             lines,
             index: 0,
@@ -729,18 +867,48 @@ impl<W: Write> JsonPrinter<W> {
         }
     }
 
-    /// The output (to take what was written so far when it is a buffer).
-    pub fn writer_mut(&mut self) -> &mut W {
-        &mut self.w
+    /// The output, with what is buffered written to it (to take what was printed so far
+    /// when it is a buffer).
+    pub fn flushed_writer(&mut self) -> io::Result<&mut W> {
+        self.flush()?;
+        Ok(&mut self.w)
     }
 
-    /// Closes the document (json); call once after the last file.
+    /// Closes the document (json) and writes what is buffered; call once after the last file.
     pub fn close(&mut self) -> io::Result<()> {
         if !self.lines {
             if self.files == 0 {
-                write!(self.w, "{{\"files\":[")?;
+                self.buf.extend_from_slice(b"{\"files\":[");
             }
-            writeln!(self.w, "]}}")?;
+            self.buf.extend_from_slice(b"]}\n");
+        }
+        self.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.w.write_all(&self.buf);
+        self.buf.clear();
+        r
+    }
+
+    /// Starts a record: in the json document, records are separated by `,` and a newline.
+    fn separate(&mut self) {
+        if !self.lines {
+            if !self.first_record {
+                self.buf.push(b',');
+            }
+            self.first_record = false;
+            self.buf.push(b'\n');
+        }
+    }
+
+    /// Ends a record: a newline in jsonl; the buffer goes out once it is large.
+    fn finish_record(&mut self) -> io::Result<()> {
+        if self.lines {
+            self.buf.push(b'\n');
+        }
+        if self.buf.len() >= json::FLUSH_AT {
+            self.flush()?;
         }
         Ok(())
     }
@@ -752,63 +920,146 @@ impl<W: Write> CapturePrinter for JsonPrinter<W> {
         self.first_record = true;
         if !self.lines {
             if self.files == 0 {
-                write!(self.w, "{{\"files\":[")?;
+                self.buf.extend_from_slice(b"{\"files\":[");
             } else {
-                write!(self.w, ",")?;
+                self.buf.push(b',');
             }
-            write!(
-                self.w,
-                "{{\"file\":{},\"records\":[",
-                J::String(file.to_string())
-            )?;
+            self.buf.extend_from_slice(b"{\"file\":");
+            jsonw::str(&mut self.buf, file);
+            self.buf.extend_from_slice(b",\"records\":[");
         }
         self.files += 1;
         Ok(())
     }
 
     fn record(&mut self, r: &Record<'_>) -> io::Result<()> {
-        if let Record::Packet(_) = r {
-            self.index += 1;
-        }
-        if let Record::Packet(p) = r {
-            // Straight to the output, without building a Value tree first.
-            let out = PacketOut::new(p, self.index, &self.opts);
-            if !self.lines {
-                if !self.first_record {
-                    write!(self.w, ",")?;
-                }
-                self.first_record = false;
-                writeln!(self.w)?;
+        self.separate();
+        match r {
+            Record::Packet(p) => {
+                self.index += 1;
+                let conn = self.conns.get(p.conn);
+                write_packet_record(
+                    &mut self.buf,
+                    &mut self.packets,
+                    p,
+                    self.index,
+                    &self.opts,
+                    conn,
+                );
             }
-            serde_json::to_writer(&mut self.w, &out)?;
-            if self.lines {
-                writeln!(self.w)?;
-            }
-            return Ok(());
+            Record::Event(e) => serde_json::to_writer(&mut self.buf, &event_json(e))?,
         }
-        let j = record_json(r, self.index, &self.opts);
-        if self.lines {
-            serde_json::to_writer(&mut self.w, &j)?;
-            writeln!(self.w)
-        } else {
-            if !self.first_record {
-                write!(self.w, ",")?;
-            }
-            self.first_record = false;
-            writeln!(self.w)?;
-            serde_json::to_writer(&mut self.w, &j).map_err(io::Error::from)
-        }
+        self.finish_record()
     }
 
     fn end(&mut self, file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> io::Result<()> {
         let s = summary_json(file, cap, dis);
+        if !self.lines {
+            self.buf.extend_from_slice(b"\n],\"summary\":");
+        }
+        serde_json::to_writer(&mut self.buf, &s)?;
         if self.lines {
-            serde_json::to_writer(&mut self.w, &s)?;
-            writeln!(self.w)
+            self.buf.push(b'\n');
         } else {
-            write!(self.w, "\n],\"summary\":")?;
-            serde_json::to_writer(&mut self.w, &s)?;
-            write!(self.w, "}}")
+            self.buf.push(b'}');
+        }
+        self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::ProtocolVersion;
+    use crate::dissect::capture::{ClientBasis, WsInfo};
+    use crate::transport::Side;
+    use std::net::{IpAddr, Ipv6Addr};
+
+    fn conn() -> ConnInfo {
+        let ep = |port| Endpoint {
+            addr: IpAddr::V6(Ipv6Addr::LOCALHOST),
+            port,
+        };
+        ConnInfo {
+            id: 7,
+            a: ep(50000),
+            b: ep(1883),
+            syn_seen: true,
+            kind: ConnKind::Mqtt,
+            client_side: Some(Side::A),
+            client_basis: ClientBasis::Syn,
+            version: None,
+            client_id: None,
+            username: None,
+            keep_alive: None,
+            connect_level: None,
+            sni: None,
+            websocket: None,
+            packets: [0; 2],
+            bytes: [0; 2],
+            first_ts: Timestamp { secs: 1, nanos: 2 },
+        }
+    }
+
+    /// The cached connection object is the one written from scratch, after every change.
+    #[test]
+    fn cached_connection_follows_changes() {
+        let mut cache = ConnCache::new();
+        let mut c = conn();
+        let mut check = |c: &ConnInfo| {
+            let j = cache.get(c);
+            let mut cached = j.head.clone();
+            write_conn_bytes(&mut cached, c);
+            let mut fresh = Vec::new();
+            write_conn_head(&mut fresh, c);
+            write_conn_bytes(&mut fresh, c);
+            assert_eq!(
+                String::from_utf8_lossy(&cached),
+                String::from_utf8_lossy(&fresh)
+            );
+            assert_eq!(j.endpoints[1], b"\"[::1]:1883\"");
+            serde_json::from_slice::<J>(&fresh).ok()
+        };
+        check(&c);
+        c.bytes = [10, 20];
+        let v = check(&c);
+        assert_eq!(v.map(|v| v["bytes"]["from_b"].clone()), Some(json!(20)));
+        c.client_id = Some("dev \"1\"\n".into());
+        c.version = Some(ProtocolVersion::V5);
+        c.client_basis = ClientBasis::Connect;
+        let v = check(&c);
+        assert_eq!(
+            v.map(|v| (v["client_id"].clone(), v["roles_from"].clone())),
+            Some((json!("dev \"1\"\n"), json!("connect")))
+        );
+        c.websocket = Some(WsInfo {
+            path: "/mqtt".into(),
+            host: None,
+            offered: vec!["mqtt".into()],
+            subprotocol: Some("mqtt".into()),
+            frames: [1, 0],
+        });
+        check(&c);
+        if let Some(w) = &mut c.websocket {
+            w.frames = [2, 5];
+        }
+        let v = check(&c);
+        assert_eq!(
+            v.map(|v| v["websocket"]["frames"].clone()),
+            Some(json!({"from_a": 2, "from_b": 5}))
+        );
+        // Another connection in the same slot replaces it.
+        c.id += ConnCache::SLOTS as u64;
+        check(&c);
+    }
+
+    #[test]
+    fn timestamps_as_display_writes_them() {
+        for (secs, nanos) in [(0, 0), (1795313330, 569121000), (-5, 7), (12, 999_999_999)] {
+            let ts = Timestamp { secs, nanos };
+            let mut out = Vec::new();
+            write_timestamp(&mut out, ts);
+            assert_eq!(String::from_utf8_lossy(&out), format!("\"{ts}\""));
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod capture;
 pub mod codes;
 mod format;
 pub mod json;
+mod jsonw;
 pub mod line;
 pub mod payload;
 pub mod pretty;
@@ -101,9 +102,9 @@ pub struct Report<'a> {
 
 /// Byte ranges (relative to the packet) holding secret values, to be masked.
 pub(crate) fn secret_ranges(nodes: &[Node<'_>]) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    for root in nodes {
-        for n in root.walk() {
+    // Recursive rather than `Node::walk`: no allocation for the usual packet without secrets.
+    fn collect(nodes: &[Node<'_>], out: &mut Vec<Range<usize>>) {
+        for n in nodes {
             if n.field.secret {
                 let value_len = match n.value {
                     Value::Bytes(b) => b.len(),
@@ -114,8 +115,11 @@ pub(crate) fn secret_ranges(nodes: &[Node<'_>]) -> Vec<Range<usize>> {
                 let end = n.offset + n.len;
                 out.push(end - value_len..end);
             }
+            collect(&n.children, out);
         }
     }
+    let mut out = Vec::new();
+    collect(nodes, &mut out);
     out
 }
 

@@ -65,12 +65,12 @@ impl Printer {
     }
 
     /// What was printed so far; the buffer starts again with the same capacity.
-    fn take(&mut self) -> Vec<u8> {
+    fn take(&mut self) -> io::Result<Vec<u8>> {
         let w = match self {
             Printer::Summary(p) => p.writer_mut(),
-            Printer::Json(p) => p.writer_mut(),
+            Printer::Json(p) => p.flushed_writer()?,
         };
-        std::mem::replace(w, Vec::with_capacity(w.capacity()))
+        Ok(std::mem::replace(w, Vec::with_capacity(w.capacity())))
     }
 }
 
@@ -85,7 +85,7 @@ impl Printing {
             }
             Job::End(name, sums) => p.printer().end(&name, &sums.0, &sums.1)?,
         }
-        Ok(p.take())
+        p.take()
     }
 }
 
@@ -166,7 +166,7 @@ pub fn run<W: Write>(
                 }
             }
             if let Printer::Json(j) = &mut p.printer {
-                let r = j.close().map(|()| std::mem::take(j.writer_mut()));
+                let r = j.close().and_then(|()| p.printer.take());
                 let _ = printed_tx.send(r);
             }
         });
