@@ -148,17 +148,23 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
 
 /// The receiving side's reused connection: the snapshot with a record's counters.
 #[derive(Debug, Default)]
-pub struct Scratch(Option<ConnInfo>);
+pub struct Scratch {
+    conn: Option<ConnInfo>,
+    /// The snapshot `conn` was copied from: most records share it with the one before.
+    from: Option<Arc<ConnInfo>>,
+}
 
 impl Scratch {
     fn fill(&mut self, at: &ConnAt) -> &ConnInfo {
-        let c = match self.0.take() {
-            Some(mut c) => {
-                copy_into(&mut c, &at.info);
-                self.0.insert(c)
+        let same = self.from.as_ref().is_some_and(|f| Arc::ptr_eq(f, &at.info));
+        if !same {
+            match &mut self.conn {
+                Some(c) => copy_into(c, &at.info),
+                None => self.conn = Some((*at.info).clone()),
             }
-            None => self.0.insert((*at.info).clone()),
-        };
+            self.from = Some(Arc::clone(&at.info));
+        }
+        let c = self.conn.get_or_insert_with(|| (*at.info).clone());
         c.packets = at.packets;
         c.bytes = at.bytes;
         if let Some(w) = &mut c.websocket {

@@ -319,7 +319,10 @@ pub(super) fn push_num(out: &mut Line, mut n: u64, width: usize, zeros: bool) {
     } else {
         pad(out, width.saturating_sub(digits));
     }
-    out.0.extend_from_slice(&buf[i..]);
+    // Byte by byte: a handful of digits is cheaper than a call to memcpy.
+    for &d in &buf[i..] {
+        out.0.push(d);
+    }
 }
 
 /// Appends `n` spaces (the summary's columns are at most 16 wide).
