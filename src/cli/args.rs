@@ -176,8 +176,9 @@ pub struct PcapArgs {
     /// and list them; exit 0 otherwise. Prints only that list unless --stats is given too.
     #[arg(long)]
     pub check: bool,
-    /// Threads for printing: 1 does everything on one; the default (2 when the machine has
-    /// more than one core) decodes on one thread and formats on another. Same output.
+    /// Threads: 1 does everything on one. More: one thread reads and decodes while others
+    /// format the output (JSON: N of them; the summary: one). Default: the number of cores,
+    /// up to 4. The output is the same.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }

@@ -258,7 +258,7 @@ impl PcapConfig {
             progress: io::stderr().is_terminal(),
             threads: match a.threads {
                 Some(n) => usize::from(n),
-                None => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+                None => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             },
         })
     }

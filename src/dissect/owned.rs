@@ -180,6 +180,7 @@ impl Scratch {
 pub struct Batch {
     records: Vec<OwnedRecord>,
     bytes: Vec<u8>,
+    packets: usize,
 }
 
 impl Batch {
@@ -188,7 +189,13 @@ impl Batch {
         Batch {
             records: Vec::with_capacity(n),
             bytes: Vec::with_capacity(n * 64),
+            packets: 0,
         }
+    }
+
+    /// Packet records held (the others are events).
+    pub fn packets(&self) -> usize {
+        self.packets
     }
 
     /// Records held.
@@ -204,6 +211,7 @@ impl Batch {
     /// Adds what `r` holds (its findings are moved out; the rest is copied).
     pub fn push(&mut self, r: &mut Record<'_>, snapshots: &mut Snapshots) {
         let owned = OwnedRecord::take(r, &mut self.bytes, snapshots);
+        self.packets += usize::from(matches!(owned, OwnedRecord::Packet(_)));
         self.records.push(owned);
     }
 

@@ -867,6 +867,15 @@ impl<W: Write> JsonPrinter<W> {
         }
     }
 
+    /// Continues where another printer of the same document stopped (printing threads
+    /// share the records of a capture): `files` begun before, `index` packets printed so far
+    /// in the current file, `first_record` when no record of the file was printed yet.
+    pub fn continue_at(&mut self, files: usize, index: usize, first_record: bool) {
+        self.files = files;
+        self.index = index;
+        self.first_record = first_record;
+    }
+
     /// The output, with what is buffered written to it (to take what was printed so far
     /// when it is a buffer).
     pub fn flushed_writer(&mut self) -> io::Result<&mut W> {

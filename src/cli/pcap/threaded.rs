@@ -1,30 +1,47 @@
-//! The `pcap` printing path on two threads: this one reads, reassembles, frames, decodes
-//! (without field trees) and analyses; a printing thread decodes each packet again with
-//! the trees its output needs and formats it. Records cross in batches, as owned copies,
-//! in capture order; the formatted bytes come back and are written here, so the output is
-//! byte for byte what one thread would print. Memory stays bounded: at most `IN_FLIGHT`
-//! batches wait on either side.
+//! The `pcap` printing path on several threads: this one reads, reassembles, frames,
+//! decodes (without field trees) and analyses; printing threads decode each packet again
+//! with the trees their output needs and format it. Records cross in batches, as owned
+//! copies; the formatted bytes come back numbered and are written here in capture order,
+//! so the output is byte for byte what one thread prints.
+//!
+//! JSON records do not depend on each other: batches go round-robin to every printing
+//! thread, each job saying where in the document it starts. The summary remembers which
+//! connections it introduced, so it has one printing thread. Memory stays bounded: at
+//! most `IN_FLIGHT` jobs wait per printing thread, and no more come back than were sent.
 
 use super::{open, CliError, Outcome, PcapConfig, PcapFormat, StopReader};
 use mqtt_dissect::dissect::analysis::Analyzer;
-use mqtt_dissect::dissect::capture::{dissect_capture, DissectSummary};
+use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, DissectSummary, Record};
 use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
 use mqtt_dissect::present::capture::{CapturePrinter, JsonPrinter, SummaryPrinter};
 use mqtt_dissect::transport::{CaptureError, CaptureSummary, TransportConfig};
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::rc::Rc;
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 /// Records per batch: enough to make the hand-over cheap, few enough to keep memory small.
 const BATCH: usize = 512;
-/// Batches queued towards the printing thread.
-const IN_FLIGHT: usize = 8;
+/// Jobs queued towards each printing thread.
+const IN_FLIGHT: usize = 4;
+
+/// Where a job starts in the output: what the JSON printer needs to continue there.
+#[derive(Clone, Copy, Default)]
+struct Position {
+    /// Files begun before this job.
+    files: usize,
+    /// Packets of the current file printed before this job.
+    index: usize,
+    /// No record of the current file printed yet.
+    first_record: bool,
+}
 
 enum Job {
     Begin(String),
     Records(Batch),
     End(String, Box<(CaptureSummary, DissectSummary)>),
+    Close,
 }
 
 /// The printers, writing into a buffer that is handed back after each job.
@@ -33,7 +50,7 @@ enum Printer {
     Json(JsonPrinter<Vec<u8>>),
 }
 
-/// The printing thread's state.
+/// A printing thread's state.
 struct Printing {
     printer: Printer,
     scratch: Scratch,
@@ -76,26 +93,40 @@ impl Printer {
 
 impl Printing {
     /// Runs one job; returns the bytes it printed.
-    fn job(&mut self, job: Job) -> io::Result<Vec<u8>> {
+    fn job(&mut self, at: Position, job: Job) -> io::Result<Vec<u8>> {
         let p = &mut self.printer;
+        if let Printer::Json(j) = p {
+            j.continue_at(at.files, at.index, at.first_record);
+        }
         match job {
             Job::Begin(name) => p.printer().begin(&name)?,
             Job::Records(batch) => {
                 batch.try_for_each(self.tree, &mut self.scratch, |r| p.printer().record(r))?
             }
             Job::End(name, sums) => p.printer().end(&name, &sums.0, &sums.1)?,
+            Job::Close => {
+                if let Printer::Json(j) = p {
+                    j.close()?;
+                }
+            }
         }
         p.take()
     }
 }
 
-/// Where the main thread is in handing work over and writing what comes back.
+type Printed = (u64, io::Result<Vec<u8>>);
+
+/// The main thread's side: sends jobs in turn, writes what comes back in order.
 struct Handover<'o, W: Write> {
-    jobs: SyncSender<Job>,
-    printed: Receiver<io::Result<Vec<u8>>>,
+    workers: Vec<SyncSender<(Position, Job)>>,
+    printed: Receiver<Printed>,
     out: &'o mut W,
-    /// Jobs sent whose output has not been written yet.
-    pending: usize,
+    /// Number of the next job sent, and of the next to be written.
+    sent: u64,
+    written: u64,
+    /// Output that came back before the output of jobs sent earlier.
+    early: BTreeMap<u64, Vec<u8>>,
+    at: Position,
     error: Option<io::Error>,
 }
 
@@ -104,42 +135,64 @@ impl<W: Write> Handover<'_, W> {
         if self.error.is_some() {
             return;
         }
-        if self.jobs.send(job).is_err() {
-            self.error = Some(io::Error::other("the printing thread stopped"));
+        let at = self.at;
+        match &job {
+            Job::Begin(_) => {
+                self.at.files += 1;
+                self.at.index = 0;
+                self.at.first_record = true;
+            }
+            Job::Records(b) => {
+                self.at.index += b.packets();
+                self.at.first_record &= b.is_empty();
+            }
+            Job::End(..) | Job::Close => {}
+        }
+        let worker = &self.workers[(self.sent % self.workers.len() as u64) as usize];
+        if worker.send((at, job)).is_err() {
+            self.error = Some(io::Error::other("a printing thread stopped"));
             return;
         }
-        self.pending += 1;
+        self.sent += 1;
         // Write whatever is ready, without waiting.
-        while let Ok(r) = self.printed.try_recv() {
-            self.write(r);
+        while let Ok(p) = self.printed.try_recv() {
+            self.take(p);
         }
     }
 
-    fn write(&mut self, printed: io::Result<Vec<u8>>) {
-        self.pending -= 1;
-        if self.error.is_none() {
-            if let Err(e) = printed.and_then(|b| self.out.write_all(&b)) {
-                self.error = Some(e);
+    fn take(&mut self, (n, printed): Printed) {
+        match printed {
+            Ok(bytes) => {
+                self.early.insert(n, bytes);
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        while let Some(bytes) = self.early.remove(&self.written) {
+            self.written += 1;
+            if self.error.is_none() {
+                if let Err(e) = self.out.write_all(&bytes) {
+                    self.error = Some(e);
+                }
             }
         }
     }
 
-    /// Waits for the output of every job sent.
+    /// Waits for the output of every job sent and writes it.
     fn drain(&mut self) {
-        while self.pending > 0 {
+        while self.written < self.sent && self.error.is_none() {
             match self.printed.recv() {
-                Ok(r) => self.write(r),
+                Ok(p) => self.take(p),
                 Err(_) => {
-                    self.error
-                        .get_or_insert_with(|| io::Error::other("the printing thread stopped"));
-                    return;
+                    self.error = Some(io::Error::other("a printing thread stopped"));
                 }
             }
         }
     }
 }
 
-/// [`super::run`] for the summary and JSON formats, on two threads.
+/// [`super::run`] for the summary and JSON formats, on several threads.
 pub fn run<W: Write>(
     cfg: &PcapConfig,
     tcfg: &TransportConfig,
@@ -147,48 +200,54 @@ pub fn run<W: Write>(
 ) -> Result<Outcome, CliError> {
     let tree = cfg.capture.tree;
     let mut capture = cfg.capture.clone();
-    // Trees are built by the printing thread; the analysis needs none.
+    // Trees are built by the printing threads; the analysis needs none.
     capture.tree = false;
-    let (jobs, jobs_rx) = mpsc::sync_channel::<Job>(IN_FLIGHT);
-    let (printed_tx, printed) = mpsc::channel::<io::Result<Vec<u8>>>();
+    let printers = match cfg.format {
+        PcapFormat::Summary => 1,
+        PcapFormat::Json | PcapFormat::Jsonl => cfg.threads.max(1),
+    };
+    let (printed_tx, printed) = mpsc::channel::<Printed>();
     std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut p = Printing {
-                printer: Printer::new(cfg),
-                scratch: Scratch::default(),
-                tree,
-            };
-            for job in jobs_rx {
-                let r = p.job(job);
-                let failed = r.is_err();
-                if printed_tx.send(r).is_err() || failed {
-                    return;
+        let mut workers = Vec::new();
+        for i in 0..printers {
+            let (tx, rx) = mpsc::sync_channel::<(Position, Job)>(IN_FLIGHT);
+            let printed_tx: Sender<Printed> = printed_tx.clone();
+            workers.push(tx);
+            s.spawn(move || {
+                let mut p = Printing {
+                    printer: Printer::new(cfg),
+                    scratch: Scratch::default(),
+                    tree,
+                };
+                // Jobs are numbered in turn: this thread's come every `printers`.
+                let mut n = i as u64;
+                for (at, job) in rx {
+                    let r = p.job(at, job);
+                    let failed = r.is_err();
+                    if printed_tx.send((n, r)).is_err() || failed {
+                        return;
+                    }
+                    n += printers as u64;
                 }
-            }
-            if let Printer::Json(j) = &mut p.printer {
-                let r = j.close().and_then(|()| p.printer.take());
-                let _ = printed_tx.send(r);
-            }
-        });
+            });
+        }
+        drop(printed_tx);
         let mut h = Handover {
-            jobs,
+            workers,
             printed,
             out,
-            pending: 0,
+            sent: 0,
+            written: 0,
+            early: BTreeMap::new(),
+            at: Position::default(),
             error: None,
         };
         let result = files(cfg, tcfg, &capture, &mut h);
-        // Closing the queue lets the printing thread finish (and close a JSON document).
-        drop(h.jobs);
-        let mut error = h.error;
-        for r in h.printed {
-            if error.is_none() {
-                if let Err(e) = r.and_then(|b| h.out.write_all(&b)) {
-                    error = Some(e);
-                }
-            }
-        }
-        match error {
+        h.send(Job::Close);
+        h.drain();
+        // Closing the queues lets the printing threads finish.
+        h.workers.clear();
+        match h.error {
             Some(e) => Err(CliError::Io(e)),
             None => result,
         }
@@ -198,7 +257,7 @@ pub fn run<W: Write>(
 fn files<W: Write>(
     cfg: &PcapConfig,
     tcfg: &TransportConfig,
-    capture: &mqtt_dissect::dissect::capture::CaptureConfig,
+    capture: &CaptureConfig,
     h: &mut Handover<'_, W>,
 ) -> Result<Outcome, CliError> {
     for file in &cfg.files {
@@ -218,7 +277,7 @@ fn files<W: Write>(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
             capture.clone(),
-            &mut |mut r| {
+            &mut |mut r: Record<'_>| {
                 analyzer.record(&mut r);
                 if h.error.is_none() && cfg.filter.wants(&r) {
                     batch.push(&mut r, &mut snapshots);
@@ -237,19 +296,12 @@ fn files<W: Write>(
         }
         match result {
             Ok((cap, dis)) => h.send(Job::End(name, Box::new((cap, dis)))),
-            Err(CaptureError::Io(e)) => {
-                h.drain();
-                return Err(CliError::Io(e));
-            }
-            Err(e) => {
-                h.drain();
-                return Err(CliError::Usage(format!("{name}: {e}")));
-            }
+            Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
+            Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }
         if h.error.is_some() {
             break;
         }
     }
-    h.drain();
     Ok(Outcome::Clean)
 }
