@@ -38,21 +38,26 @@ run() {
 size=$(stat -c %s "$CAP")
 packets=$("$MD" pcap "$CAP" --format jsonl 2>/dev/null | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
 echo "capture: $CAP ($((size / 1000000)) MB, $packets MQTT packets), $RUNS runs each, medians"
+echo "mqtt-dissect threads: default ($(nproc) cores: the summary on 2, JSON on $(( $(nproc) < 4 ? $(nproc) + 1 : 5 )))"
 echo "machine: $(nproc) cores, $(tshark -v | head -1 | cut -d' ' -f1-3), load $(cut -d' ' -f1 /proc/loadavg)"
 echo
 read -r cat_t cat_m < <(run cat "$CAP")
 read -r sum_t sum_m < <(run "$MD" pcap "$CAP")
+read -r sum1_t sum1_m < <(run "$MD" pcap --threads 1 "$CAP")
 read -r ts_t ts_m < <(run tshark -n -r "$CAP" -Y mqtt)
 read -r jl_t jl_m < <(run "$MD" pcap "$CAP" --format jsonl)
+read -r jl1_t jl1_m < <(run "$MD" pcap --threads 1 "$CAP" --format jsonl)
 read -r tj_t tj_m < <(run tshark -n -r "$CAP" -Y mqtt -T json)
 read -r st_t st_m < <(run "$MD" pcap "$CAP" --stats)
 ratio() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
 mbps() { python3 -c "print(f'{$size/max($1,1e-9)/1e6:.0f}')"; }
-printf '| %-44s | %9s | %9s | %s |\n' "command" "median s" "max RSS" "ratio"
-printf '|%s|%s|%s|%s|\n' "----------------------------------------------" "-----------" "-----------" "------------------------------"
-printf '| %-44s | %9s | %6s MiB | %s |\n' "cat CAPTURE > /dev/null" "$cat_t" "$((cat_m / 1024))" "floor ($(mbps "$cat_t") MB/s)"
-printf '| %-44s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE" "$sum_t" "$((sum_m / 1024))" "$(ratio "$ts_t" "$sum_t")x faster than tshark -Y mqtt"
-printf '| %-44s | %9s | %6s MiB | %s |\n' "tshark -r CAPTURE -Y mqtt" "$ts_t" "$((ts_m / 1024))" ""
-printf '| %-44s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --format jsonl" "$jl_t" "$((jl_m / 1024))" "$(ratio "$tj_t" "$jl_t")x faster than tshark -T json"
-printf '| %-44s | %9s | %6s MiB | %s |\n' "tshark -r CAPTURE -Y mqtt -T json" "$tj_t" "$((tj_m / 1024))" ""
-printf '| %-44s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --stats" "$st_t" "$((st_m / 1024))" "$(ratio "$st_t" "$cat_t")x the time of cat ($(mbps "$st_t") MB/s)"
+printf '| %-52s | %9s | %9s | %s |\n' "command" "median s" "max RSS" "ratio"
+printf '|%s|%s|%s|%s|\n' "------------------------------------------------------" "-----------" "-----------" "------------------------------"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "cat CAPTURE > /dev/null" "$cat_t" "$((cat_m / 1024))" "floor ($(mbps "$cat_t") MB/s)"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE" "$sum_t" "$((sum_m / 1024))" "$(ratio "$ts_t" "$sum_t")x faster than tshark -Y mqtt"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap --threads 1 CAPTURE" "$sum1_t" "$((sum1_m / 1024))" "$(ratio "$ts_t" "$sum1_t")x (one thread)"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "tshark -r CAPTURE -Y mqtt" "$ts_t" "$((ts_m / 1024))" ""
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --format jsonl" "$jl_t" "$((jl_m / 1024))" "$(ratio "$tj_t" "$jl_t")x faster than tshark -T json"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap --threads 1 CAPTURE --format jsonl" "$jl1_t" "$((jl1_m / 1024))" "$(ratio "$tj_t" "$jl1_t")x (one thread)"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "tshark -r CAPTURE -Y mqtt -T json" "$tj_t" "$((tj_m / 1024))" ""
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --stats" "$st_t" "$((st_m / 1024))" "$(ratio "$st_t" "$cat_t")x the time of cat ($(mbps "$st_t") MB/s)"
