@@ -184,6 +184,63 @@ impl ConnInfo {
         })
     }
 
+    /// True when the two differ at most in their counters (packets, bytes, WebSocket
+    /// frames), which change with every packet. Destructured in full so that a field added
+    /// to `ConnInfo` is not forgotten here.
+    pub fn same_but_counters(&self, y: &ConnInfo) -> bool {
+        let ConnInfo {
+            id,
+            a,
+            b,
+            syn_seen,
+            kind,
+            client_side,
+            client_basis,
+            version,
+            client_id,
+            username,
+            keep_alive,
+            connect_level,
+            sni,
+            websocket,
+            packets: _,
+            bytes: _,
+            first_ts,
+        } = self;
+        let ws_same = match (websocket, &y.websocket) {
+            (None, None) => true,
+            (Some(p), Some(q)) => {
+                let WsInfo {
+                    path,
+                    host,
+                    offered,
+                    subprotocol,
+                    frames: _,
+                } = p;
+                *path == q.path
+                    && *host == q.host
+                    && *offered == q.offered
+                    && *subprotocol == q.subprotocol
+            }
+            _ => false,
+        };
+        *id == y.id
+            && *a == y.a
+            && *b == y.b
+            && *syn_seen == y.syn_seen
+            && *kind == y.kind
+            && *client_side == y.client_side
+            && *client_basis == y.client_basis
+            && *version == y.version
+            && *client_id == y.client_id
+            && *username == y.username
+            && *keep_alive == y.keep_alive
+            && *connect_level == y.connect_level
+            && *sni == y.sni
+            && ws_same
+            && *first_ts == y.first_ts
+    }
+
     fn learn_client(&mut self, side: Side, basis: ClientBasis) {
         if basis > self.client_basis {
             self.client_side = Some(side);

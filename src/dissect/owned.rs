@@ -38,7 +38,7 @@ const MAX_SNAPSHOTS: usize = 4096;
 impl Snapshots {
     fn at(&mut self, c: &ConnInfo) -> ConnAt {
         let info = match self.0.get(&c.id) {
-            Some(s) if same_but_counters(s, c) => Arc::clone(s),
+            Some(s) if s.same_but_counters(c) => Arc::clone(s),
             _ => {
                 if self.0.len() >= MAX_SNAPSHOTS {
                     self.0.clear();
@@ -55,54 +55,6 @@ impl Snapshots {
             ws_frames: c.websocket.as_ref().map_or([0; 2], |w| w.frames),
         }
     }
-}
-
-/// Everything but the counters, which change with every packet.
-fn same_but_counters(x: &ConnInfo, y: &ConnInfo) -> bool {
-    let ConnInfo {
-        id,
-        a,
-        b,
-        syn_seen,
-        kind,
-        client_side,
-        client_basis,
-        version,
-        client_id,
-        username,
-        keep_alive,
-        connect_level,
-        sni,
-        websocket,
-        packets: _,
-        bytes: _,
-        first_ts,
-    } = x;
-    let ws_same = match (websocket, &y.websocket) {
-        (None, None) => true,
-        (Some(p), Some(q)) => {
-            p.path == q.path
-                && p.host == q.host
-                && p.offered == q.offered
-                && p.subprotocol == q.subprotocol
-        }
-        _ => false,
-    };
-    *id == y.id
-        && *a == y.a
-        && *b == y.b
-        && *syn_seen == y.syn_seen
-        && *kind == y.kind
-        && *client_side == y.client_side
-        && *client_basis == y.client_basis
-        && *version == y.version
-        && *client_id == y.client_id
-        && *username == y.username
-        && *keep_alive == y.keep_alive
-        && *connect_level == y.connect_level
-        && *sni == y.sni
-        && ws_same
-        && *first_ts == y.first_ts
 }
 
 /// `*to = from.clone()`, with the strings copied into the buffers `to` already has (the

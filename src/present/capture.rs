@@ -535,41 +535,11 @@ fn write_conn_bytes(out: &mut Vec<u8>, c: &ConnInfo) {
     out.extend_from_slice(b"}}");
 }
 
-/// True when `a` and `b` render the same [`write_conn_head`]. Destructured in full so that a
-/// field added to [`ConnInfo`] is not forgotten here.
+/// True when `a` and `b` render the same [`write_conn_head`] (which shows the WebSocket
+/// frame counts, unlike the other counters).
 fn same_conn_head(a: &ConnInfo, b: &ConnInfo) -> bool {
-    let ConnInfo {
-        id,
-        a: ep_a,
-        b: ep_b,
-        syn_seen,
-        kind,
-        client_side,
-        client_basis,
-        version,
-        client_id,
-        username,
-        keep_alive,
-        connect_level: _,
-        sni,
-        websocket,
-        packets: _,
-        bytes: _,
-        first_ts: _,
-    } = a;
-    *id == b.id
-        && *ep_a == b.a
-        && *ep_b == b.b
-        && *syn_seen == b.syn_seen
-        && *kind == b.kind
-        && *client_side == b.client_side
-        && *client_basis == b.client_basis
-        && *version == b.version
-        && *client_id == b.client_id
-        && *username == b.username
-        && *keep_alive == b.keep_alive
-        && *sni == b.sni
-        && *websocket == b.websocket
+    let frames = |c: &ConnInfo| c.websocket.as_ref().map(|w| w.frames);
+    a.same_but_counters(b) && frames(a) == frames(b)
 }
 
 /// A connection's JSON, rendered once and reused while the connection stays the same (its
