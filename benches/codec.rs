@@ -1,11 +1,11 @@
 //! Codec benchmarks: decode (with and without the field tree) and encode per packet kind,
-//! stream framing, and the same bytes through rumqttc's decoder for comparison.
+//! stream framing alone, and the same bytes through rumqttc's decoder for comparison.
 //!
 //! Run: `cd benches && cargo bench --bench codec` (HTML reports in benches/target/criterion).
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use mqtt_dissect::codec::stream::{decode_stream, StreamItem};
+use mqtt_dissect::codec::stream::{decode_stream, frame, Frame, StreamItem};
 use mqtt_dissect::codec::{decode, encode, DecodeOptions, ProtocolVersion};
 use std::hint::black_box;
 
@@ -146,5 +146,27 @@ fn bench_encode(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_decode, bench_encode);
+/// Stream framing alone: finding where each packet ends (what the capture pipeline does
+/// before it decodes), over the same back-to-back packets as the decode benchmarks.
+fn bench_frame(c: &mut Criterion) {
+    for (name, _, p) in vectors() {
+        let stream = repeated(&p);
+        let mut g = c.benchmark_group(format!("frame/{name}"));
+        g.throughput(Throughput::Elements(BATCH as u64));
+        g.bench_function("mqtt-dissect", |b| {
+            b.iter(|| {
+                let mut rest = black_box(&stream[..]);
+                let mut n = 0;
+                while let Frame::Complete { len } = frame(rest) {
+                    rest = &rest[len..];
+                    n += 1;
+                }
+                assert_eq!(n, BATCH);
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench_decode, bench_encode, bench_frame);
 criterion_main!(benches);
