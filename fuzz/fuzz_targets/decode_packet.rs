@@ -7,9 +7,24 @@ use mqtt_dissect::codec::stream::{decode_stream, StreamItem};
 use mqtt_dissect::codec::{decode, fields, DecodeOptions, Direction, ProtocolVersion};
 
 fuzz_target!(|data: &[u8]| {
-    for version in [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
-        for direction in [None, Some(Direction::ClientToServer), Some(Direction::ServerToClient)] {
-            let d = decode(data, &DecodeOptions { version, direction, tree: true });
+    for version in [
+        ProtocolVersion::V3_1,
+        ProtocolVersion::V3_1_1,
+        ProtocolVersion::V5,
+    ] {
+        for direction in [
+            None,
+            Some(Direction::ClientToServer),
+            Some(Direction::ServerToClient),
+        ] {
+            let d = decode(
+                data,
+                &DecodeOptions {
+                    version,
+                    direction,
+                    tree: true,
+                },
+            );
             assert!(d.len <= data.len());
             for x in &d.diagnostics {
                 assert!(x.offset + x.len <= d.bytes.len(), "{x}");

@@ -7,10 +7,14 @@
 //!
 //! Each input is dissected twice: with the default limits, and with tiny ones (a few
 //! connections, small reassembly buffers, a small packet cap) so that every cap is hit.
+//! Then once more as the printing threads get it (owned records in batches, decoded again
+//! with trees): each record must be the one the dissector makes with trees.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use mqtt_dissect::dissect::analysis::Analyzer;
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
+use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
 use mqtt_dissect::transport::TransportConfig;
 
 fn clean(s: &str) {
@@ -23,7 +27,7 @@ fn clean(s: &str) {
 fn check(r: Record<'_>) {
     match r {
         Record::Packet(p) => {
-            for d in std::iter::once(&p.assumed.decoded).chain(p.assumed.alternative.as_ref()) {
+            for d in std::iter::once(&p.assumed.decoded).chain(p.assumed.alternative.as_deref()) {
                 assert!(d.len <= d.bytes.len() || !d.complete);
                 for x in &d.diagnostics {
                     assert!(x.offset + x.len <= d.bytes.len(), "{x}");
@@ -54,6 +58,41 @@ fn check(r: Record<'_>) {
     }
 }
 
+/// Every record, with trees, as the printers see it: made so (`owned` false) or through
+/// owned batches of two.
+fn records(data: &[u8], owned: bool) -> Vec<String> {
+    let cfg = CaptureConfig {
+        tree: !owned,
+        ..CaptureConfig::default()
+    };
+    let mut analyzer = Analyzer::default();
+    let (mut snapshots, mut scratch) = (Snapshots::default(), Scratch::default());
+    let mut out = Vec::new();
+    let mut batch = Batch::with_capacity(2);
+    let mut flush = |b: Batch, out: &mut Vec<String>| {
+        let _ = b.try_for_each(true, &mut scratch, |r| {
+            out.push(format!("{r:?}"));
+            Ok::<(), ()>(())
+        });
+    };
+    let _ = dissect_capture(data, &TransportConfig::default(), cfg, &mut |mut r| {
+        analyzer.record(&mut r);
+        if owned {
+            batch.push(&mut r, &mut snapshots);
+            if batch.len() == 2 {
+                flush(
+                    std::mem::replace(&mut batch, Batch::with_capacity(2)),
+                    &mut out,
+                );
+            }
+        } else {
+            out.push(format!("{r:?}"));
+        }
+    });
+    flush(batch, &mut out);
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
     let _ = dissect_capture(
         data,
@@ -76,4 +115,5 @@ fuzz_target!(|data: &[u8]| {
         ..CaptureConfig::default()
     };
     let _ = dissect_capture(data, &tight, cfg, &mut check);
+    assert_eq!(records(data, false), records(data, true));
 });

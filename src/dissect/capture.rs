@@ -678,7 +678,7 @@ impl Dissector {
                 start,
                 offset: None,
                 kind: EventKind::Transport { what: "bad-record" },
-                message: format!("capture record {frame} cannot be used: {problem:?}"),
+                message: bad_record_message(frame, problem),
             })),
             TransportEvent::ConnectionTableFull { frame, evicted } => sink(Record::Event(EventRecord {
                 conn: None,
@@ -1446,6 +1446,27 @@ fn mqtt_data(
             }));
         }
     });
+}
+
+/// What a capture record that cannot be used means for the reader, in words.
+fn bad_record_message(frame: u64, problem: crate::transport::RecordProblem) -> String {
+    use crate::transport::RecordProblem;
+    let after = format!("the capture record after frame {frame}");
+    match problem {
+        RecordProblem::MalformedBlock => {
+            format!("{after} is a malformed pcapng block (its lengths disagree); skipped")
+        }
+        RecordProblem::UnknownInterface(i) => format!(
+            "{after} names interface {i}, which no interface description block describes; skipped"
+        ),
+        RecordProblem::TooLarge => {
+            format!("{after} is larger than the record size limit; reading stops there")
+        }
+        RecordProblem::Unrecoverable => format!(
+            "{after} cannot be parsed (bad block type or length) and the next record cannot be \
+             found; reading stops there"
+        ),
+    }
 }
 
 /// Tells the MQTT framer of a direction that bytes were lost; reports a cut packet.

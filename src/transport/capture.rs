@@ -456,18 +456,24 @@ pub fn read_capture<R: Read>(
         last_ts: Timestamp::default(),
     };
     loop {
-        let step = match it.next() {
-            Ok((off, block)) => {
+        // A pcapng block shorter than its own 12-byte frame: pcap-parser would compute its
+        // content length as `len - 12` (an overflow), so it is caught here.
+        let too_short =
+            format == Format::PcapNg && rd.ng_block_len(it.data()).is_some_and(|len| len < 12);
+        let next = if too_short { None } else { Some(it.next()) };
+        let step = match next {
+            None => Step::Stop(RecordProblem::Unrecoverable),
+            Some(Ok((off, block))) => {
                 rd.block(&block, sink);
                 it.consume(off);
                 continue;
             }
-            Err(PcapError::Eof) => Step::Eof,
-            Err(PcapError::Incomplete(_)) => Step::Refill,
-            Err(PcapError::BufferTooSmall) => Step::Grow,
-            Err(PcapError::UnexpectedEof) => Step::Truncated(0),
-            Err(PcapError::ReadError) => Step::ReadError,
-            Err(PcapError::NomError(..) | PcapError::OwnedNomError(..)) => {
+            Some(Err(PcapError::Eof)) => Step::Eof,
+            Some(Err(PcapError::Incomplete(_))) => Step::Refill,
+            Some(Err(PcapError::BufferTooSmall)) => Step::Grow,
+            Some(Err(PcapError::UnexpectedEof)) => Step::Truncated(0),
+            Some(Err(PcapError::ReadError)) => Step::ReadError,
+            Some(Err(PcapError::NomError(..) | PcapError::OwnedNomError(..))) => {
                 match (format, rd.ng_block_len(it.data())) {
                     (Format::PcapNg, Some(len)) if len >= 12 && len <= it.data().len() => {
                         Step::Skip(len)
@@ -475,7 +481,7 @@ pub fn read_capture<R: Read>(
                     _ => Step::Stop(RecordProblem::Unrecoverable),
                 }
             }
-            Err(PcapError::HeaderNotRecognized) => Step::Stop(RecordProblem::Unrecoverable),
+            Some(Err(PcapError::HeaderNotRecognized)) => Step::Stop(RecordProblem::Unrecoverable),
         };
         let available = it.data().len();
         let step = match step {

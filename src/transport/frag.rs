@@ -116,14 +116,16 @@ impl FragReassembler {
         data: &[u8],
         sink: &mut Sink<'_>,
     ) -> Option<Reassembled> {
-        // Expire what waited too long.
-        let expired: Vec<FragKey> = self
+        // Expire what waited too long, oldest first (the map's order is random: reports
+        // must come in the same order on every run).
+        let mut expired: Vec<(u64, FragKey)> = self
             .pending
             .iter()
             .filter(|(_, p)| ts.secs.saturating_sub(p.first_ts.secs) > self.timeout_secs)
-            .map(|(k, _)| *k)
+            .map(|(k, p)| (p.arrival, *k))
             .collect();
-        for k in expired {
+        expired.sort_unstable_by_key(|(a, _)| *a);
+        for (_, k) in expired {
             self.discard(k, FragmentDiscard::Timeout, frame, ts, sink);
         }
         let key = FragKey {

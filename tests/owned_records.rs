@@ -1,0 +1,94 @@
+//! Records handed to a printing thread (`dissect::owned`: owned copies, decoded again with
+//! the field trees on the other side) are the records the dissector makes with trees, for
+//! every capture of the repository and of ../shared, batch boundaries included.
+
+use mqtt_dissect::dissect::analysis::Analyzer;
+use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
+use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
+use mqtt_dissect::transport::TransportConfig;
+use std::path::{Path, PathBuf};
+
+fn captures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![
+        root.join("testdata/captures"),
+        root.join("../shared/captures"),
+    ];
+    let mut files = Vec::new();
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = p.to_string_lossy().to_string();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every record as the printers see it, through one of the two paths.
+fn records(data: &[u8], owned: bool, batch_size: usize) -> Vec<String> {
+    let cfg = CaptureConfig {
+        tree: !owned,
+        ..CaptureConfig::default()
+    };
+    let mut analyzer = Analyzer::default();
+    let mut out = Vec::new();
+    let mut snapshots = Snapshots::default();
+    let mut scratch = Scratch::default();
+    let mut batch = Batch::with_capacity(batch_size);
+    let mut flush = |batch: Batch, out: &mut Vec<String>| {
+        batch
+            .try_for_each(true, &mut scratch, |r| {
+                out.push(format!("{r:?}"));
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+    };
+    let _ = dissect_capture(
+        data,
+        &TransportConfig::default(),
+        cfg,
+        &mut |mut r: Record<'_>| {
+            analyzer.record(&mut r);
+            if owned {
+                batch.push(&mut r, &mut snapshots);
+                if batch.len() == batch_size {
+                    let full = std::mem::replace(&mut batch, Batch::with_capacity(batch_size));
+                    flush(full, &mut out);
+                }
+            } else {
+                out.push(format!("{r:?}"));
+            }
+        },
+    );
+    flush(batch, &mut out);
+    out
+}
+
+#[test]
+fn owned_records_are_the_dissectors() {
+    let files = captures();
+    assert!(files.len() >= 20, "{} captures", files.len());
+    let mut compared = 0;
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        let direct = records(&data, false, 1);
+        for size in [1, 3, 512] {
+            let owned = records(&data, true, size);
+            assert_eq!(direct.len(), owned.len(), "{}", f.display());
+            for (a, b) in direct.iter().zip(&owned) {
+                assert_eq!(a, b, "{} (batches of {size})", f.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared} records");
+}
