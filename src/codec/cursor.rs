@@ -543,13 +543,13 @@ pub(crate) struct Scan {
     pub wildcard: bool,
 }
 
-const NOT_PRINTABLE: u8 = 1;
-const WILDCARD: u8 = 2;
+pub(crate) const NOT_PRINTABLE: u8 = 1;
+pub(crate) const WILDCARD: u8 = 2;
 
 /// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
 /// (the usual case) are read as one word of overlapping pieces, without a loop.
 #[inline]
-fn scan(s: &[u8]) -> u8 {
+pub(crate) fn scan(s: &[u8]) -> u8 {
     let n = s.len();
     if n >= 8 {
         let mut acc = 0;
