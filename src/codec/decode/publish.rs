@@ -15,6 +15,8 @@ use crate::codec::types::{Direction, MqttStr, PacketType, QoS};
 /// A PUBLISH without a tree when nothing about it is unusual: straight-line code for the
 /// most common packet. `None` sends it down the general path, which raises whatever
 /// diagnostics apply, so the result is the same either way.
+// Inlined into `decode`: the result is built in its return slot, not copied there.
+#[inline(always)]
 pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<'a>> {
     let (&first, after) = input.split_first()?;
     let flags = first & 0x0f;
@@ -62,7 +64,9 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<
         Properties::new()
     };
     let payload = &buf[pos..];
-    if !payload.is_ascii()
+    // No properties in 3.x: no payload check either.
+    if !properties.is_empty()
+        && !payload.is_ascii()
         && properties
             .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
             .is_some()
