@@ -65,6 +65,17 @@ fn decode_all_versions(b: &[u8]) -> usize {
                 },
             );
             check_invariants(b, &d);
+            // Without a tree (and its fast paths) the rest is exactly the same.
+            let mut plain = decode(
+                b,
+                &DecodeOptions {
+                    version: v,
+                    direction,
+                    tree: false,
+                },
+            );
+            plain.tree = d.tree.clone();
+            assert_eq!(plain, d);
         }
         for item in decode_stream(b, DecodeOptions::new(v)) {
             if let stream::StreamItem::Packet { offset, decoded } = item {
@@ -150,6 +161,41 @@ fn every_truncation_of_every_vector() {
                 largest <= budget(n),
                 "{largest} bytes allocated for a {n}-byte input"
             );
+        }
+    }
+}
+
+/// Tree on or off, every field and diagnostic is the same: the no-tree fast paths stop
+/// at anything unusual. Every byte of every vector set to values that trip checks.
+#[test]
+fn mutated_vectors_decode_the_same_without_a_tree() {
+    for v in vectors() {
+        for i in 0..v.len() {
+            for x in [
+                0, 1, 2, 0x06, 0x08, 0x0b, 0x23, 0x26, 0x2b, 0x7f, 0x80, 0xc3, 0xff,
+            ] {
+                let mut m = v.clone();
+                m[i] = x;
+                for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+                    for direction in [None, Some(Direction::ClientToServer)] {
+                        let opts = DecodeOptions {
+                            version,
+                            direction,
+                            tree: true,
+                        };
+                        let d = decode(&m, &opts);
+                        let mut plain = decode(
+                            &m,
+                            &DecodeOptions {
+                                tree: false,
+                                ..opts
+                            },
+                        );
+                        plain.tree = d.tree.clone();
+                        assert_eq!(plain, d, "{m:02x?}");
+                    }
+                }
+            }
         }
     }
 }

@@ -272,6 +272,16 @@ fn round_trip(p: &Packet<'static>, version: ProtocolVersion) -> Result<(), TestC
         d.diagnostics
     );
     prop_assert_eq!(roundtrip::check(&d), RoundTrip::Identical);
+    // Without a tree (and its fast paths) the rest is exactly the same.
+    let mut plain = decode(
+        bytes,
+        &DecodeOptions {
+            tree: false,
+            ..DecodeOptions::new(version)
+        },
+    );
+    plain.tree = d.tree.clone();
+    prop_assert_eq!(plain, d);
     Ok(())
 }
 

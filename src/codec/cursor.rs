@@ -543,13 +543,13 @@ pub(crate) struct Scan {
     pub wildcard: bool,
 }
 
-const NOT_PRINTABLE: u8 = 1;
-const WILDCARD: u8 = 2;
+pub(crate) const NOT_PRINTABLE: u8 = 1;
+pub(crate) const WILDCARD: u8 = 2;
 
 /// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
 /// (the usual case) are read as one word of overlapping pieces, without a loop.
 #[inline]
-fn scan(s: &[u8]) -> u8 {
+pub(crate) fn scan(s: &[u8]) -> u8 {
     let n = s.len();
     if n >= 8 {
         let mut acc = 0;
@@ -585,21 +585,17 @@ const fn ones(b: u8) -> u64 {
     0x0101_0101_0101_0101 * b as u64
 }
 
-/// True when some byte of `x` is below `n` (n <= 0x80; `n` = 1 asks for a zero byte):
-/// the classic bit trick, exact for "is there such a byte".
-#[inline]
-fn has_less(x: u64, n: u8) -> bool {
-    x.wrapping_sub(ones(n)) & !x & ones(0x80) != 0
-}
-
 /// The [`scan`] bits of eight bytes.
 #[inline]
 fn scan8(x: u64) -> u8 {
-    let high = x & ones(0x80) != 0;
-    let control = has_less(x, 0x20);
-    let del = has_less(x ^ ones(0x7f), 1);
-    let wild = has_less(x ^ ones(b'+'), 1) || has_less(x ^ ones(b'#'), 1);
-    u8::from(high || control || del) | (u8::from(wild) << 1)
+    // Below 0x20, or above 0x7e (x + 1 sets a high bit; a carry out of a byte only
+    // happens from one that is already high): the "has less" and "has more" tricks,
+    // masked once.
+    let outside = (x.wrapping_sub(ones(0x20)) & !x) | x.wrapping_add(ones(1)) | x;
+    let plus = x ^ ones(b'+');
+    let hash = x ^ ones(b'#');
+    let wild = (plus.wrapping_sub(ones(1)) & !plus) | (hash.wrapping_sub(ones(1)) & !hash);
+    u8::from(outside & ones(0x80) != 0) | (u8::from(wild & ones(0x80) != 0) << 1)
 }
 
 fn is_noncharacter(c: char) -> bool {

@@ -92,6 +92,11 @@ impl Decoded<'_> {
 /// Decodes the packet at the start of `input`. Never panics; whatever the bytes, the
 /// result holds every field decoded before a fault and a diagnostic saying where and why.
 pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
+    if !opts.tree {
+        if let Some(d) = publish::fast(input, opts) {
+            return d;
+        }
+    }
     let mut cx = Cx::new(input, opts.version, opts.direction, opts.tree);
     let (packet_type, flags, remaining_length, packet) = decode_in(&mut cx, input);
     let end = cx.buf.len();

@@ -1,13 +1,106 @@
 //! PUBLISH (§3.3).
 
-use crate::codec::cursor::{Cx, Res};
+use super::{DecodeOptions, Decoded};
+use crate::codec::cursor::{self, Cx, Res};
 use crate::codec::diag::{self, Severity};
 use crate::codec::fields;
+use crate::codec::packet::Packet;
 use crate::codec::packet::Publish;
+use crate::codec::primitives;
 use crate::codec::property::{Properties, PropertyId};
 use crate::codec::topic;
 use crate::codec::tree::Value;
-use crate::codec::types::{Direction, PacketType, QoS};
+use crate::codec::types::{Direction, MqttStr, PacketType, QoS};
+
+/// A PUBLISH without a tree when nothing about it is unusual: straight-line code for the
+/// most common packet. `None` sends it down the general path, which raises whatever
+/// diagnostics apply, so the result is the same either way.
+// Inlined into `decode`: the result is built in its return slot, not copied there.
+#[inline(always)]
+pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<'a>> {
+    let (&first, after) = input.split_first()?;
+    let flags = first & 0x0f;
+    let qos_bits = (flags >> 1) & 3;
+    if first >> 4 != PacketType::PUBLISH.0 || qos_bits == 3 || (flags & 0x08 != 0 && qos_bits == 0)
+    {
+        return None;
+    }
+    // A one-byte Remaining Length (small packets) without the general loop.
+    let rl = match *after.first()? {
+        b @ 0..0x80 => primitives::Vbi {
+            value: b.into(),
+            len: 1,
+        },
+        _ => match primitives::vbi(after) {
+            Ok((_, v)) if v.is_minimal() => v,
+            _ => return None,
+        },
+    };
+    let buf = input.get(..1 + rl.len + rl.value as usize)?;
+    let mut pos = 1 + rl.len;
+    let n = usize::from(u16::from_be_bytes(*buf.get(pos..)?.first_chunk()?));
+    let topic = buf.get(pos + 2..pos + 2 + n)?;
+    // Empty, wildcard or not printable ASCII: checks with findings to report.
+    if n == 0 || cursor::scan(topic) != 0 {
+        return None;
+    }
+    pos += 2 + n;
+    let packet_id = if qos_bits > 0 {
+        let id = u16::from_be_bytes(*buf.get(pos..)?.first_chunk()?);
+        if id == 0 {
+            return None;
+        }
+        pos += 2;
+        Some(id)
+    } else {
+        None
+    };
+    let properties = if opts.version.is_v5() {
+        let mut cx = Cx::new(buf, opts.version, opts.direction, false);
+        cx.pos = pos;
+        let p = super::properties(&mut cx, PacketType::PUBLISH).ok()?;
+        if !cx.diags.is_empty()
+            || (opts.direction == Some(Direction::ClientToServer)
+                && p.get(PropertyId::SUBSCRIPTION_IDENTIFIER).is_some())
+        {
+            return None;
+        }
+        pos = cx.pos;
+        p
+    } else {
+        Properties::new()
+    };
+    let payload = &buf[pos..];
+    // No properties in 3.x: no payload check either.
+    if !properties.is_empty()
+        && !payload.is_ascii()
+        && properties
+            .get(PropertyId::PAYLOAD_FORMAT_INDICATOR)
+            .is_some()
+    {
+        return None;
+    }
+    Some(Decoded {
+        bytes: buf,
+        packet_type: PacketType::PUBLISH,
+        flags,
+        remaining_length: Some(rl.value),
+        len: buf.len(),
+        complete: true,
+        version: opts.version,
+        packet: Some(Packet::Publish(Publish {
+            dup: flags & 0x08 != 0,
+            qos: QoS::from_u8(qos_bits).unwrap_or_default(),
+            retain: flags & 1 != 0,
+            topic: MqttStr(topic),
+            packet_id,
+            properties,
+            payload,
+        })),
+        diagnostics: Vec::new(),
+        tree: Vec::new(),
+    })
+}
 
 pub(super) fn decode<'a>(cx: &mut Cx<'a>, flags: u8) -> Res<Publish<'a>> {
     let dup = flags & 0x08 != 0;
