@@ -2,36 +2,12 @@
 //! the field trees on the other side) are the records the dissector makes with trees, for
 //! every capture of the repository and of ../shared, batch boundaries included.
 
+mod common;
+
 use mqtt_dissect::dissect::analysis::Analyzer;
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
 use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
 use mqtt_dissect::transport::TransportConfig;
-use std::path::{Path, PathBuf};
-
-fn captures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut dirs = vec![
-        root.join("testdata/captures"),
-        root.join("../shared/captures"),
-    ];
-    let mut files = Vec::new();
-    while let Some(d) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = p.to_string_lossy().to_string();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 /// Every record as the printers see it, through one of the two paths.
 fn records(data: &[u8], owned: bool, batch_size: usize) -> Vec<String> {
@@ -75,7 +51,7 @@ fn records(data: &[u8], owned: bool, batch_size: usize) -> Vec<String> {
 
 #[test]
 fn owned_records_are_the_dissectors() {
-    let files = captures();
+    let files = common::all_captures();
     assert!(files.len() >= 20, "{} captures", files.len());
     let mut compared = 0;
     for f in &files {

@@ -2,6 +2,8 @@
 //! summary lines, field trees, JSON and JSON Lines records, filters, stdin, errors, and a
 //! reader that goes away.
 
+mod common;
+
 use mqtt_dissect::transport::testing::{ethernet, tcp_packet, PcapWriter};
 use mqtt_dissect::transport::{TcpFlags, Timestamp};
 use serde_json::Value;
@@ -518,24 +520,7 @@ fn closed_stdout_exits_0_quietly() {
 /// filter prints the same bytes and exits the same with the printing thread as on one thread.
 #[test]
 fn threads_print_what_one_thread_prints() {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures")];
-    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures"));
-    while let Some(d) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = p.to_string_lossy().to_string();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = common::all_captures();
     assert!(files.len() >= 20, "{} captures", files.len());
     let options: [&[&str]; 7] = [
         &[],

@@ -14,8 +14,8 @@ use super::version::{Assumed, VersionTracker};
 use super::websocket::{WsDecoder, WsNote, WsOut};
 use crate::codec::{decode, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion};
 use crate::transport::{
-    read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, Side, StreamDir,
-    Timestamp, TransportConfig, TransportEvent,
+    read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, RecordProblem,
+    Side, StreamDir, Timestamp, TransportConfig, TransportEvent,
 };
 use std::io::Read;
 
@@ -1449,8 +1449,7 @@ fn mqtt_data(
 }
 
 /// What a capture record that cannot be used means for the reader, in words.
-fn bad_record_message(frame: u64, problem: crate::transport::RecordProblem) -> String {
-    use crate::transport::RecordProblem;
+fn bad_record_message(frame: u64, problem: RecordProblem) -> String {
     let after = format!("the capture record after frame {frame}");
     match problem {
         RecordProblem::MalformedBlock => {
