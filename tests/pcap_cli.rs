@@ -522,7 +522,7 @@ fn closed_stdout_exits_0_quietly() {
 fn threads_print_what_one_thread_prints() {
     let files = common::all_captures();
     assert!(files.len() >= 20, "{} captures", files.len());
-    let options: [&[&str]; 7] = [
+    let options: [&[&str]; 9] = [
         &[],
         &["-V"],
         &["--format", "jsonl"],
@@ -530,6 +530,9 @@ fn threads_print_what_one_thread_prints() {
         &["--problems"],
         &["--type", "publish,puback", "--format", "jsonl"],
         &["--conn", "2", "-V", "--payload", "hex"],
+        // The analysis on its own thread.
+        &["--stats", "--check"],
+        &["--stats", "--check", "--format", "json"],
     ];
     let mut compared = 0;
     for f in &files {

@@ -316,16 +316,18 @@ fn run_analysis<W: Write>(
     capture.tree = false;
     for file in &cfg.files {
         let name = file.display().to_string();
-        let reader = open(file, cfg.progress)?;
-        let mut analyzer = Analyzer::default();
-        let result = dissect_capture(
-            io::BufReader::with_capacity(1 << 16, reader),
-            tcfg,
-            capture.clone(),
-            &mut |mut r| analyzer.record(&mut r),
-        );
+        let reader = io::BufReader::with_capacity(1 << 16, open(file, cfg.progress)?);
+        let (result, analyzer) = if cfg.threads > 1 {
+            threaded::analyse(reader, tcfg, &capture)
+        } else {
+            let mut analyzer = Analyzer::default();
+            let r = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r| {
+                analyzer.record(&mut r)
+            });
+            (r.map(|_| ()), analyzer)
+        };
         match result {
-            Ok(_) => {}
+            Ok(()) => {}
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }

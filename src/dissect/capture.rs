@@ -119,6 +119,9 @@ pub struct ConnInfo {
     pub bytes: [u64; 2],
     /// Timestamp of the first frame.
     pub first_ts: Timestamp,
+    /// Changes whenever a field other than the counters (`packets`, `bytes`, WebSocket
+    /// frames) changes: per-packet consumers compare it instead of every field.
+    pub rev: u64,
 }
 
 impl ConnInfo {
@@ -152,6 +155,7 @@ impl ConnInfo {
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: ts,
+            rev: 0,
         }
     }
 
@@ -206,6 +210,7 @@ impl ConnInfo {
             packets: _,
             bytes: _,
             first_ts,
+            rev: _,
         } = self;
         let ws_same = match (websocket, &y.websocket) {
             (None, None) => true,
@@ -245,6 +250,14 @@ impl ConnInfo {
         if basis > self.client_basis {
             self.client_side = Some(side);
             self.client_basis = basis;
+            self.rev += 1;
+        }
+    }
+
+    fn set_kind(&mut self, kind: ConnKind) {
+        if self.kind != kind {
+            self.kind = kind;
+            self.rev += 1;
         }
     }
 }
@@ -484,6 +497,8 @@ struct At {
 /// Turns transport events into MQTT records.
 pub struct Dissector {
     cfg: CaptureConfig,
+    /// What the data path reads of `cfg`, shared: taken per frame, so it must not allocate.
+    light: std::sync::Arc<LightConfig>,
     start: Option<Timestamp>,
     /// The newest frame seen and its timestamp: the frame being processed.
     now: (u64, Timestamp),
@@ -497,6 +512,7 @@ impl Dissector {
     /// A dissector with this configuration.
     pub fn new(cfg: CaptureConfig) -> Dissector {
         Dissector {
+            light: std::sync::Arc::new(cfg.light()),
             cfg,
             start: None,
             now: (0, Timestamp::default()),
@@ -751,7 +767,7 @@ impl Dissector {
             Side::A => (dir.from, dir.to),
             Side::B => (dir.to, dir.from),
         };
-        let cfg = self.cfg.clone_light();
+        let cfg = std::sync::Arc::clone(&self.light);
         let now = self.now;
         let c = self.open(dir.conn, a, b, initiator.is_some(), initiator, ts);
         let side = dir.side;
@@ -765,7 +781,7 @@ impl Dissector {
         c.info.bytes[side.index()] += data.len() as u64;
         if c.info.kind == ConnKind::Undecided {
             let kind = classify(&cfg, &c.info, side, data);
-            c.info.kind = kind;
+            c.info.set_kind(kind);
             match kind {
                 ConnKind::Mqtt => self.summary.mqtt_connections += 1,
                 ConnKind::HttpUpgrade => {
@@ -784,6 +800,7 @@ impl Dissector {
                         c.info.learn_client(side, ClientBasis::Connect);
                         if tls::record_complete(data) {
                             c.info.sni = tls::client_hello_sni(data);
+                            c.info.rev += 1;
                             tls_event(&c.info, at, offset, sink);
                         } else {
                             c.tls_hello = Some(Vec::new());
@@ -885,7 +902,7 @@ impl Dissector {
                 HeadPush::TooLarge => {
                     // Not a WebSocket handshake worth following; quietly not MQTT.
                     c.upgrade = None;
-                    c.info.kind = ConnKind::Other;
+                    c.info.set_kind(ConnKind::Other);
                     self.summary.other_connections += 1;
                 }
                 HeadPush::Complete { used } => {
@@ -907,7 +924,7 @@ impl Dissector {
                         None => {
                             // Plain HTTP, or WebSocket for something else.
                             c.upgrade = None;
-                            c.info.kind = ConnKind::Other;
+                            c.info.set_kind(ConnKind::Other);
                             self.summary.other_connections += 1;
                         }
                     }
@@ -930,7 +947,7 @@ impl Dissector {
             }
             // The server spoke first: not an HTTP exchange.
             c.upgrade = None;
-            c.info.kind = ConnKind::Other;
+            c.info.set_kind(ConnKind::Other);
             self.summary.other_connections += 1;
             return;
         }
@@ -986,7 +1003,7 @@ impl Dissector {
             subprotocol: selected.clone(),
             frames: [0; 2],
         };
-        c.info.kind = ConnKind::Mqtt;
+        c.info.set_kind(ConnKind::Mqtt);
         c.info.learn_client(up.client, ClientBasis::Http);
         self.summary.mqtt_connections += 1;
         self.summary.websocket_connections += 1;
@@ -1001,6 +1018,7 @@ impl Dissector {
         };
         let extensions = resp.tokens("sec-websocket-extensions");
         c.info.websocket = Some(info.clone());
+        c.info.rev += 1;
         let client_side = up.client;
         sink(Record::Event(EventRecord {
             conn: Some(&c.info),
@@ -1110,7 +1128,7 @@ impl Dissector {
             return;
         };
         c.upgrade = None;
-        c.info.kind = ConnKind::Other;
+        c.info.set_kind(ConnKind::Other);
         self.summary.other_connections += 1;
         sink(Record::Event(EventRecord {
             conn: Some(&c.info),
@@ -1161,7 +1179,7 @@ impl Dissector {
                 );
             } else {
                 c.upgrade = None;
-                c.info.kind = ConnKind::Other;
+                c.info.set_kind(ConnKind::Other);
                 self.summary.other_connections += 1;
             }
         }
@@ -1171,6 +1189,7 @@ impl Dissector {
         if c.tls_hello.is_some() {
             let hello = c.tls_hello.take().unwrap_or_default();
             c.info.sni = tls::client_hello_sni(&hello);
+            c.info.rev += 1;
             let at = At {
                 side: c.info.client_side.unwrap_or(Side::A),
                 frame,
@@ -1335,6 +1354,7 @@ fn tls_hello_data(c: &mut Conn, at: At, offset: u64, data: &[u8], sink: &mut Sin
     }
     let hello = c.tls_hello.take().unwrap_or_default();
     c.info.sni = tls::client_hello_sni(&hello);
+    c.info.rev += 1;
     tls_event(&c.info, at, offset, sink);
 }
 
@@ -1382,6 +1402,7 @@ fn mqtt_data(
                 Some(PacketType::CONNECT) => {
                     info.learn_client(side, ClientBasis::Connect);
                     info.connect_level = connect_level(bytes);
+                    info.rev += 1;
                 }
                 Some(PacketType::CONNACK) => info.learn_client(side.other(), ClientBasis::ConnAck),
                 _ => {}
@@ -1396,6 +1417,7 @@ fn mqtt_data(
                 info.client_id = Some(c.client_id.to_string());
                 info.username = c.username.map(|u| u.to_string());
                 info.keep_alive = Some(c.keep_alive);
+                info.rev += 1;
             }
             info.packets[side.index()] += 1;
             summary.packets += 1;
@@ -1626,8 +1648,8 @@ pub fn close_code_name(code: u16) -> &'static str {
 }
 
 impl CaptureConfig {
-    /// The parts of the configuration the data path reads (cheap to copy per event).
-    fn clone_light(&self) -> LightConfig {
+    /// The parts of the configuration the data path reads.
+    fn light(&self) -> LightConfig {
         LightConfig {
             mqtt_ports: self.mqtt_ports.clone(),
             tls_ports: self.tls_ports.clone(),

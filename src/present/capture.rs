@@ -149,6 +149,8 @@ pub struct SummaryPrinter<W: Write> {
     verbose: bool,
     table: bool,
     seen: FastSet<u64>,
+    /// The connection of the last legend check.
+    last_legend: Option<u64>,
     rows: Vec<Vec<String>>,
     legends: Vec<String>,
     index: usize,
@@ -182,6 +184,7 @@ impl<W: Write> SummaryPrinter<W> {
             verbose,
             table: table && !verbose,
             seen: FastSet::default(),
+            last_legend: None,
             rows: Vec::new(),
             legends: Vec::new(),
             index: 0,
@@ -253,6 +256,11 @@ impl<W: Write> SummaryPrinter<W> {
     }
 
     fn conn_legend(&mut self, c: &ConnInfo) -> io::Result<()> {
+        // Runs of packets of one connection are the rule: skip the hash for them.
+        if self.last_legend == Some(c.id) {
+            return Ok(());
+        }
+        self.last_legend = Some(c.id);
         if self.seen.insert(c.id) {
             let l = legend(c);
             if self.table {
@@ -977,6 +985,7 @@ mod tests {
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: Timestamp { secs: 1, nanos: 2 },
+            rev: 0,
         }
     }
 

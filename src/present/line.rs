@@ -10,64 +10,119 @@ use std::fmt::{self, Write as _};
 
 /// A line of text being built. Only `&str`, `char` and bytes checked to be printable ASCII
 /// go in, so it is always UTF-8.
+///
+/// The bytes live in `buf[..len]`; `buf` is kept longer than the text so that padding and
+/// numbers can be written as fixed-size blocks (the extra bytes are overwritten later)
+/// instead of calls to `memcpy`/`memset` of a few bytes each.
 #[derive(Default)]
-pub struct Line(Vec<u8>);
+pub struct Line {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// Room kept after the text for fixed-size writes.
+const SLACK: usize = 64;
 
 impl Line {
     /// Empties the line, keeping its capacity.
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.len = 0;
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     /// True when nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 
     /// Shortens the line to `len` bytes (a length it had before).
     pub fn truncate(&mut self, len: usize) {
-        self.0.truncate(len);
+        self.len = self.len.min(len);
     }
 
     /// The line as bytes, for writing out.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.buf[..self.len]
+    }
+
+    /// Makes `buf` long enough for `n` more bytes plus the slack.
+    #[inline]
+    fn room(&mut self, n: usize) {
+        let need = self.len.saturating_add(n).saturating_add(SLACK);
+        if need > self.buf.len() {
+            self.grow(need);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, need: usize) {
+        self.buf.resize(need.max(self.buf.len() * 2).max(256), 0);
     }
 
     /// Appends text.
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
     }
 
     /// Appends a character.
+    #[inline]
     pub fn push(&mut self, c: char) {
         match u8::try_from(c) {
-            Ok(b) if b.is_ascii() => self.0.push(b),
+            Ok(b) if b.is_ascii() => self.byte(b),
             _ => self.push_str(c.encode_utf8(&mut [0; 4])),
         }
     }
 
-    /// Bytes the caller has checked with [`text::is_plain`].
+    /// One ASCII byte.
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.room(1);
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    /// Bytes the caller has checked with [`text::is_plain`] (or ASCII it made).
+    #[inline]
     fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(b);
+        self.room(b.len());
+        let at = self.len;
+        if b.len() <= 16 {
+            // Short strings (names, ids, arrows): a loop beats a call to memcpy.
+            for (d, s) in self.buf[at..at + b.len()].iter_mut().zip(b) {
+                *d = *s;
+            }
+        } else {
+            self.buf[at..at + b.len()].copy_from_slice(b);
+        }
+        self.len += b.len();
+    }
+
+    /// Writes `block` (a fixed size, so no call to memcpy) and keeps the first `n` bytes.
+    #[inline]
+    fn block(&mut self, block: &[u8; 32], n: usize) {
+        self.room(32);
+        let at = self.len;
+        self.buf[at..at + 32].copy_from_slice(block);
+        self.len += n.min(32);
     }
 
     /// Drops trailing spaces (the padding of empty columns).
     pub fn trim_end(&mut self) {
-        while self.0.last().is_some_and(u8::is_ascii_whitespace) {
-            self.0.pop();
+        while self.len > 0 && self.buf[self.len - 1].is_ascii_whitespace() {
+            self.len -= 1;
         }
     }
 
     /// The line as a `String`.
-    pub fn into_string(self) -> String {
+    pub fn into_string(mut self) -> String {
+        self.buf.truncate(self.len);
         // Always UTF-8 (see the type); lossy conversion only to stay panic-free.
-        String::from_utf8(self.0)
+        String::from_utf8(self.buf)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
@@ -110,8 +165,8 @@ fn preview(out: &mut Line, payload: &[u8]) {
         Err(_) => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             for b in cut {
-                out.0.push(HEX[usize::from(b >> 4)]);
-                out.0.push(HEX[usize::from(b & 15)]);
+                out.byte(HEX[usize::from(b >> 4)]);
+                out.byte(HEX[usize::from(b & 15)]);
             }
         }
     }
@@ -303,32 +358,40 @@ pub fn write_problems(out: &mut Line, d: &Decoded<'_>) {
 /// Appends `n` right-aligned in `width` columns (or zero-padded), without `core::fmt`:
 /// the summary writes several numbers per packet and formatting machinery dominated it.
 pub(super) fn push_num(out: &mut Line, mut n: u64, width: usize, zeros: bool) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    // Most numbers in a summary line are ids, sizes and qos: one or two digits.
+    if n < 10 && width <= 1 {
+        out.byte(b'0' + n as u8);
+        return;
     }
-    let digits = buf.len() - i;
-    if zeros {
-        out.push_str(&"00000000000000000000"[..width.saturating_sub(digits).min(20)]);
+    let total = digits(n).max(width.min(32));
+    // Padding first, as one fixed-size block; the digits overwrite its end.
+    out.block(if zeros { &ZEROS } else { &SPACES }, total);
+    let mut i = out.len;
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        out.buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        out.buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
     } else {
-        pad(out, width.saturating_sub(digits));
-    }
-    // Byte by byte: a handful of digits is cheaper than a call to memcpy.
-    for &d in &buf[i..] {
-        out.0.push(d);
+        out.buf[i - 1] = b'0' + n as u8;
     }
 }
 
+const SPACES: [u8; 32] = [b' '; 32];
+const ZEROS: [u8; 32] = [b'0'; 32];
+
 /// Appends `n` spaces (the summary's columns are at most 16 wide).
 pub(super) fn pad(out: &mut Line, n: usize) {
-    const SPACES: &str = "                                ";
-    out.push_str(&SPACES[..n.min(SPACES.len())]);
+    out.block(&SPACES, n);
 }
 
 /// Appends `bytes` escaped and in double quotes.

@@ -305,3 +305,47 @@ fn files<W: Write>(
     }
     Ok(Outcome::Clean)
 }
+
+/// `--stats`/`--check` on two threads: this one reads, reassembles, frames and decodes;
+/// the other decodes each packet again and runs the analysis, which needs every record in
+/// order. Decoding is deterministic, so the analysis sees the records one thread makes.
+pub fn analyse<R: io::Read>(
+    reader: R,
+    tcfg: &TransportConfig,
+    capture: &CaptureConfig,
+) -> (Result<(), CaptureError>, Analyzer) {
+    let (tx, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    std::thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let mut analyzer = Analyzer::default();
+            let mut scratch = Scratch::default();
+            for batch in rx {
+                let _ = batch.try_for_each(false, &mut scratch, |r| {
+                    analyzer.record(r);
+                    Ok::<(), ()>(())
+                });
+            }
+            analyzer
+        });
+        let mut snapshots = Snapshots::default();
+        let mut batch = Batch::with_capacity(BATCH);
+        let mut gone = false;
+        let result = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r: Record<'_>| {
+            batch.push(&mut r, &mut snapshots);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH));
+                // The worker only stops by panicking; its join below reports that.
+                gone |= tx.send(full).is_err();
+            }
+        });
+        if !batch.is_empty() && !gone {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        let analyzer = match worker.join() {
+            Ok(a) => a,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        (result.map(|_| ()), analyzer)
+    })
+}

@@ -158,6 +158,8 @@ struct Live {
     /// By flow kind (in `FLOW_KINDS` order) and sending side; `None` until a flow is seen.
     latency: [[Option<Latency>; 2]; 4],
     problems: Vec<(&'static str, Severity, u64)>,
+    /// `ConnInfo::rev` when the fields other than the counters were last copied.
+    rev: Option<u64>,
 }
 
 impl Live {
@@ -210,11 +212,29 @@ impl Live {
             takeover: None,
             latency: Default::default(),
             problems: Vec::new(),
+            rev: None,
         }
     }
 
     fn update(&mut self, info: &ConnInfo, ts: Timestamp) {
+        // Client→server first when roles are known, else A→B first.
+        let (x, y) = match info.client_side {
+            Some(Side::B) => (1, 0),
+            _ => (0, 1),
+        };
         let s = &mut self.summary;
+        s.packets = [info.packets[x], info.packets[y]];
+        s.bytes = [info.bytes[x], info.bytes[y]];
+        if ts > s.last_ts {
+            s.last_ts = ts;
+        }
+        // Nothing but the counters changed since the last packet: the usual case.
+        if self.rev == Some(info.rev) {
+            debug_assert!(s.client_id == info.client_id && s.version == info.version);
+            debug_assert!(self.client_side == info.client_side && s.client == info.client());
+            return;
+        }
+        self.rev = Some(info.rev);
         s.client = info.client();
         s.server = info.server();
         // Compared first: these change once per connection, and this runs per packet.
@@ -229,16 +249,6 @@ impl Live {
         s.keep_alive = info.keep_alive;
         self.client_side = info.client_side;
         self.syn_seen = info.syn_seen;
-        // Client→server first when roles are known, else A→B first.
-        let (x, y) = match info.client_side {
-            Some(Side::B) => (1, 0),
-            _ => (0, 1),
-        };
-        s.packets = [info.packets[x], info.packets[y]];
-        s.bytes = [info.bytes[x], info.bytes[y]];
-        if ts > s.last_ts {
-            s.last_ts = ts;
-        }
     }
 
     fn role(&self, side: Side) -> Option<Role> {
