@@ -30,25 +30,26 @@ struct ConnAt {
 
 /// The sending side's connection snapshots, by connection number.
 #[derive(Debug, Default)]
-pub struct Snapshots(FastMap<u64, Arc<ConnInfo>>);
+pub struct Snapshots {
+    by_conn: FastMap<u64, Arc<ConnInfo>>,
+    /// The last one used: packets of a connection come in runs, so most records skip the
+    /// table.
+    last: Option<Arc<ConnInfo>>,
+}
 
 /// Snapshots kept before the table starts over (it only saves copies; it is not needed).
 const MAX_SNAPSHOTS: usize = 4096;
 
 impl Snapshots {
     fn at(&mut self, c: &ConnInfo) -> ConnAt {
-        let info = match self.0.get(&c.id) {
-            Some(s) if s.rev == c.rev => {
-                // The dissector's promise, checked wherever tests run.
+        let info = match self.last.as_ref().filter(|s| s.id == c.id && s.rev == c.rev) {
+            Some(s) => {
                 debug_assert!(s.same_but_counters(c), "{s:?} vs {c:?}");
                 Arc::clone(s)
             }
-            _ => {
-                if self.0.len() >= MAX_SNAPSHOTS {
-                    self.0.clear();
-                }
-                let s = Arc::new(c.clone());
-                self.0.insert(c.id, Arc::clone(&s));
+            None => {
+                let s = self.lookup(c);
+                self.last = Some(Arc::clone(&s));
                 s
             }
         };
@@ -57,6 +58,24 @@ impl Snapshots {
             packets: c.packets,
             bytes: c.bytes,
             ws_frames: c.websocket.as_ref().map_or([0; 2], |w| w.frames),
+        }
+    }
+
+    fn lookup(&mut self, c: &ConnInfo) -> Arc<ConnInfo> {
+        match self.by_conn.get(&c.id) {
+            Some(s) if s.rev == c.rev => {
+                // The dissector's promise, checked wherever tests run.
+                debug_assert!(s.same_but_counters(c), "{s:?} vs {c:?}");
+                Arc::clone(s)
+            }
+            _ => {
+                if self.by_conn.len() >= MAX_SNAPSHOTS {
+                    self.by_conn.clear();
+                }
+                let s = Arc::new(c.clone());
+                self.by_conn.insert(c.id, Arc::clone(&s));
+                s
+            }
         }
     }
 }
