@@ -42,7 +42,11 @@ const MAX_SNAPSHOTS: usize = 4096;
 
 impl Snapshots {
     fn at(&mut self, c: &ConnInfo) -> ConnAt {
-        let info = match self.last.as_ref().filter(|s| s.id == c.id && s.rev == c.rev) {
+        let info = match self
+            .last
+            .as_ref()
+            .filter(|s| s.id == c.id && s.rev == c.rev)
+        {
             Some(s) => {
                 debug_assert!(s.same_but_counters(c), "{s:?} vs {c:?}");
                 Arc::clone(s)

@@ -157,6 +157,8 @@ pub struct SummaryPrinter<W: Write> {
     assumed_note: bool,
     /// The line being written (reused: no allocation per packet).
     line: Line,
+    /// The columns before the packet type of the last line, and what they depend on.
+    prefix: Option<(PrefixKey, Line)>,
 }
 
 const HEADER: [&str; 8] = [
@@ -169,6 +171,49 @@ const HEADER: [&str; 8] = [
     "details",
     "problems",
 ];
+
+/// What the columns before the packet type depend on.
+type PrefixKey = (u64, u64, Timestamp, Timestamp, u64, u64, Option<Direction>);
+
+/// The columns of a summary line before the packet type: frame(s), time, connection,
+/// direction and client id.
+fn write_prefix(line: &mut Line, p: &PacketRecord<'_>) {
+    if p.first_frame == p.frame {
+        push_num(line, p.frame, 7, false);
+    } else {
+        let width = digits(p.first_frame) + 1 + digits(p.frame);
+        pad(line, 7usize.saturating_sub(width));
+        push_num(line, p.first_frame, 0, false);
+        line.push('-');
+        push_num(line, p.frame, 0, false);
+    }
+    line.push(' ');
+    write_time(line, p.ts, p.start);
+    line.push(' ');
+    pad(line, 4usize.saturating_sub(digits(p.conn.id) + 1));
+    line.push('#');
+    push_num(line, p.conn.id, 0, false);
+    line.push(' ');
+    line.push_str(arrow(p.direction));
+    line.push(' ');
+    let id = p.conn.client_id.as_deref().unwrap_or("-");
+    if id.len() <= 16 && id.is_ascii() {
+        line.push_str(id);
+        pad(line, 16 - id.len());
+    } else {
+        let mut n = 0;
+        for (i, c) in id.chars().enumerate() {
+            if i == 15 && id.chars().nth(16).is_some() {
+                line.push('…');
+                n += 1;
+                break;
+            }
+            line.push(c);
+            n += 1;
+        }
+        pad(line, 16usize.saturating_sub(n));
+    }
+}
 
 impl<W: Write> SummaryPrinter<W> {
     /// The output (to take what was written so far when it is a buffer).
@@ -190,6 +235,7 @@ impl<W: Write> SummaryPrinter<W> {
             index: 0,
             assumed_note: false,
             line: Line::default(),
+            prefix: None,
         }
     }
 
@@ -199,40 +245,26 @@ impl<W: Write> SummaryPrinter<W> {
         let line = &mut self.line;
         line.clear();
         let d = &p.assumed.decoded;
-        if p.first_frame == p.frame {
-            push_num(line, p.frame, 7, false);
-        } else {
-            let width = digits(p.first_frame) + 1 + digits(p.frame);
-            pad(line, 7usize.saturating_sub(width));
-            push_num(line, p.first_frame, 0, false);
-            line.push('-');
-            push_num(line, p.frame, 0, false);
-        }
-        line.push(' ');
-        write_time(line, p.ts, p.start);
-        line.push(' ');
-        pad(line, 4usize.saturating_sub(digits(p.conn.id) + 1));
-        line.push('#');
-        push_num(line, p.conn.id, 0, false);
-        line.push(' ');
-        line.push_str(arrow(p.direction));
-        line.push(' ');
-        let id = p.conn.client_id.as_deref().unwrap_or("-");
-        if id.len() <= 16 && id.is_ascii() {
-            line.push_str(id);
-            pad(line, 16 - id.len());
-        } else {
-            let mut n = 0;
-            for (i, c) in id.chars().enumerate() {
-                if i == 15 && id.chars().nth(16).is_some() {
-                    line.push('…');
-                    n += 1;
-                    break;
-                }
-                line.push(c);
-                n += 1;
+        // Packets of one frame and connection share the columns up to the packet type: a
+        // frame often carries several packets, so those columns are kept and copied.
+        let key = (
+            p.first_frame,
+            p.frame,
+            p.ts,
+            p.start,
+            p.conn.id,
+            p.conn.rev,
+            p.direction,
+        );
+        match &self.prefix {
+            Some((k, prefix)) if *k == key => line.push_line(prefix),
+            _ => {
+                write_prefix(line, p);
+                let mut prefix = self.prefix.take().map(|x| x.1).unwrap_or_default();
+                prefix.clear();
+                prefix.push_line(line);
+                self.prefix = Some((key, prefix));
             }
-            pad(line, 16usize.saturating_sub(n));
         }
         let name = d.packet_type.name().unwrap_or("Reserved");
         line.push(' ');

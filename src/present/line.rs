@@ -69,6 +69,11 @@ impl Line {
         self.bytes(s.as_bytes());
     }
 
+    /// Appends another line's text.
+    pub fn push_line(&mut self, other: &Line) {
+        self.bytes(other.as_bytes());
+    }
+
     /// Appends a character.
     #[inline]
     pub fn push(&mut self, c: char) {
