@@ -610,6 +610,28 @@ fn scan8(x: u64) -> u8 {
     u8::from(outside & ones(0x80) != 0) | (u8::from(wild & ones(0x80) != 0) << 1)
 }
 
+/// True when the §1.5.4 checks find nothing in `s`: what [`Cx::check_utf8`] reports no
+/// diagnostic for, without a cursor (for the no-tree fast paths).
+#[inline]
+pub(crate) fn utf8_clean(s: &[u8]) -> bool {
+    scan(s) & NOT_PRINTABLE == 0 || utf8_clean_slow(s)
+}
+
+/// [`utf8_clean`] for bytes that are not all printable ASCII: the findings of
+/// `Cx::utf8_findings`, as a yes or no.
+#[inline(never)]
+pub(crate) fn utf8_clean_slow(s: &[u8]) -> bool {
+    match std::str::from_utf8(s) {
+        Err(_) => false,
+        Ok(text) => {
+            !text.starts_with('\u{feff}')
+                && text
+                    .chars()
+                    .all(|c| c != '\0' && !c.is_control() && !is_noncharacter(c))
+        }
+    }
+}
+
 fn is_noncharacter(c: char) -> bool {
     let u = c as u32;
     (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
