@@ -547,20 +547,16 @@ pub(crate) const NOT_PRINTABLE: u8 = 1;
 pub(crate) const WILDCARD: u8 = 2;
 
 /// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
-/// (the usual case) are read as one word of overlapping pieces, without a loop.
+/// (the usual case) are read as one or two words of overlapping pieces, without a loop.
 #[inline]
 pub(crate) fn scan(s: &[u8]) -> u8 {
     let n = s.len();
     if n >= 8 {
-        let mut acc = 0;
-        let mut chunks = s.chunks_exact(8);
-        for c in &mut chunks {
-            acc |= scan8(word8(c));
+        if n > 16 {
+            return scan_long(s);
         }
-        if !chunks.remainder().is_empty() {
-            acc |= scan8(word8(&s[n - 8..]));
-        }
-        acc
+        // Two words, overlapping when n < 16.
+        scan8(word8(s)) | scan8(word8(&s[n - 8..]))
     } else if n >= 4 {
         scan8(u64::from(word4(&s[..4])) | (u64::from(word4(&s[n - 4..])) << 32))
     } else if n > 0 {
@@ -570,6 +566,22 @@ pub(crate) fn scan(s: &[u8]) -> u8 {
     } else {
         0
     }
+}
+
+/// [`scan`] of more than 16 bytes: a loop (out of line, so that short strings do not pay
+/// for its setup).
+#[inline(never)]
+fn scan_long(s: &[u8]) -> u8 {
+    let n = s.len();
+    let mut acc = 0;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        acc |= scan8(word8(c));
+    }
+    if !chunks.remainder().is_empty() {
+        acc |= scan8(word8(&s[n.saturating_sub(8)..]));
+    }
+    acc
 }
 
 fn word8(c: &[u8]) -> u64 {
@@ -596,6 +608,28 @@ fn scan8(x: u64) -> u8 {
     let hash = x ^ ones(b'#');
     let wild = (plus.wrapping_sub(ones(1)) & !plus) | (hash.wrapping_sub(ones(1)) & !hash);
     u8::from(outside & ones(0x80) != 0) | (u8::from(wild & ones(0x80) != 0) << 1)
+}
+
+/// True when the §1.5.4 checks find nothing in `s`: what [`Cx::check_utf8`] reports no
+/// diagnostic for, without a cursor (for the no-tree fast paths).
+#[inline]
+pub(crate) fn utf8_clean(s: &[u8]) -> bool {
+    scan(s) & NOT_PRINTABLE == 0 || utf8_clean_slow(s)
+}
+
+/// [`utf8_clean`] for bytes that are not all printable ASCII: the findings of
+/// `Cx::utf8_findings`, as a yes or no.
+#[inline(never)]
+pub(crate) fn utf8_clean_slow(s: &[u8]) -> bool {
+    match std::str::from_utf8(s) {
+        Err(_) => false,
+        Ok(text) => {
+            !text.starts_with('\u{feff}')
+                && text
+                    .chars()
+                    .all(|c| c != '\0' && !c.is_control() && !is_noncharacter(c))
+        }
+    }
 }
 
 fn is_noncharacter(c: char) -> bool {

@@ -147,6 +147,16 @@ impl<'a> Properties<'a> {
         }
     }
 
+    /// False when the block certainly has no property with this identifier: a decoded
+    /// block knows without reading its bytes (for the fast paths).
+    #[inline]
+    pub(crate) fn may_have(&self, id: PropertyId) -> bool {
+        match self.0 {
+            Repr::Wire { seen, .. } => id.0 < 64 && seen & (1 << id.0) != 0,
+            Repr::List(_) => true,
+        }
+    }
+
     /// The first value with this identifier.
     pub fn get(&self, id: PropertyId) -> Option<PropValue<'a>> {
         if let Repr::Wire { seen, .. } = self.0 {
@@ -369,6 +379,10 @@ macro_rules! properties {
         ];
         /// The identifiers of [`PROPERTIES`], in the same order (for a const lookup table).
         const IDS: &[u32] = &[$($id),*];
+        /// The data types of [`PROPERTIES`], in the same order.
+        const TYPES: &[PropertyType] = &[$(PropertyType::$ty),*];
+        /// The places of [`PROPERTIES`], in the same order.
+        const PLACES: &[Places] = &[$($places),*];
     };
 }
 
@@ -463,6 +477,149 @@ const BOOLEAN_PROPERTIES: u64 = bit(PropertyId::PAYLOAD_FORMAT_INDICATOR)
     | bit(PropertyId::WILDCARD_SUBSCRIPTION_AVAILABLE)
     | bit(PropertyId::SUBSCRIPTION_IDENTIFIER_AVAILABLE)
     | bit(PropertyId::SHARED_SUBSCRIPTION_AVAILABLE);
+
+/// The identifiers allowed in `place`, as a set of [`bit`]s (all identifiers are < 64).
+pub(crate) const fn allowed_in(place: Places) -> u64 {
+    let mut set = 0;
+    let mut i = 0;
+    while i < IDS.len() {
+        if PLACES[i] & place != 0 {
+            set |= 1 << IDS[i];
+        }
+        i += 1;
+    }
+    set
+}
+
+/// The data type by identifier, for identifiers < 64 (`None`: unknown).
+static TYPE_OF: [Option<PropertyType>; 64] = {
+    let mut t = [None; 64];
+    let mut i = 0;
+    while i < IDS.len() {
+        t[IDS[i] as usize] = Some(TYPES[i]);
+        i += 1;
+    }
+    t
+};
+
+/// [`check_value`] as a yes or no: true when it reports nothing for this value.
+#[inline]
+fn value_ok(id: u8, v: u32) -> bool {
+    let b = 1u64 << id;
+    if BOOLEAN_PROPERTIES & b != 0 {
+        return v <= 1;
+    }
+    match PropertyId(id.into()) {
+        PropertyId::MAXIMUM_QOS => v <= 1,
+        PropertyId::RECEIVE_MAXIMUM
+        | PropertyId::MAXIMUM_PACKET_SIZE
+        | PropertyId::TOPIC_ALIAS
+        | PropertyId::SUBSCRIPTION_IDENTIFIER => v != 0,
+        _ => true,
+    }
+}
+
+/// A property block at `*pos` of `buf` (a whole packet) without a cursor, for the no-tree
+/// fast paths: `None` at the first thing [`decode_block`] would report (Property Length
+/// or identifier not minimal, unknown or misplaced identifier, a value past the block,
+/// a string the §1.5.4 checks flag, a value [`check_value`] flags, a repeat outside
+/// `repeatable`, Authentication Data without a method), so that the general path reports
+/// it. `allowed` is [`allowed_in`] of the place. Otherwise the same block as
+/// [`decode_block`], with `*pos` after it.
+#[inline]
+pub(crate) fn fast_block<'a>(
+    buf: &'a [u8],
+    pos: &mut usize,
+    allowed: u64,
+    repeatable: u64,
+) -> Option<Properties<'a>> {
+    let at = *pos;
+    let (len, n) = match *buf.get(at)? {
+        b @ 0..0x80 => (usize::from(b), 1),
+        _ => match super::primitives::vbi(&buf[at..]) {
+            Ok((_, v)) if v.is_minimal() => (v.value as usize, v.len),
+            _ => return None,
+        },
+    };
+    let body = at + n;
+    let block = buf.get(body..body + len)?;
+    let mut b = block;
+    let mut seen = 0u64;
+    while let Some((&id, rest)) = b.split_first() {
+        // A one-byte identifier below 64 (longer or larger ones are unknown).
+        if id >= 64 || allowed & (1 << id) == 0 {
+            return None;
+        }
+        let bit = 1u64 << id;
+        if seen & bit & !repeatable != 0 {
+            return None;
+        }
+        seen |= bit;
+        b = match TYPE_OF[usize::from(id)]? {
+            PropertyType::Byte => {
+                let (&v, rest) = rest.split_first()?;
+                if VALUE_CHECKED & bit != 0 && !value_ok(id, v.into()) {
+                    return None;
+                }
+                rest
+            }
+            PropertyType::TwoByte => {
+                let (v, rest) = rest.split_first_chunk::<2>()?;
+                if VALUE_CHECKED & bit != 0 && !value_ok(id, u16::from_be_bytes(*v).into()) {
+                    return None;
+                }
+                rest
+            }
+            PropertyType::FourByte => {
+                let (v, rest) = rest.split_first_chunk::<4>()?;
+                if VALUE_CHECKED & bit != 0 && !value_ok(id, u32::from_be_bytes(*v)) {
+                    return None;
+                }
+                rest
+            }
+            PropertyType::Vbi => match super::primitives::vbi(rest) {
+                Ok((rest, v)) if v.is_minimal() && value_ok(id, v.value) => rest,
+                _ => return None,
+            },
+            PropertyType::Str => {
+                let (s, rest) = fast_prefixed(rest)?;
+                let flags = super::cursor::scan(s);
+                if flags & super::cursor::NOT_PRINTABLE != 0 && !super::cursor::utf8_clean_slow(s) {
+                    return None;
+                }
+                if id == PropertyId::RESPONSE_TOPIC.0 as u8 && flags & super::cursor::WILDCARD != 0
+                {
+                    return None;
+                }
+                rest
+            }
+            PropertyType::Binary => fast_prefixed(rest)?.1,
+            PropertyType::StrPair => {
+                let (k, rest) = fast_prefixed(rest)?;
+                let (v, rest) = fast_prefixed(rest)?;
+                if !super::cursor::utf8_clean(k) || !super::cursor::utf8_clean(v) {
+                    return None;
+                }
+                rest
+            }
+        };
+    }
+    if seen & bit(PropertyId::AUTHENTICATION_DATA) != 0
+        && seen & bit(PropertyId::AUTHENTICATION_METHOD) == 0
+    {
+        return None;
+    }
+    *pos = body + len;
+    Some(Properties::wire(block, seen))
+}
+
+/// Two-byte length and that many bytes: (the bytes, what follows).
+#[inline(always)]
+fn fast_prefixed(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (n, rest) = b.split_first_chunk::<2>()?;
+    let n = usize::from(u16::from_be_bytes(*n));
+    (rest.len() >= n).then(|| rest.split_at(n))
+}
 
 /// Decodes a property block: the Property Length, then properties until exactly that many
 /// bytes are used. A property can never read past its block. `place` is the packet type's

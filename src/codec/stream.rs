@@ -5,6 +5,7 @@
 use super::decode::{decode, DecodeOptions, Decoded};
 use super::packet::Packet;
 use super::primitives::{self, VbiError};
+use super::types::PacketType;
 
 /// How many more bytes a partial packet needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,11 +115,19 @@ impl<'a> Iterator for Packets<'a> {
         let offset = self.pos;
         match frame(rest) {
             Frame::Complete { len } => {
-                let decoded = decode(&rest[..len], &self.opts);
+                self.pos += len;
+                let bytes = &rest[..len];
+                if bytes[0] >> 4 != PacketType::CONNECT.0 {
+                    // Decoded straight into the item: nothing needs a look at it first.
+                    return Some(StreamItem::Packet {
+                        offset,
+                        decoded: decode(bytes, &self.opts),
+                    });
+                }
+                let decoded = decode(bytes, &self.opts);
                 if let Some(Packet::Connect(_)) = &decoded.packet {
                     self.opts.version = decoded.version;
                 }
-                self.pos += len;
                 Some(StreamItem::Packet { offset, decoded })
             }
             Frame::Incomplete(needed) => {

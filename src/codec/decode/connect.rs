@@ -1,14 +1,174 @@
 //! CONNECT (§3.1).
 
-use super::{qos_meaning, undecoded};
-use crate::codec::cursor::{Cx, Res, Stop};
+use super::{qos_meaning, undecoded, Decoded};
+use crate::codec::cursor::{self, Cx, Res, Stop};
 use crate::codec::diag::{self, Check, Severity};
 use crate::codec::fields::{self, FieldDef};
-use crate::codec::packet::{Connect, Will};
+use crate::codec::packet::{Connect, Packet, Will};
+use crate::codec::primitives;
 use crate::codec::property::{self, Properties, PropertyId};
 use crate::codec::topic;
 use crate::codec::tree::{Meaning, Value};
 use crate::codec::types::{MqttStr, PacketType, ProtocolVersion, QoS};
+
+/// The identifiers a CONNECT's properties may have.
+const CONNECT_ALLOWED: u64 = property::allowed_in(1 << PacketType::CONNECT.0);
+/// The identifiers Will Properties may have.
+const WILL_ALLOWED: u64 = property::allowed_in(property::WILL);
+/// Only User Property may repeat in a CONNECT or its Will Properties.
+const REPEATABLE: u64 = 1 << PropertyId::USER_PROPERTY.0;
+
+/// A CONNECT without a tree when nothing about it is unusual: straight-line code that
+/// makes every check of [`decode`] (and of the fixed header) and gives up with `None` at
+/// the first one that would report anything, so that the general path reports it. The
+/// result is then the same either way.
+// Inlined into its caller: the result is built in its return slot, not copied there.
+#[inline(always)]
+pub(super) fn fast(input: &[u8]) -> Option<Decoded<'_>> {
+    // CONNECT with its reserved flags 0000.
+    let (&0x10, after) = input.split_first()? else {
+        return None;
+    };
+    let rl = match *after.first()? {
+        b @ 0..0x80 => primitives::Vbi {
+            value: b.into(),
+            len: 1,
+        },
+        _ => match primitives::vbi(after) {
+            Ok((_, v)) if v.is_minimal() => v,
+            _ => return None,
+        },
+    };
+    let buf = input.get(..1 + rl.len + rl.value as usize)?;
+    let mut pos = 1 + rl.len;
+    // Protocol name and level that go together, and the connect flags: 6 + 1 + 1 + 2
+    // bytes for "MQIsdp", 4 + 1 + 1 + 2 for "MQTT".
+    let head = buf.get(pos..)?;
+    let (version, name_len) = match head {
+        [0, 4, b'M', b'Q', b'T', b'T', 4, ..] => (ProtocolVersion::V3_1_1, 4),
+        [0, 4, b'M', b'Q', b'T', b'T', 5, ..] => (ProtocolVersion::V5, 4),
+        [0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 3, ..] => (ProtocolVersion::V3_1, 6),
+        _ => return None,
+    };
+    let protocol_name = MqttStr(&head[2..2 + name_len]);
+    pos += 2 + name_len + 1;
+    let [b, ka_hi, ka_lo] = *buf.get(pos..)?.first_chunk::<3>()?;
+    pos += 3;
+    let will = b & 0x04 != 0;
+    let will_qos = (b >> 3) & 3;
+    let username = b & 0x80 != 0;
+    let password = b & 0x40 != 0;
+    let clean_start = b & 0x02 != 0;
+    // Reserved bit; Will QoS and Retain without a will; Will QoS 3; a password without a
+    // user name in 3.1.1.
+    if b & 0x01 != 0
+        || (!will && b & 0x38 != 0)
+        || will_qos == 3
+        || (password && !username && version == ProtocolVersion::V3_1_1)
+    {
+        return None;
+    }
+    let properties = if version.is_v5() {
+        property::fast_block(buf, &mut pos, CONNECT_ALLOWED, REPEATABLE)?
+    } else {
+        Properties::new()
+    };
+    let (client_id, _) = fast_text(buf, &mut pos)?;
+    match version {
+        ProtocolVersion::V3_1_1 if client_id.is_empty() && !clean_start => return None,
+        ProtocolVersion::V3_1 => {
+            let chars = match std::str::from_utf8(client_id) {
+                Ok(s) if !s.is_ascii() => s.chars().count(),
+                _ => client_id.len(),
+            };
+            if chars == 0 || chars > 23 {
+                return None;
+            }
+        }
+        _ => {}
+    }
+    let will = if will {
+        // Each field the flags announce must be there (the packet is whole).
+        let will_properties = if version.is_v5() {
+            property::fast_block(buf, &mut pos, WILL_ALLOWED, REPEATABLE)?
+        } else {
+            Properties::new()
+        };
+        let (topic, scan) = fast_text(buf, &mut pos)?;
+        if topic.is_empty() || scan & cursor::WILDCARD != 0 {
+            return None;
+        }
+        let payload = fast_binary(buf, &mut pos)?;
+        // A payload that says it is UTF-8 would have to be checked.
+        if will_properties.may_have(PropertyId::PAYLOAD_FORMAT_INDICATOR) && !payload.is_ascii() {
+            return None;
+        }
+        Some(Will {
+            qos: QoS::from_u8(will_qos).unwrap_or_default(),
+            retain: b & 0x20 != 0,
+            properties: will_properties,
+            topic: MqttStr(topic),
+            payload,
+        })
+    } else {
+        None
+    };
+    let username = match username {
+        true => Some(MqttStr(fast_text(buf, &mut pos)?.0)),
+        false => None,
+    };
+    let password = match password {
+        true => Some(fast_binary(buf, &mut pos)?),
+        false => None,
+    };
+    if pos != buf.len() {
+        return None;
+    }
+    // Filled in place: a CONNECT built on the stack and moved into the box is a copy.
+    let mut connect = Box::<Connect>::default();
+    connect.protocol_name = protocol_name;
+    connect.protocol_level = version.level();
+    connect.clean_start = clean_start;
+    connect.keep_alive = u16::from_be_bytes([ka_hi, ka_lo]);
+    connect.properties = properties;
+    connect.client_id = MqttStr(client_id);
+    connect.will = will;
+    connect.username = username;
+    connect.password = password;
+    Some(Decoded {
+        bytes: buf,
+        packet_type: PacketType::CONNECT,
+        flags: 0,
+        remaining_length: Some(rl.value),
+        len: buf.len(),
+        complete: true,
+        version,
+        packet: Some(Packet::Connect(connect)),
+        diagnostics: Vec::new(),
+        tree: Vec::new(),
+    })
+}
+
+/// Binary Data at `*pos`, wholly inside `buf`.
+#[inline(always)]
+fn fast_binary<'a>(buf: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+    let n = usize::from(u16::from_be_bytes(*buf.get(*pos..)?.first_chunk()?));
+    let b = buf.get(*pos + 2..*pos + 2 + n)?;
+    *pos += 2 + n;
+    Some(b)
+}
+
+/// A UTF-8 Encoded String at `*pos` that the §1.5.4 checks find nothing in, and its
+/// [`cursor::scan`] bits.
+#[inline(always)]
+fn fast_text<'a>(buf: &'a [u8], pos: &mut usize) -> Option<(&'a [u8], u8)> {
+    let s = fast_binary(buf, pos)?;
+    let scan = cursor::scan(s);
+    if scan & cursor::NOT_PRINTABLE != 0 && !cursor::utf8_clean_slow(s) {
+        return None;
+    }
+    Some((s, scan))
+}
 
 pub(super) fn decode<'a>(cx: &mut Cx<'a>) -> Res<Connect<'a>> {
     let name_at = cx.pos;
@@ -510,5 +670,56 @@ fn check_client_id(cx: &mut Cx<'_>, id: MqttStr<'_>, at: usize, clean: bool) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::DecodeOptions;
+
+    fn hex(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or_default())
+            .collect()
+    }
+
+    /// The general path's result, tree aside.
+    fn general(b: &[u8]) -> Decoded<'_> {
+        let mut d = super::super::decode(b, &DecodeOptions::default());
+        d.tree.clear();
+        d
+    }
+
+    /// Clean CONNECTs of each version are taken; where a mutation is still taken, the
+    /// general path finds nothing in it either and decodes it the same.
+    #[test]
+    fn fast_path_takes_clean_connects_and_agrees() {
+        let seeds = [
+            // 3.1: MQIsdp, will, user name, password.
+            "102f00064d514973647003ee003c0009636c69656e742d3331000777696c6c2f3331000362796500047573657200027077",
+            "103900044D51545404EE003C00086465766963652D31000B6465762F312F737461746500076F66666C696E650005616C6963650006736563726574",
+            "105000044D51545405EE003C08110000007821000A00086465766963652D310D03000A746578742F706C61696E000B6465762F312F737461746500076F66666C696E650005616C6963650006736563726574",
+        ];
+        for s in seeds {
+            let s = hex(s);
+            let fast = fast(&s).expect("a clean CONNECT takes the fast path");
+            assert_eq!(fast, general(&s));
+            assert!(fast.diagnostics.is_empty());
+            let mut taken = 0;
+            for i in 0..s.len() {
+                for x in 0..=255u8 {
+                    let mut m = s.clone();
+                    m[i] = x;
+                    if let Some(f) = super::fast(&m) {
+                        assert_eq!(f, general(&m), "{m:02x?}");
+                        taken += 1;
+                    }
+                }
+            }
+            // Client id, topic, user name and payload bytes, keep alive, flags…
+            assert!(taken > 1000, "{taken}");
+        }
     }
 }

@@ -96,6 +96,9 @@ pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
         if let Some(d) = publish::fast(input, opts) {
             return d;
         }
+        if let Some(d) = connect::fast(input) {
+            return d;
+        }
     }
     let mut cx = Cx::new(input, opts.version, opts.direction, opts.tree);
     let (packet_type, flags, remaining_length, packet) = decode_in(&mut cx, input);
