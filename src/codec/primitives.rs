@@ -43,6 +43,23 @@ pub fn vbi_len(v: u32) -> usize {
     }
 }
 
+/// A Variable Byte Integer in its minimal encoding, or `None` (absent, cut, too long or not
+/// minimal): the fast decoding paths, which leave every finding to the general one. A
+/// one-byte value (small packets) skips the loop.
+#[inline(always)]
+pub fn minimal_vbi(i: &[u8]) -> Option<Vbi> {
+    match *i.first()? {
+        b @ 0..0x80 => Some(Vbi {
+            value: b.into(),
+            len: 1,
+        }),
+        _ => match vbi(i) {
+            Ok((_, v)) if v.is_minimal() => Some(v),
+            _ => None,
+        },
+    }
+}
+
 /// Reads a Variable Byte Integer (at most 4 bytes).
 pub fn vbi(i: &[u8]) -> Result<(&[u8], Vbi), VbiError> {
     let mut value: u32 = 0;

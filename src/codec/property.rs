@@ -534,14 +534,8 @@ pub(crate) fn fast_block<'a>(
     repeatable: u64,
 ) -> Option<Properties<'a>> {
     let at = *pos;
-    let (len, n) = match *buf.get(at)? {
-        b @ 0..0x80 => (usize::from(b), 1),
-        _ => match super::primitives::vbi(&buf[at..]) {
-            Ok((_, v)) if v.is_minimal() => (v.value as usize, v.len),
-            _ => return None,
-        },
-    };
-    let body = at + n;
+    let vbi = super::primitives::minimal_vbi(buf.get(at..)?)?;
+    let (body, len) = (at + vbi.len, vbi.value as usize);
     let block = buf.get(body..body + len)?;
     let mut b = block;
     let mut seen = 0u64;

@@ -29,16 +29,7 @@ pub(super) fn fast(input: &[u8]) -> Option<Decoded<'_>> {
     let (&0x10, after) = input.split_first()? else {
         return None;
     };
-    let rl = match *after.first()? {
-        b @ 0..0x80 => primitives::Vbi {
-            value: b.into(),
-            len: 1,
-        },
-        _ => match primitives::vbi(after) {
-            Ok((_, v)) if v.is_minimal() => v,
-            _ => return None,
-        },
-    };
+    let rl = primitives::minimal_vbi(after)?;
     let buf = input.get(..1 + rl.len + rl.value as usize)?;
     let mut pos = 1 + rl.len;
     // Protocol name and level that go together, and the connect flags: 6 + 1 + 1 + 2

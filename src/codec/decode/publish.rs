@@ -25,17 +25,7 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<
     {
         return None;
     }
-    // A one-byte Remaining Length (small packets) without the general loop.
-    let rl = match *after.first()? {
-        b @ 0..0x80 => primitives::Vbi {
-            value: b.into(),
-            len: 1,
-        },
-        _ => match primitives::vbi(after) {
-            Ok((_, v)) if v.is_minimal() => v,
-            _ => return None,
-        },
-    };
+    let rl = primitives::minimal_vbi(after)?;
     let buf = input.get(..1 + rl.len + rl.value as usize)?;
     let mut pos = 1 + rl.len;
     let n = usize::from(u16::from_be_bytes(*buf.get(pos..)?.first_chunk()?));
