@@ -1,5 +1,6 @@
 //! Any bytes, each protocol level and direction: decode never panics, every diagnostic and
-//! every tree node lies inside the input, and the stream decoder agrees on offsets.
+//! every tree node lies inside the input, decoding without a tree gives the same result,
+//! and the stream decoder agrees on offsets.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -35,6 +36,18 @@ fuzz_target!(|data: &[u8]| {
                     assert!(fields::by_id(n.field.id).is_some());
                 }
             }
+            // Without a tree (the fast paths), the same result.
+            let mut plain = decode(
+                data,
+                &DecodeOptions {
+                    version,
+                    direction,
+                    tree: false,
+                },
+            );
+            assert!(plain.tree.is_empty());
+            plain.tree = d.tree.clone();
+            assert_eq!(plain, d);
         }
         let mut next = 0;
         for item in decode_stream(data, DecodeOptions::new(version)) {

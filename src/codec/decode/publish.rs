@@ -7,10 +7,16 @@ use crate::codec::fields;
 use crate::codec::packet::Packet;
 use crate::codec::packet::Publish;
 use crate::codec::primitives;
-use crate::codec::property::{Properties, PropertyId};
+use crate::codec::property::{self, Properties, PropertyId};
 use crate::codec::topic;
 use crate::codec::tree::Value;
 use crate::codec::types::{Direction, MqttStr, PacketType, QoS};
+
+/// The identifiers a PUBLISH's properties may have.
+const ALLOWED: u64 = property::allowed_in(1 << PacketType::PUBLISH.0);
+/// A PUBLISH carries one Subscription Identifier per matching subscription.
+const REPEATABLE: u64 =
+    1 << PropertyId::USER_PROPERTY.0 | 1 << PropertyId::SUBSCRIPTION_IDENTIFIER.0;
 
 /// A PUBLISH without a tree when nothing about it is unusual: straight-line code for the
 /// most common packet. `None` sends it down the general path, which raises whatever
@@ -46,16 +52,12 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<
         None
     };
     let properties = if opts.version.is_v5() {
-        let mut cx = Cx::new(buf, opts.version, opts.direction, false);
-        cx.pos = pos;
-        let p = super::properties(&mut cx, PacketType::PUBLISH).ok()?;
-        if !cx.diags.is_empty()
-            || (opts.direction == Some(Direction::ClientToServer)
-                && p.get(PropertyId::SUBSCRIPTION_IDENTIFIER).is_some())
+        let p = property::fast_block(buf, &mut pos, ALLOWED, REPEATABLE)?;
+        if opts.direction == Some(Direction::ClientToServer)
+            && p.may_have(PropertyId::SUBSCRIPTION_IDENTIFIER)
         {
             return None;
         }
-        pos = cx.pos;
         p
     } else {
         Properties::new()

@@ -1,7 +1,8 @@
-//! The no-tree CONNECT fast path gives what the general decoder gives: on clean CONNECTs of
-//! 3.1, 3.1.1 and 5.0 with every field (which it takes), on every single-byte mutation of
-//! them (which it mostly leaves to the general path), on insertions, deletions,
+//! The no-tree fast paths give what the general decoder gives. CONNECT: on clean CONNECTs
+//! of 3.1, 3.1.1 and 5.0 with every field (which it takes), on every single-byte mutation
+//! of them (which it mostly leaves to the general path), on insertions, deletions,
 //! truncations and trailing bytes, and on generated and randomly mutated CONNECTs.
+//! PUBLISH: every single-byte mutation of clean ones with every property.
 
 use mqtt_dissect::codec::property::{PropertyType, PROPERTIES, WILL};
 use mqtt_dissect::codec::stream::{decode_stream, StreamItem};
@@ -15,10 +16,14 @@ fn will_props<'a>(c: &Connect<'a>) -> Option<Properties<'a>> {
 /// Tree on or off, the same result (the tree aside); and the property blocks answer every
 /// lookup the same way (their equality compares the properties, not what `get` uses).
 fn same_without_tree(b: &[u8]) {
-    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+    for (version, direction) in [
+        (ProtocolVersion::V3_1_1, None),
+        (ProtocolVersion::V5, None),
+        (ProtocolVersion::V5, Some(Direction::ClientToServer)),
+    ] {
         let opts = DecodeOptions {
             version,
-            direction: None,
+            direction,
             tree: true,
         };
         let d = decode(b, &opts);
@@ -438,6 +443,86 @@ fn every_string_finding_in_every_string_field_decodes_the_same_without_a_tree() 
             for c in variants {
                 let b = encode(&Packet::Connect(Box::new(c)), v).unwrap();
                 same_without_tree(&b);
+            }
+        }
+    }
+}
+
+/// Clean PUBLISH packets of 3.1.1 and 5.0, the latter with every PUBLISH property.
+fn publish_seeds() -> Vec<(Vec<u8>, ProtocolVersion)> {
+    let mut out = vec![
+        // The benchmark's.
+        (hex("300A0003612F6268656C6C6F"), ProtocolVersion::V3_1_1),
+        (
+            hex("32260003612F620007170101020000003C230003030003742F6A2600016B00017668656C6C6F2121"),
+            ProtocolVersion::V5,
+        ),
+    ];
+    let publish = |qos, properties, topic: &'static str, payload: &'static [u8]| {
+        Packet::Publish(Publish {
+            dup: false,
+            qos,
+            retain: true,
+            topic: topic.into(),
+            packet_id: (qos != QoS::AtMostOnce).then_some(7),
+            properties,
+            payload,
+        })
+    };
+    let every = Properties::new()
+        .with(PropertyId::PAYLOAD_FORMAT_INDICATOR, PropValue::Byte(0))
+        .with(PropertyId::MESSAGE_EXPIRY_INTERVAL, PropValue::FourByte(60))
+        .with(PropertyId::TOPIC_ALIAS, PropValue::TwoByte(4))
+        .with(
+            PropertyId::RESPONSE_TOPIC,
+            PropValue::Str("réponse/ici".into()),
+        )
+        .with(PropertyId::CORRELATION_DATA, PropValue::Binary(&[9, 0xff]))
+        .with(
+            PropertyId::USER_PROPERTY,
+            PropValue::Pair("k".into(), "v".into()),
+        )
+        .with(PropertyId::SUBSCRIPTION_IDENTIFIER, PropValue::Vbi(300))
+        .with(PropertyId::SUBSCRIPTION_IDENTIFIER, PropValue::Vbi(1))
+        .with(
+            PropertyId::CONTENT_TYPE,
+            PropValue::Str("text/plain".into()),
+        );
+    for (p, v) in [
+        (
+            publish(QoS::AtLeastOnce, Properties::new(), "a/b/c", b"\xff\x00"),
+            ProtocolVersion::V3_1_1,
+        ),
+        (
+            publish(QoS::ExactlyOnce, every, "sensor/température", b"20 C"),
+            ProtocolVersion::V5,
+        ),
+        // A payload that is not text, without a Payload Format Indicator.
+        (
+            publish(
+                QoS::AtMostOnce,
+                Properties::new().with(PropertyId::SUBSCRIPTION_IDENTIFIER, PropValue::Vbi(200)),
+                "t",
+                "20 °C".as_bytes(),
+            ),
+            ProtocolVersion::V5,
+        ),
+    ] {
+        out.push((encode(&p, v).unwrap(), v));
+    }
+    out
+}
+
+#[test]
+fn every_single_byte_mutation_of_a_publish_decodes_the_same_without_a_tree() {
+    for (s, v) in publish_seeds() {
+        let d = decode(&s, &DecodeOptions::new(v));
+        assert!(d.diagnostics.is_empty(), "{s:02x?}: {:?}", d.diagnostics);
+        for i in 0..s.len() {
+            for x in 0..=255u8 {
+                let mut m = s.clone();
+                m[i] = x;
+                same_without_tree(&m);
             }
         }
     }
