@@ -20,7 +20,7 @@ fn records(data: &[u8], owned: bool, batch_size: usize) -> Vec<String> {
     let mut snapshots = Snapshots::default();
     let mut scratch = Scratch::default();
     let mut batch = Batch::with_capacity(batch_size);
-    let mut flush = |batch: Batch, out: &mut Vec<String>| {
+    let mut flush = |mut batch: Batch, out: &mut Vec<String>| {
         batch
             .try_for_each(true, &mut scratch, |r| {
                 out.push(format!("{r:?}"));

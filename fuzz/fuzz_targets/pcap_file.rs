@@ -69,7 +69,7 @@ fn records(data: &[u8], owned: bool) -> Vec<String> {
     let (mut snapshots, mut scratch) = (Snapshots::default(), Scratch::default());
     let mut out = Vec::new();
     let mut batch = Batch::with_capacity(2);
-    let mut flush = |b: Batch, out: &mut Vec<String>| {
+    let mut flush = |mut b: Batch, out: &mut Vec<String>| {
         let _ = b.try_for_each(true, &mut scratch, |r| {
             out.push(format!("{r:?}"));
             Ok::<(), ()>(())

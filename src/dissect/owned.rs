@@ -197,17 +197,29 @@ impl Batch {
     }
 
     /// Calls `f` with each record as the dissector made it, in order; `tree`: with field
-    /// trees. Stops at the first error.
+    /// trees. Stops at the first error. Leaves the batch empty but with its capacity, so
+    /// that it can be sent back and filled again: allocating a batch on one thread and
+    /// freeing it on another cost page faults and allocator locks for every batch.
     pub fn try_for_each<E>(
-        self,
+        &mut self,
         tree: bool,
         scratch: &mut Scratch,
         mut f: impl FnMut(&mut Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        for r in self.records {
-            r.with_record(&self.bytes, tree, scratch, &mut f)?;
-        }
-        Ok(())
+        let bytes = &self.bytes;
+        let result = self
+            .records
+            .drain(..)
+            .try_for_each(|r| r.with_record(bytes, tree, scratch, &mut f));
+        self.clear();
+        result
+    }
+
+    /// Empties the batch, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.records.clear();
+        self.bytes.clear();
+        self.packets = 0;
     }
 }
 

@@ -53,6 +53,8 @@ enum Printer {
 /// A printing thread's state.
 struct Printing {
     printer: Printer,
+    /// Output buffers the main thread has written and sent back.
+    spare: Receiver<Vec<u8>>,
     scratch: Scratch,
     tree: bool,
 }
@@ -81,36 +83,39 @@ impl Printer {
         }
     }
 
-    /// What was printed so far; the buffer starts again with the same capacity.
-    fn take(&mut self) -> io::Result<Vec<u8>> {
+    /// What was printed so far; printing goes on in `spare` (an emptied buffer).
+    fn take(&mut self, spare: Vec<u8>) -> io::Result<Vec<u8>> {
         let w = match self {
             Printer::Summary(p) => p.writer_mut(),
             Printer::Json(p) => p.flushed_writer()?,
         };
-        Ok(std::mem::replace(w, Vec::with_capacity(w.capacity())))
+        Ok(std::mem::replace(w, spare))
     }
 }
 
 impl Printing {
-    /// Runs one job; returns the bytes it printed.
-    fn job(&mut self, at: Position, job: Job) -> io::Result<Vec<u8>> {
+    /// Runs one job; returns the bytes it printed. A batch is left empty, to be reused.
+    fn job(&mut self, at: Position, job: &mut Job) -> io::Result<Vec<u8>> {
         let p = &mut self.printer;
         if let Printer::Json(j) = p {
             j.continue_at(at.files, at.index, at.first_record);
         }
         match job {
-            Job::Begin(name) => p.printer().begin(&name)?,
+            Job::Begin(name) => p.printer().begin(name)?,
             Job::Records(batch) => {
                 batch.try_for_each(self.tree, &mut self.scratch, |r| p.printer().record(r))?
             }
-            Job::End(name, sums) => p.printer().end(&name, &sums.0, &sums.1)?,
+            Job::End(name, sums) => p.printer().end(name, &sums.0, &sums.1)?,
             Job::Close => {
                 if let Printer::Json(j) = p {
                     j.close()?;
                 }
             }
         }
-        p.take()
+        // Reusing buffers spares an allocation here and a free on the main thread, which
+        // for buffers this size cost page faults.
+        let spare = self.spare.try_recv().unwrap_or_default();
+        p.take(spare)
     }
 }
 
@@ -119,7 +124,11 @@ type Printed = (u64, io::Result<Vec<u8>>);
 /// The main thread's side: sends jobs in turn, writes what comes back in order.
 struct Handover<'o, W: Write> {
     workers: Vec<SyncSender<(Position, Job)>>,
+    /// Written output buffers go back to the thread that printed them.
+    spare: Vec<Sender<Vec<u8>>>,
     printed: Receiver<Printed>,
+    /// Batches the printing threads are done with.
+    recycled: Receiver<Batch>,
     out: &'o mut W,
     /// Number of the next job sent, and of the next to be written.
     sent: u64,
@@ -169,14 +178,25 @@ impl<W: Write> Handover<'_, W> {
                 self.error.get_or_insert(e);
             }
         }
-        while let Some(bytes) = self.early.remove(&self.written) {
-            self.written += 1;
+        while let Some(mut bytes) = self.early.remove(&self.written) {
             if self.error.is_none() {
                 if let Err(e) = self.out.write_all(&bytes) {
                     self.error = Some(e);
                 }
             }
+            bytes.clear();
+            // Job n was printed by thread n mod threads (they take jobs in turn).
+            let _ = self.spare[(self.written % self.spare.len() as u64) as usize].send(bytes);
+            self.written += 1;
         }
+    }
+
+    /// An empty batch: one sent back if there is one (their number stays bounded by the
+    /// jobs in flight), a new one otherwise.
+    fn batch(&self) -> Batch {
+        self.recycled
+            .try_recv()
+            .unwrap_or_else(|_| Batch::with_capacity(BATCH))
     }
 
     /// Waits for the output of every job sent and writes it.
@@ -207,22 +227,30 @@ pub fn run<W: Write>(
         PcapFormat::Json | PcapFormat::Jsonl => cfg.threads.max(1),
     };
     let (printed_tx, printed) = mpsc::channel::<Printed>();
+    let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|s| {
-        let mut workers = Vec::new();
+        let (mut workers, mut spares) = (Vec::new(), Vec::new());
         for i in 0..printers {
             let (tx, rx) = mpsc::sync_channel::<(Position, Job)>(IN_FLIGHT);
+            let (spare_tx, spare) = mpsc::channel::<Vec<u8>>();
+            spares.push(spare_tx);
             let printed_tx: Sender<Printed> = printed_tx.clone();
+            let recycle = recycle.clone();
             workers.push(tx);
             s.spawn(move || {
                 let mut p = Printing {
                     printer: Printer::new(cfg),
+                    spare,
                     scratch: Scratch::default(),
                     tree,
                 };
                 // Jobs are numbered in turn: this thread's come every `printers`.
                 let mut n = i as u64;
-                for (at, job) in rx {
-                    let r = p.job(at, job);
+                for (at, mut job) in rx {
+                    let r = p.job(at, &mut job);
+                    if let Job::Records(b) = job {
+                        let _ = recycle.send(b);
+                    }
                     let failed = r.is_err();
                     if printed_tx.send((n, r)).is_err() || failed {
                         return;
@@ -232,9 +260,12 @@ pub fn run<W: Write>(
             });
         }
         drop(printed_tx);
+        drop(recycle);
         let mut h = Handover {
             workers,
+            spare: spares,
             printed,
+            recycled,
             out,
             sent: 0,
             written: 0,
@@ -272,7 +303,7 @@ fn files<W: Write>(
         };
         let mut analyzer = Analyzer::default();
         let mut snapshots = Snapshots::default();
-        let mut batch = Batch::with_capacity(BATCH);
+        let mut batch = h.batch();
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
@@ -282,8 +313,8 @@ fn files<W: Write>(
                 if h.error.is_none() && cfg.filter.wants(&r) {
                     batch.push(&mut r, &mut snapshots);
                     if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH));
-                        h.send(Job::Records(full));
+                        let next = h.batch();
+                        h.send(Job::Records(std::mem::replace(&mut batch, next)));
                     }
                 }
                 if h.error.is_some() {
@@ -315,25 +346,33 @@ pub fn analyse<R: io::Read>(
     capture: &CaptureConfig,
 ) -> (Result<(), CaptureError>, Analyzer) {
     let (tx, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|s| {
         let worker = s.spawn(move || {
             let mut analyzer = Analyzer::default();
             let mut scratch = Scratch::default();
-            for batch in rx {
+            for mut batch in rx {
                 let _ = batch.try_for_each(false, &mut scratch, |r| {
                     analyzer.record(r);
                     Ok::<(), ()>(())
                 });
+                let _ = recycle.send(batch);
             }
             analyzer
         });
+        // Batches come back empty; no more exist than the queue and the worker hold.
+        let fresh = || {
+            recycled
+                .try_recv()
+                .unwrap_or_else(|_| Batch::with_capacity(BATCH))
+        };
         let mut snapshots = Snapshots::default();
-        let mut batch = Batch::with_capacity(BATCH);
+        let mut batch = fresh();
         let mut gone = false;
         let result = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r: Record<'_>| {
             batch.push(&mut r, &mut snapshots);
             if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Batch::with_capacity(BATCH));
+                let full = std::mem::replace(&mut batch, fresh());
                 // The worker only stops by panicking; its join below reports that.
                 gone |= tx.send(full).is_err();
             }
