@@ -49,6 +49,7 @@ read -r jl_t jl_m < <(run "$MD" pcap "$CAP" --format jsonl)
 read -r jl1_t jl1_m < <(run "$MD" pcap --threads 1 "$CAP" --format jsonl)
 read -r tj_t tj_m < <(run tshark -n -r "$CAP" -Y mqtt -T json)
 read -r st_t st_m < <(run "$MD" pcap "$CAP" --stats)
+read -r st1_t st1_m < <(run "$MD" pcap --threads 1 "$CAP" --stats)
 ratio() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
 mbps() { python3 -c "print(f'{$size/max($1,1e-9)/1e6:.0f}')"; }
 printf '| %-52s | %9s | %9s | %s |\n' "command" "median s" "max RSS" "ratio"
@@ -61,3 +62,4 @@ printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --format js
 printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap --threads 1 CAPTURE --format jsonl" "$jl1_t" "$((jl1_m / 1024))" "$(ratio "$tj_t" "$jl1_t")x (one thread)"
 printf '| %-52s | %9s | %6s MiB | %s |\n' "tshark -r CAPTURE -Y mqtt -T json" "$tj_t" "$((tj_m / 1024))" ""
 printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap CAPTURE --stats" "$st_t" "$((st_m / 1024))" "$(ratio "$st_t" "$cat_t")x the time of cat ($(mbps "$st_t") MB/s)"
+printf '| %-52s | %9s | %6s MiB | %s |\n' "mqtt-dissect pcap --threads 1 CAPTURE --stats" "$st1_t" "$((st1_m / 1024))" "$(ratio "$st1_t" "$cat_t")x the time of cat ($(mbps "$st1_t") MB/s)"
