@@ -19,13 +19,9 @@ use super::event::{
 };
 use super::tcp::{TcpFlags, TcpSegment};
 use super::TransportConfig;
+use super::conntable::{key_of, ConnTable, Key};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-
-/// Connections are keyed by addresses from the capture, which an attacker can choose:
-/// foldhash is seeded per process (no crafted collisions) and several times faster than
-/// SipHash on these small keys, which were hashed twice per segment.
-type ConnMap = HashMap<Key, Conn, foldhash::fast::RandomState>;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The callback every stage reports to.
 pub type Sink<'s> = dyn FnMut(TransportEvent<'_>) + 's;
@@ -43,20 +39,6 @@ struct Out<'x, 's> {
 impl Out<'_, '_> {
     fn emit(&mut self, ev: TransportEvent<'_>) {
         (self.sink)(ev)
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-struct Key {
-    lo: Endpoint,
-    hi: Endpoint,
-}
-
-fn key_of(a: Endpoint, b: Endpoint) -> Key {
-    if a <= b {
-        Key { lo: a, hi: b }
-    } else {
-        Key { lo: b, hi: a }
     }
 }
 
@@ -472,7 +454,6 @@ struct Conn {
     b: Endpoint,
     initiator: Option<Side>,
     halves: [Half; 2],
-    tick: u64,
 }
 
 enum Fate {
@@ -587,10 +568,8 @@ impl Conn {
 /// capture order and call [`TcpReassembler::finish`] at the end.
 pub struct TcpReassembler {
     cfg: TransportConfig,
-    conns: ConnMap,
-    /// Connections by last activity, oldest first.
-    lru: BTreeMap<u64, Key>,
-    tick: u64,
+    /// Open connections, least recently active first.
+    conns: ConnTable<Conn>,
     next_id: u64,
     stats: TcpStats,
 }
@@ -600,9 +579,7 @@ impl TcpReassembler {
     pub fn new(cfg: &TransportConfig) -> TcpReassembler {
         TcpReassembler {
             cfg: cfg.clone(),
-            conns: ConnMap::default(),
-            lru: BTreeMap::new(),
-            tick: 0,
+            conns: ConnTable::new(),
             next_id: 1,
             stats: TcpStats::default(),
         }
@@ -630,26 +607,32 @@ impl TcpReassembler {
         self.stats.payload_bytes += seg.payload.len() as u64;
         let key = key_of(seg.src, seg.dst);
         let flags = seg.flags;
+        let mut slot = self.conns.find(&key);
         let pure_syn = flags.contains(TcpFlags::SYN) && !flags.contains(TcpFlags::ACK);
-        if pure_syn && !flags.contains(TcpFlags::RST) {
-            let reused = self.conns.get(&key).is_some_and(|c| {
+        if let Some(i) = slot.filter(|_| pure_syn && !flags.contains(TcpFlags::RST)) {
+            let reused = self.conns.get(i).is_some_and(|c| {
                 let side = c.side_of(seg.src);
                 c.is_reused_by(side, seg.seq)
             });
             if reused {
-                self.end_conn(key, CloseKind::Reused, GapReason::Reused, frame, ts, sink);
+                self.end_conn(i, CloseKind::Reused, GapReason::Reused, frame, ts, sink);
+                slot = None;
             }
         }
-        if !self.conns.contains_key(&key) {
-            let opens = !flags.contains(TcpFlags::RST)
-                && (flags.contains(TcpFlags::SYN) || !seg.payload.is_empty());
-            if !opens {
-                self.stats.orphan_segments += 1;
-                self.stats.ignored_bytes += seg.payload.len() as u64;
-                return;
+        let i = match slot {
+            Some(i) => i,
+            None => {
+                let opens = !flags.contains(TcpFlags::RST)
+                    && (flags.contains(TcpFlags::SYN) || !seg.payload.is_empty());
+                if !opens {
+                    self.stats.orphan_segments += 1;
+                    self.stats.ignored_bytes += seg.payload.len() as u64;
+                    return;
+                }
+                self.open(key, frame, ts, seg, sink)
             }
-            self.open(key, frame, ts, seg, sink);
-        }
+        };
+        self.conns.touch(i);
         let mut out = Out {
             stats: &mut self.stats,
             sink,
@@ -658,25 +641,17 @@ impl TcpReassembler {
             retain: self.cfg.retain_delivered,
             cap: self.cfg.max_buffer_per_direction,
         };
-        let Some(conn) = self.conns.get_mut(&key) else {
+        let Some(conn) = self.conns.get_mut(i) else {
             return;
         };
-        // Most segments belong to the connection seen last: it is already the most recent
-        // in the LRU order, and reordering it would cost two tree operations per segment.
-        if conn.tick == 0 || conn.tick != self.tick {
-            self.tick += 1;
-            self.lru.remove(&conn.tick);
-            conn.tick = self.tick;
-            self.lru.insert(self.tick, key);
-        }
-        let tick = conn.tick;
         let side = conn.side_of(seg.src);
         if let Fate::Remove = conn.on_segment(side, seg, &mut out) {
-            self.lru.remove(&tick);
-            self.conns.remove(&key);
+            self.conns.remove(i);
         }
     }
 
+    /// Starts tracking a connection (evicting the least recent ones if the table is
+    /// full); returns its slot.
     fn open(
         &mut self,
         key: Key,
@@ -684,12 +659,12 @@ impl TcpReassembler {
         ts: Timestamp,
         seg: &TcpSegment<'_>,
         sink: &mut Sink<'_>,
-    ) {
+    ) -> usize {
         while self.conns.len() >= self.cfg.max_connections.max(1) {
-            let Some((_, victim)) = self.lru.pop_first() else {
+            let Some(victim) = self.conns.oldest() else {
                 break;
             };
-            if let Some(c) = self.conns.get(&victim) {
+            if let Some(c) = self.conns.get(victim) {
                 sink(TransportEvent::ConnectionTableFull {
                     frame,
                     evicted: c.id,
@@ -732,24 +707,22 @@ impl TcpReassembler {
                 b,
                 initiator,
                 halves: [Half::default(), Half::default()],
-                tick: 0,
             },
-        );
+        )
     }
 
     fn end_conn(
         &mut self,
-        key: Key,
+        slot: usize,
         kind: CloseKind,
         reason: GapReason,
         frame: u64,
         ts: Timestamp,
         sink: &mut Sink<'_>,
     ) {
-        let Some(mut conn) = self.conns.remove(&key) else {
+        let Some(mut conn) = self.conns.remove(slot) else {
             return;
         };
-        self.lru.remove(&conn.tick);
         let mut out = Out {
             stats: &mut self.stats,
             sink,
@@ -772,12 +745,12 @@ impl TcpReassembler {
     /// delivered) and reports each one still open with `Closed { EndOfCapture }`, in
     /// connection order. `frame`/`ts` are those of the last frame.
     pub fn finish(&mut self, frame: u64, ts: Timestamp, sink: &mut Sink<'_>) {
-        let mut open: Vec<(u64, Key)> = self.conns.iter().map(|(k, c)| (c.id, *k)).collect();
+        let mut open: Vec<(u64, usize)> = self.conns.slots().map(|(i, c)| (c.id, i)).collect();
         open.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in open {
+        for (_, slot) in open {
             self.stats.open_at_end += 1;
             self.end_conn(
-                key,
+                slot,
                 CloseKind::EndOfCapture,
                 GapReason::EndOfCapture,
                 frame,
