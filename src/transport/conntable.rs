@@ -117,6 +117,7 @@ impl<V> ConnTable<V> {
     }
 
     /// Makes slot `i` the most recent.
+    #[inline]
     pub(crate) fn touch(&mut self, i: usize) {
         if self.newest != i {
             self.unlink(i);
