@@ -726,3 +726,90 @@ fn read_pcapng<R: Read>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A legacy pcap: file header with `magic` (as written), link type RAW, then records
+    /// of `caplen` bytes (timestamps 1 s + `i` units), each header `rec_hdr` bytes long.
+    fn pcap(magic: [u8; 4], be: bool, rec_hdr: usize, records: &[usize]) -> Vec<u8> {
+        let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut f = magic.to_vec();
+        f.extend_from_slice(&[0; 16]);
+        f.extend_from_slice(&w(101));
+        for (i, &len) in records.iter().enumerate() {
+            for v in [1, i as u32 + 7, len as u32, len as u32] {
+                f.extend_from_slice(&w(v));
+            }
+            f.resize(f.len() + rec_hdr - 16, 0);
+            f.resize(f.len() + len, 0x45);
+        }
+        f
+    }
+
+    fn run(file: &[u8], max: usize) -> (Result<CaptureSummary, CaptureError>, Vec<String>) {
+        let cfg = TransportConfig {
+            max_record_size: max,
+            ..TransportConfig::default()
+        };
+        let mut events = Vec::new();
+        let mut sink = |e: TransportEvent<'_>| match e {
+            TransportEvent::TruncatedRecord { .. } | TransportEvent::BadRecord { .. } => {
+                events.push(format!("{e:?}"))
+            }
+            _ => {}
+        };
+        (read_capture(file, &cfg, &mut sink), events)
+    }
+
+    const DEFAULT_MAX: usize = 16 << 20;
+    const LE: [u8; 4] = [0xd4, 0xc3, 0xb2, 0xa1];
+
+    #[test]
+    fn legacy_byte_orders_and_the_modified_format() {
+        let be = pcap([0xa1, 0xb2, 0xc3, 0xd4], true, 16, &[20, 30]);
+        let modified = pcap([0x34, 0xcd, 0xb2, 0xa1], false, 24, &[20, 30]);
+        for f in [pcap(LE, false, 16, &[20, 30]), be, modified] {
+            let (s, ev) = run(&f, DEFAULT_MAX);
+            let s = s.unwrap();
+            assert_eq!((s.frames, s.captured_bytes, ev.len()), (2, 50, 0));
+            assert_eq!(s.frames_per_linktype.get(&101), Some(&2));
+        }
+        let (s, _) = run(
+            &pcap([0xa1, 0xb2, 0xcd, 0x34], true, 24, &[20]),
+            DEFAULT_MAX,
+        );
+        assert!(
+            matches!(s, Err(CaptureError::BadHeader { detail, .. }) if detail == "HeaderNotRecognized")
+        );
+    }
+
+    #[test]
+    fn legacy_truncated_and_too_large_records() {
+        let mut f = pcap(LE, false, 16, &[20, 30]);
+        f.truncate(f.len() - 5);
+        let (s, ev) = run(&f, DEFAULT_MAX);
+        assert!(s.unwrap().truncated_last_record);
+        assert_eq!(ev, ["TruncatedRecord { frame: 2, available: 41 }"]);
+        // Larger than the cap: too large once the cap's worth of bytes is there...
+        let (s, ev) = run(&pcap(LE, false, 16, &[10, 70_000]), 65_536);
+        assert_eq!(s.unwrap().frames, 1);
+        assert_eq!(ev, ["BadRecord { frame: 1, problem: TooLarge }"]);
+        // ...and truncated when the input ends first.
+        let mut f = pcap(LE, false, 16, &[10, 70_000]);
+        f.truncate(24 + 26 + 60_000);
+        let (_, ev) = run(&f, 65_536);
+        assert_eq!(ev, ["TruncatedRecord { frame: 2, available: 60000 }"]);
+    }
+
+    #[test]
+    fn legacy_records_filling_the_buffer_exactly_or_growing_it() {
+        // The first record ends exactly at the initial buffer's end; the next needs it to grow.
+        let first = INITIAL_BUFFER - 24 - 16;
+        let (s, ev) = run(&pcap(LE, false, 16, &[first, 300_000, 5]), DEFAULT_MAX);
+        let s = s.unwrap();
+        assert_eq!((s.frames, s.captured_bytes), (3, first as u64 + 300_005));
+        assert!(ev.is_empty());
+    }
+}
