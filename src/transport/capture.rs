@@ -8,7 +8,7 @@ use super::reassembly::Sink;
 use super::TransportConfig;
 use pcap_parser::pcapng::{Block, OptionCode};
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
-use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
+use pcap_parser::{PcapBlockOwned, PcapError, PcapNGReader};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{self, Read};
@@ -275,13 +275,11 @@ struct Reader<'d> {
     ifaces: Vec<Iface>,
     /// pcapng section byte order.
     big_endian: bool,
-    /// Legacy pcap link type and fraction unit (nanoseconds per unit).
-    legacy_linktype: u32,
-    legacy_mult: u64,
     last_ts: Timestamp,
 }
 
 impl Reader<'_> {
+    #[inline]
     fn packet(&mut self, ts: Timestamp, linktype: u32, data: &[u8], sink: &mut Sink<'_>) {
         self.frame += 1;
         self.last_ts = ts;
@@ -301,16 +299,8 @@ impl Reader<'_> {
 
     fn block(&mut self, block: &PcapBlockOwned<'_>, sink: &mut Sink<'_>) {
         match block {
-            PcapBlockOwned::LegacyHeader(h) => {
-                self.legacy_linktype = (h.network.0 as u32) & 0xffff;
-                self.legacy_mult = if h.is_nanosecond_precision() { 1 } else { 1000 };
-            }
-            PcapBlockOwned::Legacy(b) => {
-                let ts =
-                    Timestamp::new(i64::from(b.ts_sec), u64::from(b.ts_usec) * self.legacy_mult);
-                let lt = self.legacy_linktype;
-                self.packet(ts, lt, b.data, sink);
-            }
+            // Legacy pcap is read by `read_pcap`, without pcap-parser.
+            PcapBlockOwned::LegacyHeader(_) | PcapBlockOwned::Legacy(_) => {}
             PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
                 self.big_endian = shb.big_endian();
                 self.ifaces.clear();
@@ -419,8 +409,242 @@ pub fn read_capture<R: Read>(
         count: Rc::clone(&count),
         error: Rc::clone(&error),
     };
+    let mut dec = PacketDecoder::new(cfg);
+    dec.summary_mut().format = format.name();
+    let mut rd = Reader {
+        dec: &mut dec,
+        frame: 0,
+        ifaces: Vec::new(),
+        big_endian: false,
+        last_ts: Timestamp::default(),
+    };
     let max = cfg.max_record_size.max(64 * 1024);
+    let io_error = || {
+        CaptureError::Io(
+            error
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| io::Error::other("read error")),
+        )
+    };
+    match format {
+        Format::Pcap => read_pcap(input, max, &mut rd, sink).map_err(|e| match e {
+            PcapFail::Io => io_error(),
+            PcapFail::Header(e) => e,
+        })?,
+        Format::PcapNg => read_pcapng(input, max, &count, &error, &mut rd, sink)?,
+    }
+    Ok(dec.finish(sink))
+}
+
+/// Why [`read_pcap`] stopped early.
+enum PcapFail {
+    /// Reading failed (the error is in `FullRead`'s cell).
+    Io,
+    Header(CaptureError),
+}
+
+/// What [`LegacyRecords::next`] found.
+enum Next<'b> {
+    Record {
+        ts_sec: u32,
+        ts_frac: u32,
+        data: &'b [u8],
+    },
+    Eof,
+    /// The input ends inside a record, with this many bytes of it.
+    Truncated(usize),
+    /// A record larger than the biggest buffer allowed.
+    TooLarge,
+}
+
+/// Legacy pcap records, read straight out of one reusable buffer: a record is used
+/// in place, and bytes move only when a refill finds a partial record at the end.
+/// The buffer starts at [`INITIAL_BUFFER`] and doubles, up to `max`, only when a
+/// record does not fit.
+struct LegacyRecords<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// The unread bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    exhausted: bool,
+    max: usize,
+    big_endian: bool,
+    /// Record header length: 16, or 24 in the "modified" (Kuznetzov) format.
+    header_len: usize,
+}
+
+impl<R: Read> LegacyRecords<R> {
+    /// Moves the unread bytes to the front and reads after them.
+    fn refill(&mut self) -> Result<(), PcapFail> {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+        let n = self
+            .input
+            .read(&mut self.buf[self.end..])
+            .map_err(|_| PcapFail::Io)?;
+        self.exhausted = n == 0;
+        self.end += n;
+        Ok(())
+    }
+
+    /// Timestamp seconds, fraction and captured length of the record at `start`, once
+    /// its header is there.
+    fn header(&self) -> Option<[u32; 3]> {
+        if self.end - self.start < self.header_len {
+            return None;
+        }
+        let h: &[u8; 12] = self.buf.get(self.start..self.start + 12)?.try_into().ok()?;
+        let f = |i: usize| {
+            let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            if self.big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        Some([f(0), f(4), f(8)])
+    }
+
+    fn next(&mut self) -> Result<Next<'_>, PcapFail> {
+        loop {
+            let avail = self.end - self.start;
+            let header = self.header();
+            if let Some([ts_sec, ts_frac, caplen]) = header {
+                let len = self.header_len as u64 + u64::from(caplen);
+                if len <= avail as u64 {
+                    let at = self.start + self.header_len;
+                    self.start += len as usize;
+                    return Ok(Next::Record {
+                        ts_sec,
+                        ts_frac,
+                        data: &self.buf[at..self.start],
+                    });
+                }
+            }
+            if self.exhausted {
+                return Ok(if avail == 0 {
+                    Next::Eof
+                } else {
+                    Next::Truncated(avail)
+                });
+            }
+            if avail == self.buf.len() {
+                if self.buf.len() >= self.max {
+                    return Ok(Next::TooLarge);
+                }
+                let grown = self.buf.len().saturating_mul(2).min(self.max);
+                self.buf.resize(grown, 0);
+            }
+            self.refill()?;
+        }
+    }
+}
+
+/// The legacy pcap file header: record byte order, record header length, nanosecond
+/// timestamps, link type.
+fn pcap_header(h: &[u8]) -> Result<(bool, usize, bool, u32), CaptureError> {
+    let Some(h) = h.get(..24) else {
+        return Err(CaptureError::TruncatedHeader {
+            format: "pcap",
+            needed: 24,
+            have: h.len() as u64,
+        });
+    };
+    let magic = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+    let big_endian = match magic {
+        0xa1b2_c3d4 | 0xa1b2_3c4d | 0xa1b2_cd34 => false,
+        0xd4c3_b2a1 | 0x4d3c_b2a1 => true,
+        // pcap-parser's name for it, as this error read before.
+        _ => {
+            return Err(CaptureError::BadHeader {
+                format: "pcap",
+                detail: "HeaderNotRecognized".into(),
+            })
+        }
+    };
+    let net = [h[20], h[21], h[22], h[23]];
+    let network = if big_endian {
+        u32::from_be_bytes(net)
+    } else {
+        u32::from_le_bytes(net)
+    };
+    let header_len = if magic == 0xa1b2_cd34 { 24 } else { 16 };
+    let nanos = matches!(magic, 0xa1b2_3c4d | 0x4d3c_b2a1);
+    Ok((big_endian, header_len, nanos, network & 0xffff))
+}
+
+/// Reads a legacy pcap capture.
+fn read_pcap<R: Read>(
+    input: R,
+    max: usize,
+    rd: &mut Reader<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<(), PcapFail> {
+    let mut lr = LegacyRecords {
+        input,
+        buf: vec![0; INITIAL_BUFFER.min(max)],
+        start: 0,
+        end: 0,
+        exhausted: false,
+        max,
+        big_endian: false,
+        header_len: 16,
+    };
+    lr.refill()?;
+    let (big_endian, header_len, nanos, linktype) =
+        pcap_header(&lr.buf[..lr.end]).map_err(PcapFail::Header)?;
+    (lr.big_endian, lr.header_len, lr.start) = (big_endian, header_len, 24);
+    // Nanoseconds per unit of the timestamp fraction.
+    let mult = if nanos { 1 } else { 1000 };
+    loop {
+        match lr.next()? {
+            Next::Record {
+                ts_sec,
+                ts_frac,
+                data,
+            } => {
+                let ts = Timestamp::new(i64::from(ts_sec), u64::from(ts_frac) * mult);
+                rd.packet(ts, linktype, data, sink);
+            }
+            Next::Eof => return Ok(()),
+            Next::Truncated(available) => {
+                rd.dec.summary_mut().truncated_last_record = true;
+                sink(TransportEvent::TruncatedRecord {
+                    frame: rd.frame + 1,
+                    available: available as u64,
+                });
+                return Ok(());
+            }
+            Next::TooLarge => {
+                rd.bad_record(RecordProblem::TooLarge, false, sink);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads a pcapng capture with `pcap-parser`.
+fn read_pcapng<R: Read>(
+    input: R,
+    max: usize,
+    count: &Cell<u64>,
+    error: &RefCell<Option<io::Error>>,
+    rd: &mut Reader<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<(), CaptureError> {
+    let format = Format::PcapNg;
     let mut capacity = INITIAL_BUFFER.min(max);
+    let io_error = || {
+        CaptureError::Io(
+            error
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| io::Error::other("read error")),
+        )
+    };
     let header_error = |e: PcapError<&[u8]>| match e {
         PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
             CaptureError::TruncatedHeader {
@@ -429,37 +653,17 @@ pub fn read_capture<R: Read>(
                 have: count.get(),
             }
         }
-        PcapError::ReadError => CaptureError::Io(
-            error
-                .borrow_mut()
-                .take()
-                .unwrap_or_else(|| io::Error::other("read error")),
-        ),
+        PcapError::ReadError => io_error(),
         other => CaptureError::BadHeader {
             format: format.name(),
             detail: format!("{other:?}"),
         },
     };
-    let mut it: Box<dyn PcapReaderIterator + '_> = match format {
-        Format::Pcap => Box::new(LegacyPcapReader::new(capacity, input).map_err(header_error)?),
-        Format::PcapNg => Box::new(PcapNGReader::new(capacity, input).map_err(header_error)?),
-    };
-    let mut dec = PacketDecoder::new(cfg);
-    dec.summary_mut().format = format.name();
-    let mut rd = Reader {
-        dec: &mut dec,
-        frame: 0,
-        ifaces: Vec::new(),
-        big_endian: false,
-        legacy_linktype: 0,
-        legacy_mult: 1000,
-        last_ts: Timestamp::default(),
-    };
+    let mut it = PcapNGReader::new(capacity, input).map_err(header_error)?;
     loop {
         // A pcapng block shorter than its own 12-byte frame: pcap-parser would compute its
         // content length as `len - 12` (an overflow), so it is caught here.
-        let too_short =
-            format == Format::PcapNg && rd.ng_block_len(it.data()).is_some_and(|len| len < 12);
+        let too_short = rd.ng_block_len(it.data()).is_some_and(|len| len < 12);
         let next = if too_short { None } else { Some(it.next()) };
         let step = match next {
             None => Step::Stop(RecordProblem::Unrecoverable),
@@ -474,10 +678,8 @@ pub fn read_capture<R: Read>(
             Some(Err(PcapError::UnexpectedEof)) => Step::Truncated(0),
             Some(Err(PcapError::ReadError)) => Step::ReadError,
             Some(Err(PcapError::NomError(..) | PcapError::OwnedNomError(..))) => {
-                match (format, rd.ng_block_len(it.data())) {
-                    (Format::PcapNg, Some(len)) if len >= 12 && len <= it.data().len() => {
-                        Step::Skip(len)
-                    }
+                match rd.ng_block_len(it.data()) {
+                    Some(len) if len >= 12 && len <= it.data().len() => Step::Skip(len),
                     _ => Step::Stop(RecordProblem::Unrecoverable),
                 }
             }
@@ -487,7 +689,7 @@ pub fn read_capture<R: Read>(
         let step = match step {
             Step::Refill if available >= capacity => Step::Grow,
             // A pcapng block whose inner lengths want more than its own length says.
-            Step::Refill if format == Format::PcapNg => match rd.ng_block_len(it.data()) {
+            Step::Refill => match rd.ng_block_len(it.data()) {
                 Some(len) if len >= 12 && len <= available => Step::Skip(len),
                 _ => Step::Refill,
             },
@@ -497,28 +699,12 @@ pub fn read_capture<R: Read>(
             s => s,
         };
         match step {
-            Step::Eof => break,
-            Step::Refill => {
-                if it.refill().is_err() {
-                    return Err(CaptureError::Io(
-                        error
-                            .borrow_mut()
-                            .take()
-                            .unwrap_or_else(|| io::Error::other("read error")),
-                    ));
-                }
-            }
+            Step::Eof => return Ok(()),
+            Step::Refill => it.refill().map_err(|_| io_error())?,
             Step::Grow => {
                 capacity = capacity.saturating_mul(2).min(max);
                 it.grow(capacity);
-                if it.refill().is_err() {
-                    return Err(CaptureError::Io(
-                        error
-                            .borrow_mut()
-                            .take()
-                            .unwrap_or_else(|| io::Error::other("read error")),
-                    ));
-                }
+                it.refill().map_err(|_| io_error())?;
             }
             Step::Skip(len) => {
                 rd.bad_record(RecordProblem::MalformedBlock, false, sink);
@@ -530,22 +716,100 @@ pub fn read_capture<R: Read>(
                     frame: rd.frame + 1,
                     available: available as u64,
                 });
-                break;
+                return Ok(());
             }
             Step::Stop(problem) => {
                 rd.bad_record(problem, false, sink);
-                break;
+                return Ok(());
             }
-            Step::ReadError => {
-                return Err(CaptureError::Io(
-                    error
-                        .borrow_mut()
-                        .take()
-                        .unwrap_or_else(|| io::Error::other("read error")),
-                ));
-            }
+            Step::ReadError => return Err(io_error()),
         }
     }
-    drop(it);
-    Ok(dec.finish(sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A legacy pcap: file header with `magic` (as written), link type RAW, then records
+    /// of `caplen` bytes (timestamps 1 s + `i` units), each header `rec_hdr` bytes long.
+    fn pcap(magic: [u8; 4], be: bool, rec_hdr: usize, records: &[usize]) -> Vec<u8> {
+        let w = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut f = magic.to_vec();
+        f.extend_from_slice(&[0; 16]);
+        f.extend_from_slice(&w(101));
+        for (i, &len) in records.iter().enumerate() {
+            for v in [1, i as u32 + 7, len as u32, len as u32] {
+                f.extend_from_slice(&w(v));
+            }
+            f.resize(f.len() + rec_hdr - 16, 0);
+            f.resize(f.len() + len, 0x45);
+        }
+        f
+    }
+
+    fn run(file: &[u8], max: usize) -> (Result<CaptureSummary, CaptureError>, Vec<String>) {
+        let cfg = TransportConfig {
+            max_record_size: max,
+            ..TransportConfig::default()
+        };
+        let mut events = Vec::new();
+        let mut sink = |e: TransportEvent<'_>| match e {
+            TransportEvent::TruncatedRecord { .. } | TransportEvent::BadRecord { .. } => {
+                events.push(format!("{e:?}"))
+            }
+            _ => {}
+        };
+        (read_capture(file, &cfg, &mut sink), events)
+    }
+
+    const DEFAULT_MAX: usize = 16 << 20;
+    const LE: [u8; 4] = [0xd4, 0xc3, 0xb2, 0xa1];
+
+    #[test]
+    fn legacy_byte_orders_and_the_modified_format() {
+        let be = pcap([0xa1, 0xb2, 0xc3, 0xd4], true, 16, &[20, 30]);
+        let modified = pcap([0x34, 0xcd, 0xb2, 0xa1], false, 24, &[20, 30]);
+        for f in [pcap(LE, false, 16, &[20, 30]), be, modified] {
+            let (s, ev) = run(&f, DEFAULT_MAX);
+            let s = s.unwrap();
+            assert_eq!((s.frames, s.captured_bytes, ev.len()), (2, 50, 0));
+            assert_eq!(s.frames_per_linktype.get(&101), Some(&2));
+        }
+        let (s, _) = run(
+            &pcap([0xa1, 0xb2, 0xcd, 0x34], true, 24, &[20]),
+            DEFAULT_MAX,
+        );
+        assert!(
+            matches!(s, Err(CaptureError::BadHeader { detail, .. }) if detail == "HeaderNotRecognized")
+        );
+    }
+
+    #[test]
+    fn legacy_truncated_and_too_large_records() {
+        let mut f = pcap(LE, false, 16, &[20, 30]);
+        f.truncate(f.len() - 5);
+        let (s, ev) = run(&f, DEFAULT_MAX);
+        assert!(s.unwrap().truncated_last_record);
+        assert_eq!(ev, ["TruncatedRecord { frame: 2, available: 41 }"]);
+        // Larger than the cap: too large once the cap's worth of bytes is there...
+        let (s, ev) = run(&pcap(LE, false, 16, &[10, 70_000]), 65_536);
+        assert_eq!(s.unwrap().frames, 1);
+        assert_eq!(ev, ["BadRecord { frame: 1, problem: TooLarge }"]);
+        // ...and truncated when the input ends first.
+        let mut f = pcap(LE, false, 16, &[10, 70_000]);
+        f.truncate(24 + 26 + 60_000);
+        let (_, ev) = run(&f, 65_536);
+        assert_eq!(ev, ["TruncatedRecord { frame: 2, available: 60000 }"]);
+    }
+
+    #[test]
+    fn legacy_records_filling_the_buffer_exactly_or_growing_it() {
+        // The first record ends exactly at the initial buffer's end; the next needs it to grow.
+        let first = INITIAL_BUFFER - 24 - 16;
+        let (s, ev) = run(&pcap(LE, false, 16, &[first, 300_000, 5]), DEFAULT_MAX);
+        let s = s.unwrap();
+        assert_eq!((s.frames, s.captured_bytes), (3, first as u64 + 300_005));
+        assert!(ev.is_empty());
+    }
 }

@@ -17,7 +17,13 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// Builds a timestamp, carrying excess nanoseconds into the seconds.
+    #[inline]
     pub fn new(secs: i64, nanos: u64) -> Timestamp {
+        if let Ok(nanos) = u32::try_from(nanos) {
+            if nanos < 1_000_000_000 {
+                return Timestamp { secs, nanos };
+            }
+        }
         let carry = i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX);
         Timestamp {
             secs: secs.saturating_add(carry),

@@ -54,6 +54,7 @@ impl IpError {
 }
 
 /// Parses an IPv4 header at the start of `d`.
+#[inline]
 pub fn parse_ipv4(d: &[u8]) -> Result<IpPacket<'_>, IpError> {
     let h = d.get(..20).ok_or(IpError::Truncated)?;
     if h[0] >> 4 != 4 {
@@ -138,6 +139,7 @@ pub fn walk_ipv6_ext(mut next: u8, d: &[u8]) -> Result<(u8, usize, Option<FragIn
 /// Parses an IPv6 header and its extension headers at the start of `d`.
 ///
 /// An atomic fragment (offset 0, no more fragments) is returned as a plain packet.
+#[inline]
 pub fn parse_ipv6(d: &[u8]) -> Result<IpPacket<'_>, IpError> {
     let h = d.get(..40).ok_or(IpError::Truncated)?;
     if h[0] >> 4 != 6 {

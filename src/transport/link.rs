@@ -114,6 +114,7 @@ fn loopback(d: &[u8]) -> LinkPayload<'_> {
 }
 
 /// Strips the link header of a frame of link type `linktype`.
+#[inline]
 pub fn parse_link(linktype: u32, d: &[u8]) -> LinkPayload<'_> {
     match linktype {
         linktype::ETHERNET => ethernet(d),

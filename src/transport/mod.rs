@@ -13,6 +13,7 @@
 //! [`CaptureSummary`] at the end.
 
 pub mod capture;
+mod conntable;
 pub mod event;
 pub mod frag;
 pub mod hextext;

@@ -8,6 +8,7 @@ use super::reassembly::{Sink, TcpReassembler};
 use super::tcp::{self, TcpError};
 use super::TransportConfig;
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 /// Decodes frames of any supported link type and feeds their TCP segments to a
 /// [`TcpReassembler`], counting everything else in a [`CaptureSummary`].
@@ -16,6 +17,9 @@ pub struct PacketDecoder {
     frag: FragReassembler,
     summary: CaptureSummary,
     reported_linktypes: BTreeSet<u32>,
+    /// Frames of the current run of one link type, not yet in `frames_per_linktype`
+    /// (a map update per frame costs more than the rest of a frame's counting).
+    linktype_run: (u32, u64),
     last_frame: u64,
     last_ts: Timestamp,
 }
@@ -28,6 +32,7 @@ impl PacketDecoder {
             frag: FragReassembler::new(cfg),
             summary: CaptureSummary::default(),
             reported_linktypes: BTreeSet::new(),
+            linktype_run: (0, 0),
             last_frame: 0,
             last_ts: Timestamp::default(),
         }
@@ -35,7 +40,19 @@ impl PacketDecoder {
 
     /// The counters so far (the TCP part is filled in by [`PacketDecoder::finish`]).
     pub fn summary_mut(&mut self) -> &mut CaptureSummary {
+        self.flush_linktype_run();
         &mut self.summary
+    }
+
+    fn flush_linktype_run(&mut self) {
+        let (linktype, n) = std::mem::take(&mut self.linktype_run);
+        if n > 0 {
+            *self
+                .summary
+                .frames_per_linktype
+                .entry(linktype)
+                .or_insert(0) += n;
+        }
     }
 
     /// Number of the last frame given to [`PacketDecoder::frame`].
@@ -54,10 +71,14 @@ impl PacketDecoder {
     ) {
         self.last_frame = frame;
         self.last_ts = ts;
+        if self.linktype_run.0 != linktype {
+            self.flush_linktype_run();
+            self.linktype_run.0 = linktype;
+        }
+        self.linktype_run.1 += 1;
         let s = &mut self.summary;
         s.frames += 1;
         s.captured_bytes += data.len() as u64;
-        *s.frames_per_linktype.entry(linktype).or_insert(0) += 1;
         match link::parse_link(linktype, data) {
             LinkPayload::Ip(net, d) => self.ip(frame, ts, net, d, sink),
             LinkPayload::NotIp(_) => s.non_ip_frames += 1,
@@ -92,7 +113,7 @@ impl PacketDecoder {
             self.summary.truncated_frames += 1;
         }
         let Some(info) = pkt.fragment else {
-            self.l4(frame, ts, &pkt, pkt.proto, pkt.payload, sink);
+            self.l4(frame, ts, (pkt.src, pkt.dst), pkt.proto, pkt.payload, sink);
             return;
         };
         self.summary.ip_fragments += 1;
@@ -115,10 +136,24 @@ impl PacketDecoder {
         let Some(whole) = whole else { return };
         self.summary.reassembled_datagrams += 1;
         match net {
-            Network::Ipv4 => self.l4(frame, ts, &pkt, whole.proto, &whole.data, sink),
+            Network::Ipv4 => self.l4(
+                frame,
+                ts,
+                (pkt.src, pkt.dst),
+                whole.proto,
+                &whole.data,
+                sink,
+            ),
             Network::Ipv6 => match ip::walk_ipv6_ext(whole.proto, &whole.data) {
                 Ok((proto, at, None)) => {
-                    self.l4(frame, ts, &pkt, proto, &whole.data[at..], sink);
+                    self.l4(
+                        frame,
+                        ts,
+                        (pkt.src, pkt.dst),
+                        proto,
+                        &whole.data[at..],
+                        sink,
+                    );
                 }
                 Ok((_, _, Some(_))) => self.summary.malformed_frames += 1,
                 Err(_) => self.summary.truncated_frames += 1,
@@ -126,11 +161,12 @@ impl PacketDecoder {
         }
     }
 
+    #[inline]
     fn l4(
         &mut self,
         frame: u64,
         ts: Timestamp,
-        pkt: &IpPacket<'_>,
+        (src, dst): (IpAddr, IpAddr),
         proto: u8,
         payload: &[u8],
         sink: &mut Sink<'_>,
@@ -139,7 +175,7 @@ impl PacketDecoder {
             self.summary.non_tcp_packets += 1;
             return;
         }
-        match tcp::parse_tcp(pkt.src, pkt.dst, payload) {
+        match tcp::parse_tcp(src, dst, payload) {
             Ok(seg) => self.tcp.segment(frame, ts, &seg, sink),
             Err(TcpError::Truncated) => self.summary.truncated_frames += 1,
             Err(TcpError::BadDataOffset) => self.summary.malformed_frames += 1,
@@ -149,6 +185,7 @@ impl PacketDecoder {
     /// End of input: drops pending fragments, flushes every connection, and returns
     /// the summary.
     pub fn finish(mut self, sink: &mut Sink<'_>) -> CaptureSummary {
+        self.flush_linktype_run();
         self.frag.finish(self.last_frame, self.last_ts, sink);
         self.tcp.finish(self.last_frame, self.last_ts, sink);
         self.summary.tcp = self.tcp.stats().clone();

@@ -13,6 +13,7 @@
 //! `Retransmission`, the overlapping part of an `Overlap`, or an `Ignored` event; and every
 //! stream offset is covered by exactly one `Data` or `Gap` event.
 
+use super::conntable::{key_of, ConnTable, Key};
 use super::event::{
     CloseKind, Endpoint, GapReason, IgnoreReason, Side, StreamDir, TcpStats, Timestamp,
     TransportEvent,
@@ -20,12 +21,7 @@ use super::event::{
 use super::tcp::{TcpFlags, TcpSegment};
 use super::TransportConfig;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-
-/// Connections are keyed by addresses from the capture, which an attacker can choose:
-/// foldhash is seeded per process (no crafted collisions) and several times faster than
-/// SipHash on these small keys, which were hashed twice per segment.
-type ConnMap = HashMap<Key, Conn, foldhash::fast::RandomState>;
+use std::collections::BTreeMap;
 
 /// The callback every stage reports to.
 pub type Sink<'s> = dyn FnMut(TransportEvent<'_>) + 's;
@@ -43,20 +39,6 @@ struct Out<'x, 's> {
 impl Out<'_, '_> {
     fn emit(&mut self, ev: TransportEvent<'_>) {
         (self.sink)(ev)
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-struct Key {
-    lo: Endpoint,
-    hi: Endpoint,
-}
-
-fn key_of(a: Endpoint, b: Endpoint) -> Key {
-    if a <= b {
-        Key { lo: a, hi: b }
-    } else {
-        Key { lo: b, hi: a }
     }
 }
 
@@ -115,7 +97,74 @@ struct Half {
     /// Highest offset the peer acknowledged.
     max_ack: Option<u64>,
     /// The last delivered bytes (ending at `next`), to compare retransmissions with.
-    history: VecDeque<u8>,
+    history: History,
+}
+
+/// First allocation of a history: most streams are short, and growing by doubling
+/// from a few bytes costs a reallocation every few segments.
+const MIN_HISTORY: usize = 2048;
+
+/// The last delivered bytes of a direction, in a ring that grows up to `retain` bytes:
+/// a delivery is one or two copies, and older bytes never move.
+#[derive(Default)]
+struct History {
+    buf: Vec<u8>,
+    /// Where the oldest byte is once `buf` is full (and so where the next byte goes).
+    head: usize,
+}
+
+impl History {
+    fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.head = 0;
+    }
+
+    fn push(&mut self, mut data: &[u8], retain: usize) {
+        if data.len() >= retain {
+            self.clear();
+            self.buf.extend_from_slice(&data[data.len() - retain..]);
+            return;
+        }
+        let len = self.buf.len();
+        if len < retain {
+            // Growing (head stays 0): append what fits, reserving no more than `retain`.
+            let fits = (retain - len).min(data.len());
+            let want = (len + fits).max(len * 2).max(MIN_HISTORY).min(retain);
+            if want > self.buf.capacity() {
+                self.buf.reserve_exact(want - len);
+            }
+            self.buf.extend_from_slice(&data[..fits]);
+            data = &data[fits..];
+            if data.is_empty() {
+                return;
+            }
+        }
+        // Full: overwrite the oldest bytes, wrapping at most once (data is shorter).
+        let first = data.len().min(retain - self.head);
+        self.buf[self.head..self.head + first].copy_from_slice(&data[..first]);
+        if first < data.len() {
+            self.buf[..data.len() - first].copy_from_slice(&data[first..]);
+        }
+        let head = self.head + data.len();
+        self.head = if head >= retain { head - retain } else { head };
+    }
+
+    /// Bytes `i..i + n` in delivery order (`i + n <= len`), as two slices.
+    fn range(&self, i: usize, n: usize) -> (&[u8], &[u8]) {
+        let (newer, older) = self.buf.split_at(self.head);
+        if i >= older.len() {
+            let j = i - older.len();
+            (&newer[j..j + n], &[])
+        } else if i + n <= older.len() {
+            (&older[i..i + n], &[])
+        } else {
+            (&older[i..], &newer[..i + n - older.len()])
+        }
+    }
 }
 
 impl Half {
@@ -137,16 +186,8 @@ impl Half {
     }
 
     fn push_history(&mut self, data: &[u8], retain: usize) {
-        if retain == 0 {
-            return;
-        }
-        if data.len() >= retain {
-            self.history.clear();
-            self.history.extend(&data[data.len() - retain..]);
-        } else {
-            let excess = (self.history.len() + data.len()).saturating_sub(retain);
-            self.history.drain(..excess.min(self.history.len()));
-            self.history.extend(data);
+        if retain > 0 {
+            self.history.push(data, retain);
         }
     }
 
@@ -157,8 +198,9 @@ impl Half {
             return None;
         }
         let i = (off - hist_start) as usize;
-        let old = self.history.range(i..i + bytes.len());
-        Some(!old.eq(bytes.iter()))
+        let (a, b) = self.history.range(i, bytes.len());
+        let (x, y) = bytes.split_at(a.len());
+        Some(a != x || b != y)
     }
 
     fn deliver(&mut self, dir: &StreamDir, frame: u64, ts: Timestamp, data: &[u8], out: &mut Out) {
@@ -178,7 +220,14 @@ impl Half {
     }
 
     /// Delivers buffered segments that now start at `next`.
+    #[inline]
     fn release(&mut self, dir: &StreamDir, out: &mut Out) {
+        if !self.ooo.is_empty() {
+            self.release_buffered(dir, out);
+        }
+    }
+
+    fn release_buffered(&mut self, dir: &StreamDir, out: &mut Out) {
         while let Some(entry) = self.ooo.first_entry() {
             let start = *entry.key();
             if start > self.next {
@@ -219,30 +268,42 @@ impl Half {
         self.ooo.keys().next().copied()
     }
 
-    /// The peer acknowledged `ack`: bytes before it were sent, so a hole before it that
-    /// has data or a FIN after it will never be filled.
-    fn on_ack(&mut self, dir: &StreamDir, ack: u32, out: &mut Out) {
+    /// Notes that the peer acknowledged `ack`: bytes before it were sent, so a hole
+    /// before it that has data or a FIN after it will never be filled. Returns whether
+    /// the acknowledgment is news (then `resolve_acked` may have work).
+    fn note_ack(&mut self, ack: u32) -> bool {
         if !self.active {
-            return;
+            return false;
         }
         let off = self.rel(ack);
         if off <= self.next as i64 {
-            return;
+            return false;
         }
         let off = off as u64;
         self.max_ack = Some(self.max_ack.map_or(off, |m| m.max(off)));
-        self.resolve_acked(dir, out);
+        true
+    }
+
+    /// Whether an acknowledged hole can be given up: data or a FIN after it shows it
+    /// will not be filled.
+    #[inline]
+    fn has_acked_hole(&self) -> bool {
+        self.max_ack.is_some_and(|a| a > self.next) && !(self.ooo.is_empty() && self.fin.is_none())
     }
 
     /// Gives up holes the peer acknowledged, when data or a FIN after them shows
     /// they will not come.
+    #[inline]
     fn resolve_acked(&mut self, dir: &StreamDir, out: &mut Out) {
+        if self.has_acked_hole() {
+            self.give_up_acked(dir, out);
+        }
+    }
+
+    fn give_up_acked(&mut self, dir: &StreamDir, out: &mut Out) {
         let Some(acked) = self.max_ack else {
             return;
         };
-        if acked <= self.next || (self.ooo.is_empty() && self.fin.is_none()) {
-            return;
-        }
         let limit = self.fin.map_or(acked, |f| f.min(acked));
         while self.next < limit {
             let target = self.first_buffered().map_or(limit, |b| b.min(limit));
@@ -260,6 +321,11 @@ impl Half {
         }
         let total = payload.len();
         let start = self.rel(seq);
+        if start == self.next as i64 && self.fin.is_none() && self.ooo.is_empty() {
+            // In order with nothing buffered (most segments): nothing to compare or report.
+            self.deliver(dir, out.frame, out.ts, payload, out);
+            return;
+        }
         let mut acc = OverlapAcc::default();
         let mut ignored = 0usize;
         let mut off = start;
@@ -427,22 +493,24 @@ impl Half {
         }
     }
 
+    /// Whether every byte before a FIN is accounted for and the close not yet reported.
+    #[inline]
+    fn close_due(&self) -> bool {
+        !self.closed && self.fin.is_some_and(|f| f <= self.next) && self.ooo.is_empty()
+    }
+
     /// Reports `Closed { Fin }` once every byte before the FIN is accounted for.
+    #[inline]
     fn maybe_close(&mut self, dir: &StreamDir, out: &mut Out) {
-        if self.closed {
-            return;
-        }
-        if let Some(f) = self.fin {
-            if f <= self.next && self.ooo.is_empty() {
-                self.closed = true;
-                out.emit(TransportEvent::Closed {
-                    conn: dir.conn,
-                    by: Some(*dir),
-                    kind: CloseKind::Fin,
-                    frame: out.frame,
-                    ts: out.ts,
-                });
-            }
+        if self.close_due() {
+            self.closed = true;
+            out.emit(TransportEvent::Closed {
+                conn: dir.conn,
+                by: Some(*dir),
+                kind: CloseKind::Fin,
+                frame: out.frame,
+                ts: out.ts,
+            });
         }
     }
 
@@ -469,10 +537,9 @@ impl Half {
 struct Conn {
     id: u64,
     a: Endpoint,
-    b: Endpoint,
-    initiator: Option<Side>,
+    /// Each side's direction as events name it, made once rather than per segment.
+    dirs: [StreamDir; 2],
     halves: [Half; 2],
-    tick: u64,
 }
 
 enum Fate {
@@ -481,17 +548,19 @@ enum Fate {
 }
 
 impl Conn {
-    fn dir(&self, side: Side) -> StreamDir {
-        let (from, to) = match side {
-            Side::A => (self.a, self.b),
-            Side::B => (self.b, self.a),
-        };
-        StreamDir {
-            conn: self.id,
+    fn new(id: u64, a: Endpoint, b: Endpoint, initiator: Option<Side>) -> Conn {
+        let dir = |side: Side, from, to| StreamDir {
+            conn: id,
             side,
             from,
             to,
-            from_initiator: self.initiator.map(|i| i == side),
+            from_initiator: initiator.map(|i| i == side),
+        };
+        Conn {
+            id,
+            a,
+            dirs: [dir(Side::A, a, b), dir(Side::B, b, a)],
+            halves: [Half::default(), Half::default()],
         }
     }
 
@@ -513,18 +582,15 @@ impl Conn {
     }
 
     fn flush_all(&mut self, reason: GapReason, out: &mut Out) {
-        for side in [Side::A, Side::B] {
-            let dir = self.dir(side);
-            self.halves[side.index()].flush(&dir, reason, out);
+        for (dir, half) in self.dirs.iter().zip(&mut self.halves) {
+            half.flush(dir, reason, out);
         }
     }
 
     fn on_segment(&mut self, side: Side, seg: &TcpSegment<'_>, out: &mut Out) -> Fate {
-        let dir = self.dir(side);
-        let other = side.other();
-        let odir = self.dir(other);
         let flags = seg.flags;
         if flags.contains(TcpFlags::RST) {
+            let dir = self.dirs[side.index()];
             if !seg.payload.is_empty() {
                 out.emit(TransportEvent::Ignored {
                     dir,
@@ -545,8 +611,11 @@ impl Conn {
             });
             return Fate::Remove;
         }
+        let Conn { dirs, halves, .. } = self;
+        let dir = &dirs[side.index()];
+        let other = side.other();
         let mut data_seq = seg.seq;
-        let h = &mut self.halves[side.index()];
+        let h = &mut halves[side.index()];
         if flags.contains(TcpFlags::SYN) {
             data_seq = seg.seq.wrapping_add(1);
             let has_data = h.active && h.has_data();
@@ -564,18 +633,22 @@ impl Conn {
             h.next = 0;
         }
         if flags.contains(TcpFlags::ACK) {
-            self.halves[other.index()].on_ack(&odir, seg.ack, out);
-            self.halves[other.index()].maybe_close(&odir, out);
+            let o = &mut halves[other.index()];
+            let odir = &dirs[other.index()];
+            if o.note_ack(seg.ack) {
+                o.resolve_acked(odir, out);
+            }
+            o.maybe_close(odir, out);
         }
-        let h = &mut self.halves[side.index()];
-        h.on_data(&dir, data_seq, seg.payload, out);
+        let h = &mut halves[side.index()];
+        h.on_data(dir, data_seq, seg.payload, out);
         if flags.contains(TcpFlags::FIN) && h.fin.is_none() {
             let f = h.rel(data_seq) + seg.payload.len() as i64;
             h.fin = Some(f.max(0) as u64);
         }
-        h.resolve_acked(&dir, out);
-        h.maybe_close(&dir, out);
-        if self.halves.iter().all(|h| h.closed) {
+        h.resolve_acked(dir, out);
+        h.maybe_close(dir, out);
+        if halves.iter().all(|h| h.closed) {
             Fate::Remove
         } else {
             Fate::Keep
@@ -587,10 +660,8 @@ impl Conn {
 /// capture order and call [`TcpReassembler::finish`] at the end.
 pub struct TcpReassembler {
     cfg: TransportConfig,
-    conns: ConnMap,
-    /// Connections by last activity, oldest first.
-    lru: BTreeMap<u64, Key>,
-    tick: u64,
+    /// Open connections, least recently active first.
+    conns: ConnTable<Conn>,
     next_id: u64,
     stats: TcpStats,
 }
@@ -600,9 +671,7 @@ impl TcpReassembler {
     pub fn new(cfg: &TransportConfig) -> TcpReassembler {
         TcpReassembler {
             cfg: cfg.clone(),
-            conns: ConnMap::default(),
-            lru: BTreeMap::new(),
-            tick: 0,
+            conns: ConnTable::new(),
             next_id: 1,
             stats: TcpStats::default(),
         }
@@ -630,26 +699,32 @@ impl TcpReassembler {
         self.stats.payload_bytes += seg.payload.len() as u64;
         let key = key_of(seg.src, seg.dst);
         let flags = seg.flags;
+        let mut slot = self.conns.find(&key);
         let pure_syn = flags.contains(TcpFlags::SYN) && !flags.contains(TcpFlags::ACK);
-        if pure_syn && !flags.contains(TcpFlags::RST) {
-            let reused = self.conns.get(&key).is_some_and(|c| {
+        if let Some(i) = slot.filter(|_| pure_syn && !flags.contains(TcpFlags::RST)) {
+            let reused = self.conns.get(i).is_some_and(|c| {
                 let side = c.side_of(seg.src);
                 c.is_reused_by(side, seg.seq)
             });
             if reused {
-                self.end_conn(key, CloseKind::Reused, GapReason::Reused, frame, ts, sink);
+                self.end_conn(i, CloseKind::Reused, GapReason::Reused, frame, ts, sink);
+                slot = None;
             }
         }
-        if !self.conns.contains_key(&key) {
-            let opens = !flags.contains(TcpFlags::RST)
-                && (flags.contains(TcpFlags::SYN) || !seg.payload.is_empty());
-            if !opens {
-                self.stats.orphan_segments += 1;
-                self.stats.ignored_bytes += seg.payload.len() as u64;
-                return;
+        let i = match slot {
+            Some(i) => i,
+            None => {
+                let opens = !flags.contains(TcpFlags::RST)
+                    && (flags.contains(TcpFlags::SYN) || !seg.payload.is_empty());
+                if !opens {
+                    self.stats.orphan_segments += 1;
+                    self.stats.ignored_bytes += seg.payload.len() as u64;
+                    return;
+                }
+                self.open(key, frame, ts, seg, sink)
             }
-            self.open(key, frame, ts, seg, sink);
-        }
+        };
+        self.conns.touch(i);
         let mut out = Out {
             stats: &mut self.stats,
             sink,
@@ -658,25 +733,17 @@ impl TcpReassembler {
             retain: self.cfg.retain_delivered,
             cap: self.cfg.max_buffer_per_direction,
         };
-        let Some(conn) = self.conns.get_mut(&key) else {
+        let Some(conn) = self.conns.get_mut(i) else {
             return;
         };
-        // Most segments belong to the connection seen last: it is already the most recent
-        // in the LRU order, and reordering it would cost two tree operations per segment.
-        if conn.tick == 0 || conn.tick != self.tick {
-            self.tick += 1;
-            self.lru.remove(&conn.tick);
-            conn.tick = self.tick;
-            self.lru.insert(self.tick, key);
-        }
-        let tick = conn.tick;
         let side = conn.side_of(seg.src);
         if let Fate::Remove = conn.on_segment(side, seg, &mut out) {
-            self.lru.remove(&tick);
-            self.conns.remove(&key);
+            self.conns.remove(i);
         }
     }
 
+    /// Starts tracking a connection (evicting the least recent ones if the table is
+    /// full); returns its slot.
     fn open(
         &mut self,
         key: Key,
@@ -684,12 +751,12 @@ impl TcpReassembler {
         ts: Timestamp,
         seg: &TcpSegment<'_>,
         sink: &mut Sink<'_>,
-    ) {
+    ) -> usize {
         while self.conns.len() >= self.cfg.max_connections.max(1) {
-            let Some((_, victim)) = self.lru.pop_first() else {
+            let Some(victim) = self.conns.oldest() else {
                 break;
             };
-            if let Some(c) = self.conns.get(&victim) {
+            if let Some(c) = self.conns.get(victim) {
                 sink(TransportEvent::ConnectionTableFull {
                     frame,
                     evicted: c.id,
@@ -724,32 +791,21 @@ impl TcpReassembler {
             syn_seen,
             initiator,
         });
-        self.conns.insert(
-            key,
-            Conn {
-                id,
-                a,
-                b,
-                initiator,
-                halves: [Half::default(), Half::default()],
-                tick: 0,
-            },
-        );
+        self.conns.insert(key, Conn::new(id, a, b, initiator))
     }
 
     fn end_conn(
         &mut self,
-        key: Key,
+        slot: usize,
         kind: CloseKind,
         reason: GapReason,
         frame: u64,
         ts: Timestamp,
         sink: &mut Sink<'_>,
     ) {
-        let Some(mut conn) = self.conns.remove(&key) else {
+        let Some(mut conn) = self.conns.remove(slot) else {
             return;
         };
-        self.lru.remove(&conn.tick);
         let mut out = Out {
             stats: &mut self.stats,
             sink,
@@ -772,12 +828,12 @@ impl TcpReassembler {
     /// delivered) and reports each one still open with `Closed { EndOfCapture }`, in
     /// connection order. `frame`/`ts` are those of the last frame.
     pub fn finish(&mut self, frame: u64, ts: Timestamp, sink: &mut Sink<'_>) {
-        let mut open: Vec<(u64, Key)> = self.conns.iter().map(|(k, c)| (c.id, *k)).collect();
+        let mut open: Vec<(u64, usize)> = self.conns.slots().map(|(i, c)| (c.id, i)).collect();
         open.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in open {
+        for (_, slot) in open {
             self.stats.open_at_end += 1;
             self.end_conn(
-                key,
+                slot,
                 CloseKind::EndOfCapture,
                 GapReason::EndOfCapture,
                 frame,

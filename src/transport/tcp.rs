@@ -61,6 +61,7 @@ pub enum TcpError {
 }
 
 /// Parses a TCP header at the start of `data` (the IP payload).
+#[inline]
 pub fn parse_tcp(src: IpAddr, dst: IpAddr, data: &[u8]) -> Result<TcpSegment<'_>, TcpError> {
     let h = data.get(..20).ok_or(TcpError::Truncated)?;
     let sport = u16::from_be_bytes([h[0], h[1]]);
