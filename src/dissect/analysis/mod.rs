@@ -25,6 +25,7 @@ use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
 /// Limits of the analysis.
@@ -67,7 +68,7 @@ enum FlowState {
     Comp(u64),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Flow {
     kind: FlowKind,
     state: FlowState,
@@ -120,9 +121,11 @@ impl Latency {
     }
 }
 
+/// Topic aliases of one direction: alias → (raw topic bytes, frame that set it).
 #[derive(Default)]
 struct Aliases {
-    map: FastMap<u16, (String, u64)>,
+    map: FastMap<u16, (Box<[u8]>, u64)>,
+    /// Bytes of the topics as displayed (escaped): what `max_alias_bytes` caps.
     bytes: usize,
 }
 
@@ -382,8 +385,10 @@ pub struct Analyzer {
     live: FastMap<u64, Live>,
     done: Vec<ConnSummary>,
     not_kept: u64,
-    /// Topic → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
-    topics: FastMap<String, usize>,
+    /// Raw topic bytes → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
+    /// Keyed by the bytes, not the escaped text: escaping is one-to-one, and the bytes
+    /// need no UTF-8 check per PUBLISH.
+    topics: FastMap<Box<[u8]>, usize>,
     topic_stats: Vec<TopicStats>,
     other_topics: TopicStats,
     other_topic_names: FastSet<u64>,
@@ -526,11 +531,13 @@ impl Analyzer {
             }
         }
 
-        let cfg = self.cfg.clone();
+        let (max_alias_bytes, max_samples) =
+            (self.cfg.max_alias_bytes, self.cfg.max_latency_samples);
         let l = self.live_mut(info, ts);
         let mut new: Vec<Diagnostic> = Vec::new();
         let mut failures: Vec<String> = Vec::new();
-        let mut topic_for_stats: Option<(Cow<'_, str>, bool)> = None;
+        // Raw topic bytes (the key of the topic statistics) and whether an alias gave them.
+        let mut topic_for_stats: Option<(Cow<'_, [u8]>, bool)> = None;
         let mut resolved: Option<(u16, String, u64)> = None;
         let from_client = direction == Some(Direction::ClientToServer);
         let from_server = direction == Some(Direction::ServerToClient);
@@ -660,10 +667,7 @@ impl Analyzer {
                 }
                 Packet::Publish(pb) => {
                     // Borrowed in the usual case: no allocation per PUBLISH.
-                    let mut topic = match text::plain(pb.topic.0) {
-                        Some(t) => Cow::Borrowed(t),
-                        None => Cow::Owned(pb.topic.to_string()),
-                    };
+                    let mut topic = Cow::Borrowed(pb.topic.0);
                     let mut via_alias = false;
                     if v.is_v5() {
                         let alias = pb
@@ -707,10 +711,10 @@ impl Analyzer {
                             let table = &mut l.aliases[side.index()];
                             if pb.topic.is_empty() {
                                 match table.map.get(&a) {
-                                    Some((t, set_frame)) => {
-                                        topic = Cow::Owned(t.clone());
+                                    Some((raw, set_frame)) => {
+                                        let t = text::escape_bytes(raw);
+                                        topic = Cow::Owned(raw.to_vec());
                                         via_alias = true;
-                                        resolved = Some((a, t.clone(), *set_frame));
                                         new.push(make(
                                             &diag::TOPIC_ALIAS_RESOLVED,
                                             v,
@@ -718,6 +722,7 @@ impl Analyzer {
                                             Some("property.topic_alias"),
                                             format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
                                         ));
+                                        resolved = Some((a, t, *set_frame));
                                     }
                                     None => {
                                         let mut x = make(
@@ -737,14 +742,16 @@ impl Analyzer {
                                             );
                                         }
                                         new.push(x);
-                                        topic = Cow::Owned(format!("(unknown alias {a})"));
+                                        topic =
+                                            Cow::Owned(format!("(unknown alias {a})").into_bytes());
                                     }
                                 }
                             } else {
-                                let old = table.map.get(&a).map_or(0, |(t, _)| t.len());
-                                if table.bytes - old + topic.len() <= cfg.max_alias_bytes {
-                                    table.bytes = table.bytes - old + topic.len();
-                                    table.map.insert(a, (topic.to_string(), frame));
+                                let old = table.map.get(&a).map_or(0, |(t, _)| display_len(t));
+                                let len = display_len(&topic);
+                                if table.bytes - old + len <= max_alias_bytes {
+                                    table.bytes = table.bytes - old + len;
+                                    table.map.insert(a, (topic.as_ref().into(), frame));
                                 }
                             }
                         }
@@ -774,7 +781,7 @@ impl Analyzer {
                         0,
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     if failed {
@@ -831,7 +838,7 @@ impl Analyzer {
                         s.codes.len(),
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     for c in failed {
@@ -856,7 +863,7 @@ impl Analyzer {
                         u.codes.len(),
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     for c in failed {
@@ -898,72 +905,33 @@ impl Analyzer {
         if let Some((a, t, f)) = &resolved {
             mark_resolved(&mut d.tree, *a, t, *f);
         }
-        d.diagnostics.extend(new);
-        let all: Vec<(&'static str, Severity, &'static str, &'static str, String)> = d
-            .diagnostics
-            .iter()
-            .map(|x| {
-                (
-                    x.check.id,
-                    x.severity,
-                    x.spec,
-                    x.check.title,
-                    x.message.clone(),
-                )
-            })
-            .collect();
-
-        // Topic statistics.
-        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
-        {
-            let index = match self.topics.get(topic.as_ref()) {
-                Some(&i) => Some(i),
-                None if self.topics.len() < self.cfg.max_topics => {
-                    self.topics
-                        .insert(topic.to_string(), self.topic_stats.len());
-                    self.topic_stats.push(TopicStats {
-                        topic: Some(topic.to_string()),
-                        ..TopicStats::default()
-                    });
-                    Some(self.topic_stats.len() - 1)
-                }
-                None => None,
-            };
-            let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
-                b
-            } else {
-                if self.other_topic_names.len() < 100_000 {
-                    self.other_topic_names.insert(hash(&topic));
-                }
-                &mut self.other_topics
-            };
-            match direction {
-                Some(Direction::ClientToServer) => bucket.published += 1,
-                Some(Direction::ServerToClient) => bucket.delivered += 1,
-                None => bucket.unknown_direction += 1,
-            }
-            bucket.bytes += pb.payload.len() as u64;
-            bucket.qos[(pb.qos as usize).min(2)] += 1;
-            bucket.retained += u64::from(pb.retain);
-            bucket.via_alias += u64::from(via_alias);
+        if !new.is_empty() {
+            d.diagnostics.append(&mut new);
         }
 
-        // Problems, grouped; the check list.
-        let client_id = match all.is_empty() && failures.is_empty() {
-            true => None,
-            false => self
-                .live
-                .get(&conn_id)
-                .and_then(|l| l.summary.client_id.clone()),
-        };
-        for (id, severity, spec, title, message) in all {
+        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
+        {
+            self.count_topic(&topic, via_alias, direction, pb);
+        }
+
+        // Problems, grouped; the check list. Most packets have none.
+        if d.diagnostics.is_empty() && failures.is_empty() {
+            return;
+        }
+        let client_id = self
+            .live
+            .get(&conn_id)
+            .and_then(|l| l.summary.client_id.clone());
+        for x in &d.diagnostics {
+            let (id, severity, spec) = (x.check.id, x.severity, x.spec);
             if id == diag::TOPIC_ALIAS_RESOLVED.id {
                 continue;
             }
             if let Some(l) = self.live.get_mut(&conn_id) {
                 l.count_problem(id, severity);
             }
-            self.problem(id, severity, spec, title, frame, Some(conn_id), &message);
+            let title = x.check.title;
+            self.problem(id, severity, spec, title, frame, Some(conn_id), &x.message);
             if severity == Severity::Error {
                 self.check_item(CheckItem {
                     kind: CheckKind::ProtocolError,
@@ -973,7 +941,7 @@ impl Analyzer {
                     packet: Some(ptype),
                     id,
                     spec,
-                    message,
+                    message: x.message.clone(),
                 });
             }
         }
@@ -1001,6 +969,45 @@ impl Analyzer {
                 message: format!("{ptype} {message}"),
             });
         }
+    }
+
+    /// Topic statistics for one PUBLISH; `topic` is the raw topic (or what an alias gave).
+    fn count_topic(
+        &mut self,
+        topic: &[u8],
+        via_alias: bool,
+        direction: Option<Direction>,
+        pb: &crate::codec::Publish<'_>,
+    ) {
+        let index = match self.topics.get(topic) {
+            Some(&i) => Some(i),
+            None if self.topics.len() < self.cfg.max_topics => {
+                self.topics.insert(topic.into(), self.topic_stats.len());
+                self.topic_stats.push(TopicStats {
+                    topic: Some(text::escape_bytes(topic)),
+                    ..TopicStats::default()
+                });
+                Some(self.topic_stats.len() - 1)
+            }
+            None => None,
+        };
+        let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
+            b
+        } else {
+            if self.other_topic_names.len() < 100_000 {
+                self.other_topic_names.insert(hash(topic));
+            }
+            &mut self.other_topics
+        };
+        match direction {
+            Some(Direction::ClientToServer) => bucket.published += 1,
+            Some(Direction::ServerToClient) => bucket.delivered += 1,
+            None => bucket.unknown_direction += 1,
+        }
+        bucket.bytes += pb.payload.len() as u64;
+        bucket.qos[(pb.qos as usize).min(2)] += 1;
+        bucket.retained += u64::from(pb.retain);
+        bucket.via_alias += u64::from(via_alias);
     }
 
     fn event(&mut self, e: &mut EventRecord<'_>) {
@@ -1367,7 +1374,17 @@ impl Analyzer {
     }
 }
 
-fn hash(s: &str) -> u64 {
+/// Length of the topic as shown (escaped): the unit of the alias table's byte cap.
+fn display_len(raw: &[u8]) -> usize {
+    if text::is_plain(raw) {
+        raw.len()
+    } else {
+        text::escape_bytes(raw).len()
+    }
+}
+
+/// Hash of a topic beyond the topic cap, to count the distinct ones.
+fn hash(s: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
@@ -1478,10 +1495,29 @@ fn start_flow(
     if id == 0 {
         return; // packet-id-zero is the codec's
     }
-    if let Some(old) = l.flows[sender.index()].get(&id) {
-        if dup && old.kind == kind {
-            return; // a retransmission: the flow keeps its start
+    let flow = Flow {
+        kind,
+        state: FlowState::Ack,
+        frame,
+        ts,
+        filters,
+    };
+    // One lookup: the identifier is usually free.
+    let old = match l.flows[sender.index()].entry(id) {
+        Entry::Vacant(e) => {
+            e.insert(flow);
+            return;
         }
+        Entry::Occupied(mut e) => {
+            let old = *e.get();
+            if dup && old.kind == kind {
+                return; // a retransmission: the flow keeps its start
+            }
+            e.insert(flow);
+            old
+        }
+    };
+    {
         let state = match old.state {
             FlowState::Ack => "not yet acknowledged".to_string(),
             FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
@@ -1498,19 +1534,39 @@ fn start_flow(
                 old.frame
             ),
         ));
-        let old_kind = old.kind;
-        l.latency(old_kind, sender).unacked += 1;
+        l.latency(old.kind, sender).unacked += 1;
     }
-    l.flows[sender.index()].insert(
-        id,
-        Flow {
-            kind,
-            state: FlowState::Ack,
-            frame,
-            ts,
-            filters,
+}
+
+/// What an acknowledgement does to the flow it names.
+enum Step {
+    Done,
+    Next(FlowState),
+    Ignore,
+    Unknown,
+}
+
+/// The step an acknowledgement of type `t` takes on flow `f` (the flow table's state machine).
+fn step(f: &Flow, t: PacketType, failed: bool, frame: u64) -> Step {
+    match t {
+        PacketType::PUBACK if f.kind == FlowKind::Qos1 => Step::Done,
+        PacketType::PUBREC if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack if failed => Step::Done,
+            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
+            _ => Step::Ignore,
         },
-    );
+        PacketType::PUBREL if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Comp(_) => Step::Ignore,
+            _ => Step::Next(FlowState::Comp(frame)),
+        },
+        PacketType::PUBCOMP if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack => Step::Unknown,
+            _ => Step::Done,
+        },
+        PacketType::SUBACK if f.kind == FlowKind::Subscribe => Step::Done,
+        PacketType::UNSUBACK if f.kind == FlowKind::Unsubscribe => Step::Done,
+        _ => Step::Unknown,
+    }
 }
 
 /// An acknowledgement from `acker` (PUBREL: from the publisher itself).
@@ -1526,7 +1582,7 @@ fn ack(
     codes: usize,
     v: ProtocolVersion,
     bytes: &[u8],
-    cfg: &AnalysisConfig,
+    max_samples: usize,
     new: &mut Vec<Diagnostic>,
 ) {
     // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
@@ -1535,43 +1591,26 @@ fn ack(
     } else {
         acker.other()
     };
-    let table = &mut l.flows[owner.index()];
-    let entry = table.get(&id).cloned();
-    let range = wire::id_after_header(bytes);
-    enum Step {
-        Done,
-        Next(FlowState),
-        Ignore,
-        Unknown,
-    }
-    let step = match (&entry, t) {
-        (Some(f), PacketType::PUBACK) if f.kind == FlowKind::Qos1 => Step::Done,
-        (Some(f), PacketType::PUBREC) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack if failed => Step::Done,
-            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
-            _ => Step::Ignore,
-        },
-        (Some(f), PacketType::PUBREL) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Comp(_) => Step::Ignore,
-            _ => Step::Next(FlowState::Comp(frame)),
-        },
-        (Some(f), PacketType::PUBCOMP) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack => Step::Unknown,
-            _ => Step::Done,
-        },
-        (Some(f), PacketType::SUBACK) if f.kind == FlowKind::Subscribe => Step::Done,
-        (Some(f), PacketType::UNSUBACK) if f.kind == FlowKind::Unsubscribe => Step::Done,
-        _ => Step::Unknown,
+    // One lookup: the step is worked out and applied on the entry.
+    let (entry, step) = match l.flows[owner.index()].entry(id) {
+        Entry::Occupied(mut e) => {
+            let f = *e.get();
+            let step = step(&f, t, failed, frame);
+            match step {
+                Step::Next(s) => e.get_mut().state = s,
+                Step::Done => {
+                    e.remove();
+                }
+                Step::Ignore | Step::Unknown => {}
+            }
+            (Some(f), step)
+        }
+        Entry::Vacant(_) => (None, Step::Unknown),
     };
     match step {
-        Step::Ignore => {}
-        Step::Next(s) => {
-            if let Some(f) = table.get_mut(&id) {
-                f.state = s;
-            }
-        }
+        Step::Ignore | Step::Next(_) => {}
         Step::Done => {
-            let Some(f) = table.remove(&id) else { return };
+            let Some(f) = entry else { return };
             if t == PacketType::SUBACK && codes != f.filters {
                 new.push(make(
                     &diag::SUBACK_CODE_COUNT,
@@ -1599,7 +1638,7 @@ fn ack(
                 ));
             }
             let lat = l.latency(f.kind, owner);
-            lat.add(seconds_between(f.ts, ts).max(0.0), cfg.max_latency_samples);
+            lat.add(seconds_between(f.ts, ts).max(0.0), max_samples);
             if failed {
                 lat.failed += 1;
             }
@@ -1616,7 +1655,7 @@ fn ack(
             let mut x = make(
                 &diag::ACK_UNKNOWN_ID,
                 v,
-                range,
+                wire::id_after_header(bytes),
                 Some("packet_id"),
                 format!(
                     "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
