@@ -19,14 +19,16 @@ use crate::codec::diag::{self, Check, Diagnostic, Severity};
 use crate::codec::reason::{self, is_failure_in};
 use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
-use crate::codec::{Decoded, Direction, Packet, PacketType, PropertyId, ProtocolVersion, QoS};
+use crate::codec::{
+    Decoded, Direction, MqttStr, Packet, PacketType, PropertyId, ProtocolVersion, QoS,
+};
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Limits of the analysis.
 #[derive(Clone, Debug)]
@@ -163,6 +165,8 @@ struct Live {
     problems: Vec<(&'static str, Severity, u64)>,
     /// `ConnInfo::rev` when the fields other than the counters were last copied.
     rev: Option<u64>,
+    /// The client identifier this connection is listed under in `Analyzer::by_client`.
+    indexed: Option<String>,
 }
 
 impl Live {
@@ -216,18 +220,19 @@ impl Live {
             latency: Default::default(),
             problems: Vec::new(),
             rev: None,
+            indexed: None,
         }
     }
 
     fn update(&mut self, info: &ConnInfo, ts: Timestamp) {
         // Client→server first when roles are known, else A→B first.
-        let (x, y) = match info.client_side {
-            Some(Side::B) => (1, 0),
-            _ => (0, 1),
-        };
         let s = &mut self.summary;
-        s.packets = [info.packets[x], info.packets[y]];
-        s.bytes = [info.bytes[x], info.bytes[y]];
+        let [a, b] = info.packets;
+        let [ba, bb] = info.bytes;
+        (s.packets, s.bytes) = match info.client_side {
+            Some(Side::B) => ([b, a], [bb, ba]),
+            _ => ([a, b], [ba, bb]),
+        };
         if ts > s.last_ts {
             s.last_ts = ts;
         }
@@ -379,10 +384,70 @@ struct ProblemAcc {
     example: String,
 }
 
+/// The open connections: a slab, an index by connection number, and the slot of the last
+/// one looked up (the packets of one TCP segment are of one connection: no hashing).
+#[derive(Default)]
+struct LiveTable {
+    slots: Vec<Live>,
+    index: FastMap<u64, usize>,
+    last: Option<(u64, usize)>,
+}
+
+impl LiveTable {
+    fn slot(&mut self, id: u64) -> Option<usize> {
+        match self.last {
+            Some((i, s)) if i == id => Some(s),
+            _ => {
+                let s = *self.index.get(&id)?;
+                self.last = Some((id, s));
+                Some(s)
+            }
+        }
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Live> {
+        let s = self.slot(id)?;
+        self.slots.get_mut(s)
+    }
+
+    fn get_or_insert_with(&mut self, id: u64, new: impl FnOnce() -> Live) -> &mut Live {
+        let s = match self.slot(id) {
+            Some(s) if s < self.slots.len() => s,
+            _ => self.insert(id, new),
+        };
+        &mut self.slots[s]
+    }
+
+    /// Out of line: once per connection, and it keeps the per-packet path small.
+    #[cold]
+    #[inline(never)]
+    fn insert(&mut self, id: u64, new: impl FnOnce() -> Live) -> usize {
+        self.slots.push(new());
+        let s = self.slots.len() - 1;
+        self.index.insert(id, s);
+        self.last = Some((id, s));
+        s
+    }
+
+    /// Takes a connection out; the last slot moves into its place.
+    fn remove(&mut self, id: u64) -> Option<Live> {
+        let s = self.index.remove(&id)?;
+        self.last = None;
+        if s >= self.slots.len() {
+            return None;
+        }
+        let l = self.slots.swap_remove(s);
+        if let Some(moved) = self.slots.get(s) {
+            self.index.insert(moved.summary.id, s);
+        }
+        Some(l)
+    }
+}
+
 /// The analysis stage. Feed it every record, in order, before printing it.
 pub struct Analyzer {
     cfg: AnalysisConfig,
-    live: FastMap<u64, Live>,
+    live: LiveTable,
     done: Vec<ConnSummary>,
     not_kept: u64,
     /// Raw topic bytes → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
@@ -397,6 +462,9 @@ pub struct Analyzer {
     check_items: Vec<CheckItem>,
     protocol_errors: u64,
     failure_codes: u64,
+    /// Client identifier → the live connections that sent a CONNECT with it, for takeovers
+    /// (one entry per live connection at most). SipHash: the keys come from the wire.
+    by_client: HashMap<String, Vec<u64>>,
 }
 
 impl Default for Analyzer {
@@ -410,7 +478,7 @@ impl Analyzer {
     pub fn new(cfg: AnalysisConfig) -> Analyzer {
         Analyzer {
             cfg,
-            live: FastMap::default(),
+            live: LiveTable::default(),
             done: Vec::new(),
             not_kept: 0,
             topics: FastMap::default(),
@@ -422,6 +490,7 @@ impl Analyzer {
             check_items: Vec::new(),
             protocol_errors: 0,
             failure_codes: 0,
+            by_client: HashMap::new(),
         }
     }
 
@@ -483,10 +552,60 @@ impl Analyzer {
     fn live_mut(&mut self, info: &ConnInfo, ts: Timestamp) -> &mut Live {
         let l = self
             .live
-            .entry(info.id)
-            .or_insert_with(|| Live::new(info, ts));
+            .get_or_insert_with(info.id, || Live::new(info, ts));
         l.update(info, ts);
         l
+    }
+
+    /// A first CONNECT with a client identifier that another open connection uses: that
+    /// connection's session is taken over (the most recent one when several match).
+    fn takeover(&mut self, info: &ConnInfo, frame: u64, ts: Timestamp, cid: MqttStr<'_>) {
+        let first_connect = self
+            .live
+            .get_mut(info.id)
+            .is_none_or(|l| l.connect_frame.is_none());
+        if cid.is_empty() || !first_connect {
+            return;
+        }
+        let cid = cid.to_string();
+        let Some(ids) = self.by_client.get(&cid) else {
+            return;
+        };
+        let mut old = None;
+        for id in ids {
+            let Some(l) = self.live.get_mut(*id) else {
+                continue;
+            };
+            if *id != info.id
+                && l.connect_frame.is_some()
+                && !l.fully_closed()
+                && l.disconnect.is_none()
+                && l.summary.client_id.as_deref() == Some(cid.as_str())
+            {
+                l.takeover = Some((info.id, frame));
+                old = old.max(Some(*id));
+            }
+        }
+        if let Some(o) = old {
+            self.live_mut(info, ts).summary.took_over = Some(o);
+        }
+    }
+
+    /// Lists a connection that sent a CONNECT under its (current) client identifier.
+    fn index_client(&mut self, id: u64) {
+        let Some(l) = self.live.get_mut(id) else {
+            return;
+        };
+        if l.indexed == l.summary.client_id {
+            return;
+        }
+        if let Some(old) = l.indexed.take() {
+            unindex_client(&mut self.by_client, &old, id);
+        }
+        if let Some(c) = l.summary.client_id.clone().filter(|c| !c.is_empty()) {
+            self.by_client.entry(c.clone()).or_default().push(id);
+            l.indexed = Some(c);
+        }
     }
 
     fn packet(&mut self, p: &mut PacketRecord<'_>) {
@@ -506,28 +625,9 @@ impl Analyzer {
         t[3] += d.len as u64;
 
         // A CONNECT with a client id that another open connection uses: takeover.
-        if let Some(Packet::Connect(c)) = &d.packet {
-            let cid = c.client_id.to_string();
-            let first_connect = self
-                .live
-                .get(&info.id)
-                .is_none_or(|l| l.connect_frame.is_none());
-            if !cid.is_empty() && first_connect {
-                let mut old = None;
-                for (id, l) in self.live.iter_mut() {
-                    if *id != info.id
-                        && l.connect_frame.is_some()
-                        && !l.fully_closed()
-                        && l.disconnect.is_none()
-                        && l.summary.client_id.as_deref() == Some(cid.as_str())
-                    {
-                        l.takeover = Some((info.id, frame));
-                        old = Some(*id);
-                    }
-                }
-                if let Some(o) = old {
-                    self.live_mut(info, ts).summary.took_over = Some(o);
-                }
+        if d.packet_type == PacketType::CONNECT {
+            if let Some(Packet::Connect(c)) = &d.packet {
+                self.takeover(info, frame, ts, c.client_id);
             }
         }
 
@@ -539,6 +639,7 @@ impl Analyzer {
         // Raw topic bytes (the key of the topic statistics) and whether an alias gave them.
         let mut topic_for_stats: Option<(Cow<'_, [u8]>, bool)> = None;
         let mut resolved: Option<(u16, String, u64)> = None;
+        let mut connect = false;
         let from_client = direction == Some(Direction::ClientToServer);
         let from_server = direction == Some(Direction::ServerToClient);
         let bytes = d.bytes;
@@ -603,6 +704,7 @@ impl Analyzer {
         if let Some(pkt) = &d.packet {
             match pkt {
                 Packet::Connect(c) => {
+                    connect = true;
                     if let Some(first) = l.connect_frame {
                         new.push(make(
                             &diag::CONNECT_TWICE,
@@ -763,7 +865,7 @@ impl Analyzer {
                         } else {
                             FlowKind::Qos1
                         };
-                        let range = wire::publish_id(bytes, pb.topic.len());
+                        let range = || wire::publish_id(bytes, pb.topic.len());
                         start_flow(l, side, id, kind, frame, ts, 0, pb.dup, range, v, &mut new);
                     }
                 }
@@ -789,7 +891,7 @@ impl Analyzer {
                     }
                 }
                 Packet::Subscribe(s) => {
-                    let range = wire::id_after_header(bytes);
+                    let range = || wire::id_after_header(bytes);
                     start_flow(
                         l,
                         side,
@@ -805,7 +907,7 @@ impl Analyzer {
                     );
                 }
                 Packet::Unsubscribe(u) => {
-                    let range = wire::id_after_header(bytes);
+                    let range = || wire::id_after_header(bytes);
                     start_flow(
                         l,
                         side,
@@ -899,6 +1001,10 @@ impl Analyzer {
             }
         }
 
+        if connect {
+            self.index_client(info.id);
+        }
+
         // Attach, and show the resolved topic in the field tree.
         let conn_id = info.id;
         let d = &mut p.assumed.decoded;
@@ -920,14 +1026,14 @@ impl Analyzer {
         }
         let client_id = self
             .live
-            .get(&conn_id)
+            .get_mut(conn_id)
             .and_then(|l| l.summary.client_id.clone());
         for x in &d.diagnostics {
             let (id, severity, spec) = (x.check.id, x.severity, x.spec);
             if id == diag::TOPIC_ALIAS_RESOLVED.id {
                 continue;
             }
-            if let Some(l) = self.live.get_mut(&conn_id) {
+            if let Some(l) = self.live.get_mut(conn_id) {
                 l.count_problem(id, severity);
             }
             let title = x.check.title;
@@ -946,7 +1052,7 @@ impl Analyzer {
             }
         }
         for message in failures {
-            if let Some(l) = self.live.get_mut(&conn_id) {
+            if let Some(l) = self.live.get_mut(conn_id) {
                 l.count_problem("failure-code", Severity::Warning);
             }
             self.problem(
@@ -979,18 +1085,7 @@ impl Analyzer {
         direction: Option<Direction>,
         pb: &crate::codec::Publish<'_>,
     ) {
-        let index = match self.topics.get(topic) {
-            Some(&i) => Some(i),
-            None if self.topics.len() < self.cfg.max_topics => {
-                self.topics.insert(topic.into(), self.topic_stats.len());
-                self.topic_stats.push(TopicStats {
-                    topic: Some(text::escape_bytes(topic)),
-                    ..TopicStats::default()
-                });
-                Some(self.topic_stats.len() - 1)
-            }
-            None => None,
-        };
+        let index = self.topic_index(topic);
         let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
             b
         } else {
@@ -1008,6 +1103,22 @@ impl Analyzer {
         bucket.qos[(pb.qos as usize).min(2)] += 1;
         bucket.retained += u64::from(pb.retain);
         bucket.via_alias += u64::from(via_alias);
+    }
+
+    /// The index of a topic in `topic_stats`; `None` past the topic cap.
+    fn topic_index(&mut self, topic: &[u8]) -> Option<usize> {
+        match self.topics.get(topic) {
+            Some(&i) => Some(i),
+            None if self.topics.len() < self.cfg.max_topics => {
+                self.topics.insert(topic.into(), self.topic_stats.len());
+                self.topic_stats.push(TopicStats {
+                    topic: Some(text::escape_bytes(topic)),
+                    ..TopicStats::default()
+                });
+                Some(self.topic_stats.len() - 1)
+            }
+            None => None,
+        }
     }
 
     fn event(&mut self, e: &mut EventRecord<'_>) {
@@ -1034,7 +1145,7 @@ impl Analyzer {
                     }
                 }
                 if l.fully_closed() {
-                    if let Some(l) = self.live.remove(&info.id) {
+                    if let Some(l) = self.live.remove(info.id) {
                         let text = self.finalize(l, frame, ts);
                         e.message.push_str(" — ");
                         e.message.push_str(&text);
@@ -1092,6 +1203,9 @@ impl Analyzer {
     /// Returns a sentence for the close event.
     fn finalize(&mut self, mut l: Live, frame: u64, ts: Timestamp) -> String {
         let conn = l.summary.id;
+        if let Some(c) = l.indexed.take() {
+            unindex_client(&mut self.by_client, &c, conn);
+        }
         let mut notes: Vec<String> = Vec::new();
         let mut found: Vec<(&'static Check, u64, String)> = Vec::new();
         let v = l.summary.version.unwrap_or(ProtocolVersion::V3_1_1);
@@ -1310,10 +1424,10 @@ impl Analyzer {
 
     /// Ends the capture: what is still open is reported as open.
     pub fn finish(mut self) -> Analysis {
-        let mut ids: Vec<u64> = self.live.keys().copied().collect();
+        let mut ids: Vec<u64> = self.live.index.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            if let Some(l) = self.live.remove(&id) {
+            if let Some(l) = self.live.remove(id) {
                 let (frame, ts) = (0, l.summary.last_ts);
                 self.finalize(l, frame, ts);
             }
@@ -1370,6 +1484,16 @@ impl Analyzer {
             check_items: self.check_items,
             protocol_errors: self.protocol_errors,
             failure_codes: self.failure_codes,
+        }
+    }
+}
+
+/// Takes connection `id` off the list of client identifier `cid`; an empty list goes.
+fn unindex_client(by_client: &mut HashMap<String, Vec<u64>>, cid: &str, id: u64) {
+    if let Some(ids) = by_client.get_mut(cid) {
+        ids.retain(|x| *x != id);
+        if ids.is_empty() {
+            by_client.remove(cid);
         }
     }
 }
@@ -1488,7 +1612,7 @@ fn start_flow(
     ts: Timestamp,
     filters: usize,
     dup: bool,
-    range: (usize, usize),
+    range: impl FnOnce() -> (usize, usize),
     v: ProtocolVersion,
     new: &mut Vec<Diagnostic>,
 ) {
@@ -1526,7 +1650,7 @@ fn start_flow(
         new.push(make(
             &diag::PACKET_ID_IN_USE,
             v,
-            range,
+            range(),
             Some("packet_id"),
             format!(
                 "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
