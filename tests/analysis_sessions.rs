@@ -843,3 +843,43 @@ fn every_stateful_check_fires() {
         assert!(fired.contains(id), "{id} never fired: {fired:?}");
     }
 }
+
+#[test]
+fn hand_built_takeovers_follow_the_client_id_index() {
+    let connect = |cid: &str| {
+        let id = hex::encode(cid);
+        format!(
+            "10 {:02x} 00044d515454 04 02 003c {:04x} {id}",
+            12 + cid.len(),
+            cid.len()
+        )
+    };
+    let mut cap = Cap::new();
+    // Three connections of "dev" that all stay open: each takes over the one before.
+    for port in [41001, 41002, 41003] {
+        let mut k = cap.open(port);
+        cap.client(&mut k, &connect("dev"));
+        cap.server(&mut k, "20 02 00 00");
+    }
+    // A second CONNECT changes the client id a connection is known by.
+    let mut x = cap.open(41004);
+    cap.client(&mut x, &connect("x"));
+    cap.client(&mut x, &connect("dev2"));
+    let mut y = cap.open(41005);
+    cap.client(&mut y, &connect("dev2"));
+    // A connection that ended is not taken over.
+    let mut g = cap.open(41006);
+    cap.client(&mut g, &connect("gone"));
+    cap.client_fin(&mut g);
+    cap.server_fin(&mut g);
+    let mut g2 = cap.open(41007);
+    cap.client(&mut g2, &connect("gone"));
+    let (_, a) = analyse(cap.w.bytes(), false);
+
+    let dev: Vec<&ConnSummary> = (0..3).map(|n| conn(&a, "dev", n)).collect();
+    assert_eq!(dev[0].took_over, None);
+    assert_eq!(dev[1].took_over, Some(dev[0].id));
+    assert_eq!(dev[2].took_over, Some(dev[1].id), "the most recent holder");
+    assert_eq!(conn(&a, "dev2", 1).took_over, Some(conn(&a, "dev2", 0).id));
+    assert_eq!(conn(&a, "gone", 1).took_over, None);
+}

@@ -19,13 +19,16 @@ use crate::codec::diag::{self, Check, Diagnostic, Severity};
 use crate::codec::reason::{self, is_failure_in};
 use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
-use crate::codec::{Decoded, Direction, Packet, PacketType, PropertyId, ProtocolVersion, QoS};
+use crate::codec::{
+    Decoded, Direction, MqttStr, Packet, PacketType, PropertyId, ProtocolVersion, QoS,
+};
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 /// Limits of the analysis.
 #[derive(Clone, Debug)]
@@ -67,7 +70,7 @@ enum FlowState {
     Comp(u64),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Flow {
     kind: FlowKind,
     state: FlowState,
@@ -120,9 +123,11 @@ impl Latency {
     }
 }
 
+/// Topic aliases of one direction: alias → (raw topic bytes, frame that set it).
 #[derive(Default)]
 struct Aliases {
-    map: FastMap<u16, (String, u64)>,
+    map: FastMap<u16, (Box<[u8]>, u64)>,
+    /// Bytes of the topics as displayed (escaped): what `max_alias_bytes` caps.
     bytes: usize,
 }
 
@@ -160,6 +165,8 @@ struct Live {
     problems: Vec<(&'static str, Severity, u64)>,
     /// `ConnInfo::rev` when the fields other than the counters were last copied.
     rev: Option<u64>,
+    /// The client identifier this connection is listed under in `Analyzer::by_client`.
+    indexed: Option<String>,
 }
 
 impl Live {
@@ -213,18 +220,19 @@ impl Live {
             latency: Default::default(),
             problems: Vec::new(),
             rev: None,
+            indexed: None,
         }
     }
 
     fn update(&mut self, info: &ConnInfo, ts: Timestamp) {
         // Client→server first when roles are known, else A→B first.
-        let (x, y) = match info.client_side {
-            Some(Side::B) => (1, 0),
-            _ => (0, 1),
-        };
         let s = &mut self.summary;
-        s.packets = [info.packets[x], info.packets[y]];
-        s.bytes = [info.bytes[x], info.bytes[y]];
+        let [a, b] = info.packets;
+        let [ba, bb] = info.bytes;
+        (s.packets, s.bytes) = match info.client_side {
+            Some(Side::B) => ([b, a], [bb, ba]),
+            _ => ([a, b], [ba, bb]),
+        };
         if ts > s.last_ts {
             s.last_ts = ts;
         }
@@ -269,7 +277,14 @@ impl Live {
     }
 
     fn latency(&mut self, kind: FlowKind, sender: Side) -> &mut Latency {
-        let i = FLOW_KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+        // The position in `FLOW_KINDS`, without a search per acknowledgement.
+        let i = match kind {
+            FlowKind::Qos1 => 0,
+            FlowKind::Qos2 => 1,
+            FlowKind::Subscribe => 2,
+            FlowKind::Unsubscribe => 3,
+        };
+        debug_assert_eq!(FLOW_KINDS[i], kind);
         self.latency[i][sender.index()].get_or_insert_with(Latency::default)
     }
 
@@ -376,14 +391,76 @@ struct ProblemAcc {
     example: String,
 }
 
+/// The open connections: a slab, an index by connection number, and the slot of the last
+/// one looked up (the packets of one TCP segment are of one connection: no hashing).
+#[derive(Default)]
+struct LiveTable {
+    slots: Vec<Live>,
+    index: FastMap<u64, usize>,
+    last: Option<(u64, usize)>,
+}
+
+impl LiveTable {
+    fn slot(&mut self, id: u64) -> Option<usize> {
+        match self.last {
+            Some((i, s)) if i == id => Some(s),
+            _ => {
+                let s = *self.index.get(&id)?;
+                self.last = Some((id, s));
+                Some(s)
+            }
+        }
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Live> {
+        let s = self.slot(id)?;
+        self.slots.get_mut(s)
+    }
+
+    fn get_or_insert_with(&mut self, id: u64, new: impl FnOnce() -> Live) -> &mut Live {
+        let s = match self.slot(id) {
+            Some(s) if s < self.slots.len() => s,
+            _ => self.insert(id, new),
+        };
+        &mut self.slots[s]
+    }
+
+    /// Out of line: once per connection, and it keeps the per-packet path small.
+    #[cold]
+    #[inline(never)]
+    fn insert(&mut self, id: u64, new: impl FnOnce() -> Live) -> usize {
+        self.slots.push(new());
+        let s = self.slots.len() - 1;
+        self.index.insert(id, s);
+        self.last = Some((id, s));
+        s
+    }
+
+    /// Takes a connection out; the last slot moves into its place.
+    fn remove(&mut self, id: u64) -> Option<Live> {
+        let s = self.index.remove(&id)?;
+        self.last = None;
+        if s >= self.slots.len() {
+            return None;
+        }
+        let l = self.slots.swap_remove(s);
+        if let Some(moved) = self.slots.get(s) {
+            self.index.insert(moved.summary.id, s);
+        }
+        Some(l)
+    }
+}
+
 /// The analysis stage. Feed it every record, in order, before printing it.
 pub struct Analyzer {
     cfg: AnalysisConfig,
-    live: FastMap<u64, Live>,
+    live: LiveTable,
     done: Vec<ConnSummary>,
     not_kept: u64,
-    /// Topic → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
-    topics: FastMap<String, usize>,
+    /// Raw topic bytes → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
+    /// Keyed by the bytes, not the escaped text: escaping is one-to-one, and the bytes
+    /// need no UTF-8 check per PUBLISH.
+    topics: FastMap<Box<[u8]>, usize>,
     topic_stats: Vec<TopicStats>,
     other_topics: TopicStats,
     other_topic_names: FastSet<u64>,
@@ -392,6 +469,9 @@ pub struct Analyzer {
     check_items: Vec<CheckItem>,
     protocol_errors: u64,
     failure_codes: u64,
+    /// Client identifier → the live connections that sent a CONNECT with it, for takeovers
+    /// (one entry per live connection at most). SipHash: the keys come from the wire.
+    by_client: HashMap<String, Vec<u64>>,
 }
 
 impl Default for Analyzer {
@@ -405,7 +485,7 @@ impl Analyzer {
     pub fn new(cfg: AnalysisConfig) -> Analyzer {
         Analyzer {
             cfg,
-            live: FastMap::default(),
+            live: LiveTable::default(),
             done: Vec::new(),
             not_kept: 0,
             topics: FastMap::default(),
@@ -417,6 +497,7 @@ impl Analyzer {
             check_items: Vec::new(),
             protocol_errors: 0,
             failure_codes: 0,
+            by_client: HashMap::new(),
         }
     }
 
@@ -427,6 +508,7 @@ impl Analyzer {
 
     /// Looks at one record: adds the stateful diagnostics to a packet, and a sentence on how
     /// the connection ended to its last close event.
+    #[inline]
     pub fn record(&mut self, r: &mut Record<'_>) {
         match r {
             Record::Packet(p) => self.packet(p),
@@ -478,10 +560,60 @@ impl Analyzer {
     fn live_mut(&mut self, info: &ConnInfo, ts: Timestamp) -> &mut Live {
         let l = self
             .live
-            .entry(info.id)
-            .or_insert_with(|| Live::new(info, ts));
+            .get_or_insert_with(info.id, || Live::new(info, ts));
         l.update(info, ts);
         l
+    }
+
+    /// A first CONNECT with a client identifier that another open connection uses: that
+    /// connection's session is taken over (the most recent one when several match).
+    fn takeover(&mut self, info: &ConnInfo, frame: u64, ts: Timestamp, cid: MqttStr<'_>) {
+        let first_connect = self
+            .live
+            .get_mut(info.id)
+            .is_none_or(|l| l.connect_frame.is_none());
+        if cid.is_empty() || !first_connect {
+            return;
+        }
+        let cid = cid.to_string();
+        let Some(ids) = self.by_client.get(&cid) else {
+            return;
+        };
+        let mut old = None;
+        for id in ids {
+            let Some(l) = self.live.get_mut(*id) else {
+                continue;
+            };
+            if *id != info.id
+                && l.connect_frame.is_some()
+                && !l.fully_closed()
+                && l.disconnect.is_none()
+                && l.summary.client_id.as_deref() == Some(cid.as_str())
+            {
+                l.takeover = Some((info.id, frame));
+                old = old.max(Some(*id));
+            }
+        }
+        if let Some(o) = old {
+            self.live_mut(info, ts).summary.took_over = Some(o);
+        }
+    }
+
+    /// Lists a connection that sent a CONNECT under its (current) client identifier.
+    fn index_client(&mut self, id: u64) {
+        let Some(l) = self.live.get_mut(id) else {
+            return;
+        };
+        if l.indexed == l.summary.client_id {
+            return;
+        }
+        if let Some(old) = l.indexed.take() {
+            unindex_client(&mut self.by_client, &old, id);
+        }
+        if let Some(c) = l.summary.client_id.clone().filter(|c| !c.is_empty()) {
+            self.by_client.entry(c.clone()).or_default().push(id);
+            l.indexed = Some(c);
+        }
     }
 
     fn packet(&mut self, p: &mut PacketRecord<'_>) {
@@ -501,37 +633,21 @@ impl Analyzer {
         t[3] += d.len as u64;
 
         // A CONNECT with a client id that another open connection uses: takeover.
-        if let Some(Packet::Connect(c)) = &d.packet {
-            let cid = c.client_id.to_string();
-            let first_connect = self
-                .live
-                .get(&info.id)
-                .is_none_or(|l| l.connect_frame.is_none());
-            if !cid.is_empty() && first_connect {
-                let mut old = None;
-                for (id, l) in self.live.iter_mut() {
-                    if *id != info.id
-                        && l.connect_frame.is_some()
-                        && !l.fully_closed()
-                        && l.disconnect.is_none()
-                        && l.summary.client_id.as_deref() == Some(cid.as_str())
-                    {
-                        l.takeover = Some((info.id, frame));
-                        old = Some(*id);
-                    }
-                }
-                if let Some(o) = old {
-                    self.live_mut(info, ts).summary.took_over = Some(o);
-                }
+        if d.packet_type == PacketType::CONNECT {
+            if let Some(Packet::Connect(c)) = &d.packet {
+                self.takeover(info, frame, ts, c.client_id);
             }
         }
 
-        let cfg = self.cfg.clone();
+        let (max_alias_bytes, max_samples) =
+            (self.cfg.max_alias_bytes, self.cfg.max_latency_samples);
         let l = self.live_mut(info, ts);
         let mut new: Vec<Diagnostic> = Vec::new();
         let mut failures: Vec<String> = Vec::new();
-        let mut topic_for_stats: Option<(Cow<'_, str>, bool)> = None;
+        // Raw topic bytes (the key of the topic statistics) and whether an alias gave them.
+        let mut topic_for_stats: Option<(Cow<'_, [u8]>, bool)> = None;
         let mut resolved: Option<(u16, String, u64)> = None;
+        let mut connect = false;
         let from_client = direction == Some(Direction::ClientToServer);
         let from_server = direction == Some(Direction::ServerToClient);
         let bytes = d.bytes;
@@ -596,6 +712,7 @@ impl Analyzer {
         if let Some(pkt) = &d.packet {
             match pkt {
                 Packet::Connect(c) => {
+                    connect = true;
                     if let Some(first) = l.connect_frame {
                         new.push(make(
                             &diag::CONNECT_TWICE,
@@ -660,10 +777,7 @@ impl Analyzer {
                 }
                 Packet::Publish(pb) => {
                     // Borrowed in the usual case: no allocation per PUBLISH.
-                    let mut topic = match text::plain(pb.topic.0) {
-                        Some(t) => Cow::Borrowed(t),
-                        None => Cow::Owned(pb.topic.to_string()),
-                    };
+                    let mut topic = Cow::Borrowed(pb.topic.0);
                     let mut via_alias = false;
                     if v.is_v5() {
                         let alias = pb
@@ -707,10 +821,10 @@ impl Analyzer {
                             let table = &mut l.aliases[side.index()];
                             if pb.topic.is_empty() {
                                 match table.map.get(&a) {
-                                    Some((t, set_frame)) => {
-                                        topic = Cow::Owned(t.clone());
+                                    Some((raw, set_frame)) => {
+                                        let t = text::escape_bytes(raw);
+                                        topic = Cow::Owned(raw.to_vec());
                                         via_alias = true;
-                                        resolved = Some((a, t.clone(), *set_frame));
                                         new.push(make(
                                             &diag::TOPIC_ALIAS_RESOLVED,
                                             v,
@@ -718,6 +832,7 @@ impl Analyzer {
                                             Some("property.topic_alias"),
                                             format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
                                         ));
+                                        resolved = Some((a, t, *set_frame));
                                     }
                                     None => {
                                         let mut x = make(
@@ -737,14 +852,16 @@ impl Analyzer {
                                             );
                                         }
                                         new.push(x);
-                                        topic = Cow::Owned(format!("(unknown alias {a})"));
+                                        topic =
+                                            Cow::Owned(format!("(unknown alias {a})").into_bytes());
                                     }
                                 }
                             } else {
-                                let old = table.map.get(&a).map_or(0, |(t, _)| t.len());
-                                if table.bytes - old + topic.len() <= cfg.max_alias_bytes {
-                                    table.bytes = table.bytes - old + topic.len();
-                                    table.map.insert(a, (topic.to_string(), frame));
+                                let old = table.map.get(&a).map_or(0, |(t, _)| display_len(t));
+                                let len = display_len(&topic);
+                                if table.bytes - old + len <= max_alias_bytes {
+                                    table.bytes = table.bytes - old + len;
+                                    table.map.insert(a, (topic.as_ref().into(), frame));
                                 }
                             }
                         }
@@ -756,7 +873,7 @@ impl Analyzer {
                         } else {
                             FlowKind::Qos1
                         };
-                        let range = wire::publish_id(bytes, pb.topic.len());
+                        let range = || wire::publish_id(bytes, pb.topic.len());
                         start_flow(l, side, id, kind, frame, ts, 0, pb.dup, range, v, &mut new);
                     }
                 }
@@ -774,7 +891,7 @@ impl Analyzer {
                         0,
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     if failed {
@@ -782,7 +899,7 @@ impl Analyzer {
                     }
                 }
                 Packet::Subscribe(s) => {
-                    let range = wire::id_after_header(bytes);
+                    let range = || wire::id_after_header(bytes);
                     start_flow(
                         l,
                         side,
@@ -798,7 +915,7 @@ impl Analyzer {
                     );
                 }
                 Packet::Unsubscribe(u) => {
-                    let range = wire::id_after_header(bytes);
+                    let range = || wire::id_after_header(bytes);
                     start_flow(
                         l,
                         side,
@@ -831,7 +948,7 @@ impl Analyzer {
                         s.codes.len(),
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     for c in failed {
@@ -856,7 +973,7 @@ impl Analyzer {
                         u.codes.len(),
                         v,
                         bytes,
-                        &cfg,
+                        max_samples,
                         &mut new,
                     );
                     for c in failed {
@@ -892,78 +1009,43 @@ impl Analyzer {
             }
         }
 
+        if connect {
+            self.index_client(info.id);
+        }
+
         // Attach, and show the resolved topic in the field tree.
         let conn_id = info.id;
         let d = &mut p.assumed.decoded;
         if let Some((a, t, f)) = &resolved {
             mark_resolved(&mut d.tree, *a, t, *f);
         }
-        d.diagnostics.extend(new);
-        let all: Vec<(&'static str, Severity, &'static str, &'static str, String)> = d
-            .diagnostics
-            .iter()
-            .map(|x| {
-                (
-                    x.check.id,
-                    x.severity,
-                    x.spec,
-                    x.check.title,
-                    x.message.clone(),
-                )
-            })
-            .collect();
-
-        // Topic statistics.
-        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
-        {
-            let index = match self.topics.get(topic.as_ref()) {
-                Some(&i) => Some(i),
-                None if self.topics.len() < self.cfg.max_topics => {
-                    self.topics
-                        .insert(topic.to_string(), self.topic_stats.len());
-                    self.topic_stats.push(TopicStats {
-                        topic: Some(topic.to_string()),
-                        ..TopicStats::default()
-                    });
-                    Some(self.topic_stats.len() - 1)
-                }
-                None => None,
-            };
-            let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
-                b
-            } else {
-                if self.other_topic_names.len() < 100_000 {
-                    self.other_topic_names.insert(hash(&topic));
-                }
-                &mut self.other_topics
-            };
-            match direction {
-                Some(Direction::ClientToServer) => bucket.published += 1,
-                Some(Direction::ServerToClient) => bucket.delivered += 1,
-                None => bucket.unknown_direction += 1,
-            }
-            bucket.bytes += pb.payload.len() as u64;
-            bucket.qos[(pb.qos as usize).min(2)] += 1;
-            bucket.retained += u64::from(pb.retain);
-            bucket.via_alias += u64::from(via_alias);
+        if !new.is_empty() {
+            d.diagnostics.append(&mut new);
         }
 
-        // Problems, grouped; the check list.
-        let client_id = match all.is_empty() && failures.is_empty() {
-            true => None,
-            false => self
-                .live
-                .get(&conn_id)
-                .and_then(|l| l.summary.client_id.clone()),
-        };
-        for (id, severity, spec, title, message) in all {
+        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
+        {
+            self.count_topic(&topic, via_alias, direction, pb);
+        }
+
+        // Problems, grouped; the check list. Most packets have none.
+        if d.diagnostics.is_empty() && failures.is_empty() {
+            return;
+        }
+        let client_id = self
+            .live
+            .get_mut(conn_id)
+            .and_then(|l| l.summary.client_id.clone());
+        for x in &d.diagnostics {
+            let (id, severity, spec) = (x.check.id, x.severity, x.spec);
             if id == diag::TOPIC_ALIAS_RESOLVED.id {
                 continue;
             }
-            if let Some(l) = self.live.get_mut(&conn_id) {
+            if let Some(l) = self.live.get_mut(conn_id) {
                 l.count_problem(id, severity);
             }
-            self.problem(id, severity, spec, title, frame, Some(conn_id), &message);
+            let title = x.check.title;
+            self.problem(id, severity, spec, title, frame, Some(conn_id), &x.message);
             if severity == Severity::Error {
                 self.check_item(CheckItem {
                     kind: CheckKind::ProtocolError,
@@ -973,12 +1055,12 @@ impl Analyzer {
                     packet: Some(ptype),
                     id,
                     spec,
-                    message,
+                    message: x.message.clone(),
                 });
             }
         }
         for message in failures {
-            if let Some(l) = self.live.get_mut(&conn_id) {
+            if let Some(l) = self.live.get_mut(conn_id) {
                 l.count_problem("failure-code", Severity::Warning);
             }
             self.problem(
@@ -1000,6 +1082,50 @@ impl Analyzer {
                 spec: "§2.4",
                 message: format!("{ptype} {message}"),
             });
+        }
+    }
+
+    /// Topic statistics for one PUBLISH; `topic` is the raw topic (or what an alias gave).
+    fn count_topic(
+        &mut self,
+        topic: &[u8],
+        via_alias: bool,
+        direction: Option<Direction>,
+        pb: &crate::codec::Publish<'_>,
+    ) {
+        let index = self.topic_index(topic);
+        let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
+            b
+        } else {
+            if self.other_topic_names.len() < 100_000 {
+                self.other_topic_names.insert(hash(topic));
+            }
+            &mut self.other_topics
+        };
+        match direction {
+            Some(Direction::ClientToServer) => bucket.published += 1,
+            Some(Direction::ServerToClient) => bucket.delivered += 1,
+            None => bucket.unknown_direction += 1,
+        }
+        bucket.bytes += pb.payload.len() as u64;
+        bucket.qos[(pb.qos as usize).min(2)] += 1;
+        bucket.retained += u64::from(pb.retain);
+        bucket.via_alias += u64::from(via_alias);
+    }
+
+    /// The index of a topic in `topic_stats`; `None` past the topic cap.
+    fn topic_index(&mut self, topic: &[u8]) -> Option<usize> {
+        match self.topics.get(topic) {
+            Some(&i) => Some(i),
+            None if self.topics.len() < self.cfg.max_topics => {
+                self.topics.insert(topic.into(), self.topic_stats.len());
+                self.topic_stats.push(TopicStats {
+                    topic: Some(text::escape_bytes(topic)),
+                    ..TopicStats::default()
+                });
+                Some(self.topic_stats.len() - 1)
+            }
+            None => None,
         }
     }
 
@@ -1027,7 +1153,7 @@ impl Analyzer {
                     }
                 }
                 if l.fully_closed() {
-                    if let Some(l) = self.live.remove(&info.id) {
+                    if let Some(l) = self.live.remove(info.id) {
                         let text = self.finalize(l, frame, ts);
                         e.message.push_str(" — ");
                         e.message.push_str(&text);
@@ -1085,6 +1211,9 @@ impl Analyzer {
     /// Returns a sentence for the close event.
     fn finalize(&mut self, mut l: Live, frame: u64, ts: Timestamp) -> String {
         let conn = l.summary.id;
+        if let Some(c) = l.indexed.take() {
+            unindex_client(&mut self.by_client, &c, conn);
+        }
         let mut notes: Vec<String> = Vec::new();
         let mut found: Vec<(&'static Check, u64, String)> = Vec::new();
         let v = l.summary.version.unwrap_or(ProtocolVersion::V3_1_1);
@@ -1303,10 +1432,10 @@ impl Analyzer {
 
     /// Ends the capture: what is still open is reported as open.
     pub fn finish(mut self) -> Analysis {
-        let mut ids: Vec<u64> = self.live.keys().copied().collect();
+        let mut ids: Vec<u64> = self.live.index.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            if let Some(l) = self.live.remove(&id) {
+            if let Some(l) = self.live.remove(id) {
                 let (frame, ts) = (0, l.summary.last_ts);
                 self.finalize(l, frame, ts);
             }
@@ -1367,7 +1496,27 @@ impl Analyzer {
     }
 }
 
-fn hash(s: &str) -> u64 {
+/// Takes connection `id` off the list of client identifier `cid`; an empty list goes.
+fn unindex_client(by_client: &mut HashMap<String, Vec<u64>>, cid: &str, id: u64) {
+    if let Some(ids) = by_client.get_mut(cid) {
+        ids.retain(|x| *x != id);
+        if ids.is_empty() {
+            by_client.remove(cid);
+        }
+    }
+}
+
+/// Length of the topic as shown (escaped): the unit of the alias table's byte cap.
+fn display_len(raw: &[u8]) -> usize {
+    if text::is_plain(raw) {
+        raw.len()
+    } else {
+        text::escape_bytes(raw).len()
+    }
+}
+
+/// Hash of a topic beyond the topic cap, to count the distinct ones.
+fn hash(s: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
@@ -1471,17 +1620,36 @@ fn start_flow(
     ts: Timestamp,
     filters: usize,
     dup: bool,
-    range: (usize, usize),
+    range: impl FnOnce() -> (usize, usize),
     v: ProtocolVersion,
     new: &mut Vec<Diagnostic>,
 ) {
     if id == 0 {
         return; // packet-id-zero is the codec's
     }
-    if let Some(old) = l.flows[sender.index()].get(&id) {
-        if dup && old.kind == kind {
-            return; // a retransmission: the flow keeps its start
+    let flow = Flow {
+        kind,
+        state: FlowState::Ack,
+        frame,
+        ts,
+        filters,
+    };
+    // One lookup: the identifier is usually free.
+    let old = match l.flows[sender.index()].entry(id) {
+        Entry::Vacant(e) => {
+            e.insert(flow);
+            return;
         }
+        Entry::Occupied(mut e) => {
+            let old = *e.get();
+            if dup && old.kind == kind {
+                return; // a retransmission: the flow keeps its start
+            }
+            e.insert(flow);
+            old
+        }
+    };
+    {
         let state = match old.state {
             FlowState::Ack => "not yet acknowledged".to_string(),
             FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
@@ -1490,7 +1658,7 @@ fn start_flow(
         new.push(make(
             &diag::PACKET_ID_IN_USE,
             v,
-            range,
+            range(),
             Some("packet_id"),
             format!(
                 "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
@@ -1498,19 +1666,39 @@ fn start_flow(
                 old.frame
             ),
         ));
-        let old_kind = old.kind;
-        l.latency(old_kind, sender).unacked += 1;
+        l.latency(old.kind, sender).unacked += 1;
     }
-    l.flows[sender.index()].insert(
-        id,
-        Flow {
-            kind,
-            state: FlowState::Ack,
-            frame,
-            ts,
-            filters,
+}
+
+/// What an acknowledgement does to the flow it names.
+enum Step {
+    Done,
+    Next(FlowState),
+    Ignore,
+    Unknown,
+}
+
+/// The step an acknowledgement of type `t` takes on flow `f` (the flow table's state machine).
+fn step(f: &Flow, t: PacketType, failed: bool, frame: u64) -> Step {
+    match t {
+        PacketType::PUBACK if f.kind == FlowKind::Qos1 => Step::Done,
+        PacketType::PUBREC if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack if failed => Step::Done,
+            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
+            _ => Step::Ignore,
         },
-    );
+        PacketType::PUBREL if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Comp(_) => Step::Ignore,
+            _ => Step::Next(FlowState::Comp(frame)),
+        },
+        PacketType::PUBCOMP if f.kind == FlowKind::Qos2 => match f.state {
+            FlowState::Ack => Step::Unknown,
+            _ => Step::Done,
+        },
+        PacketType::SUBACK if f.kind == FlowKind::Subscribe => Step::Done,
+        PacketType::UNSUBACK if f.kind == FlowKind::Unsubscribe => Step::Done,
+        _ => Step::Unknown,
+    }
 }
 
 /// An acknowledgement from `acker` (PUBREL: from the publisher itself).
@@ -1526,7 +1714,7 @@ fn ack(
     codes: usize,
     v: ProtocolVersion,
     bytes: &[u8],
-    cfg: &AnalysisConfig,
+    max_samples: usize,
     new: &mut Vec<Diagnostic>,
 ) {
     // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
@@ -1535,43 +1723,26 @@ fn ack(
     } else {
         acker.other()
     };
-    let table = &mut l.flows[owner.index()];
-    let entry = table.get(&id).cloned();
-    let range = wire::id_after_header(bytes);
-    enum Step {
-        Done,
-        Next(FlowState),
-        Ignore,
-        Unknown,
-    }
-    let step = match (&entry, t) {
-        (Some(f), PacketType::PUBACK) if f.kind == FlowKind::Qos1 => Step::Done,
-        (Some(f), PacketType::PUBREC) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack if failed => Step::Done,
-            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
-            _ => Step::Ignore,
-        },
-        (Some(f), PacketType::PUBREL) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Comp(_) => Step::Ignore,
-            _ => Step::Next(FlowState::Comp(frame)),
-        },
-        (Some(f), PacketType::PUBCOMP) if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack => Step::Unknown,
-            _ => Step::Done,
-        },
-        (Some(f), PacketType::SUBACK) if f.kind == FlowKind::Subscribe => Step::Done,
-        (Some(f), PacketType::UNSUBACK) if f.kind == FlowKind::Unsubscribe => Step::Done,
-        _ => Step::Unknown,
+    // One lookup: the step is worked out and applied on the entry.
+    let (entry, step) = match l.flows[owner.index()].entry(id) {
+        Entry::Occupied(mut e) => {
+            let f = *e.get();
+            let step = step(&f, t, failed, frame);
+            match step {
+                Step::Next(s) => e.get_mut().state = s,
+                Step::Done => {
+                    e.remove();
+                }
+                Step::Ignore | Step::Unknown => {}
+            }
+            (Some(f), step)
+        }
+        Entry::Vacant(_) => (None, Step::Unknown),
     };
     match step {
-        Step::Ignore => {}
-        Step::Next(s) => {
-            if let Some(f) = table.get_mut(&id) {
-                f.state = s;
-            }
-        }
+        Step::Ignore | Step::Next(_) => {}
         Step::Done => {
-            let Some(f) = table.remove(&id) else { return };
+            let Some(f) = entry else { return };
             if t == PacketType::SUBACK && codes != f.filters {
                 new.push(make(
                     &diag::SUBACK_CODE_COUNT,
@@ -1599,7 +1770,7 @@ fn ack(
                 ));
             }
             let lat = l.latency(f.kind, owner);
-            lat.add(seconds_between(f.ts, ts).max(0.0), cfg.max_latency_samples);
+            lat.add(seconds_between(f.ts, ts).max(0.0), max_samples);
             if failed {
                 lat.failed += 1;
             }
@@ -1616,7 +1787,7 @@ fn ack(
             let mut x = make(
                 &diag::ACK_UNKNOWN_ID,
                 v,
-                range,
+                wire::id_after_header(bytes),
                 Some("packet_id"),
                 format!(
                     "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
