@@ -17,7 +17,7 @@ pub mod topic;
 pub mod tree;
 pub mod types;
 
-pub use decode::{decode, DecodeOptions, Decoded};
+pub use decode::{decode, decode_checked, DecodeOptions, Decoded};
 pub use encode::{encode, encode_into, EncodeError};
 pub use packet::{
     Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe,

@@ -12,6 +12,7 @@ use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
 use super::version::{Assumed, VersionTracker};
 use super::websocket::{WsDecoder, WsNote, WsOut};
+use crate::codec::packet::Connect;
 use crate::codec::{decode, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion};
 use crate::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, RecordProblem,
@@ -760,6 +761,34 @@ impl Dissector {
         sink: &mut Sink<'_>,
     ) {
         let start = self.start.unwrap_or_default();
+        if let Some(c) = self.conns.get_mut(&dir.conn) {
+            // The common case on its own: an MQTT over TCP connection already open, one
+            // map lookup and no configuration to share.
+            if c.info.kind == ConnKind::Mqtt && c.ws.is_none() {
+                let side = dir.side;
+                c.info.bytes[side.index()] += data.len() as u64;
+                let at = At {
+                    side,
+                    frame: self.now.0.max(frame),
+                    carried: frame,
+                    ts: if frame >= self.now.0 { ts } else { self.now.1 },
+                    start,
+                };
+                let framer = &mut c.framers[side.index()];
+                let (protocol, summary) = (self.light.protocol, &mut self.summary);
+                return mqtt_data(
+                    &mut c.info,
+                    framer,
+                    &mut c.tracker,
+                    summary,
+                    protocol,
+                    at,
+                    data,
+                    offset,
+                    sink,
+                );
+            }
+        }
         let initiator = dir
             .from_initiator
             .map(|i| if i { dir.side } else { dir.side.other() });
@@ -1398,32 +1427,43 @@ fn mqtt_data(
     };
     framer.push(data, offset, carried, &mut validate, &mut |f| match f {
         Framed::Packet { bytes, offset, first_frame } => {
-            match bytes.first().map(|b| PacketType(b >> 4)) {
-                Some(PacketType::CONNECT) => {
-                    info.learn_client(side, ClientBasis::Connect);
-                    info.connect_level = connect_level(bytes);
-                    info.rev += 1;
-                }
-                Some(PacketType::CONNACK) => info.learn_client(side.other(), ClientBasis::ConnAck),
-                _ => {}
+            // A framed packet has at least two bytes.
+            let t = PacketType(bytes.first().map_or(0, |b| b >> 4));
+            if t == PacketType::CONNECT {
+                info.learn_client(side, ClientBasis::Connect);
+                info.connect_level = connect_level(bytes);
+                info.rev += 1;
+            } else if t == PacketType::CONNACK {
+                info.learn_client(side.other(), ClientBasis::ConnAck);
             }
             let direction = info.direction(side);
-            let assumed = tracker.decode(bytes, direction);
-            if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
-                // A level that names no version (6, 0…) gives no version, even though the
-                // rest was read with the layout it fits.
-                info.version = ProtocolVersion::from_level(c.protocol_level)
-                    .map(|_| assumed.decoded.version);
-                info.client_id = Some(c.client_id.to_string());
-                info.username = c.username.map(|u| u.to_string());
-                info.keep_alive = Some(c.keep_alive);
-                info.rev += 1;
-            }
             info.packets[side.index()] += 1;
             summary.packets += 1;
-            if !assumed.decoded.is_ok() {
-                summary.packets_with_errors += 1;
+            if t == PacketType::CONNECT {
+                // It updates the connection the record shows.
+                let assumed = tracker.decode(bytes, direction);
+                if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
+                    learn_connect(info, c, assumed.decoded.version);
+                }
+                if !assumed.decoded.is_ok() {
+                    summary.packets_with_errors += 1;
+                }
+                let record = PacketRecord {
+                    conn: info,
+                    side,
+                    direction,
+                    first_frame,
+                    frame,
+                    ts,
+                    start,
+                    stream_offset: offset,
+                    assumed,
+                };
+                return sink(Record::Packet(record));
             }
+            // Decoded straight into the record handed on (large: a copy per packet counts),
+            // so whether it has errors is told on the side.
+            let mut errors = false;
             sink(Record::Packet(PacketRecord {
                 conn: info,
                 side,
@@ -1433,8 +1473,11 @@ fn mqtt_data(
                 ts,
                 start,
                 stream_offset: offset,
-                assumed,
+                assumed: tracker.decode_checked(bytes, direction, &mut errors),
             }));
+            if errors {
+                summary.packets_with_errors += 1;
+            }
         }
         Framed::Skipped { offset, len, reason } => {
             summary.undecodable_bytes += len;
@@ -1468,6 +1511,17 @@ fn mqtt_data(
             }));
         }
     });
+}
+
+/// What a CONNECT tells about its connection.
+fn learn_connect(info: &mut ConnInfo, c: &Connect<'_>, version: ProtocolVersion) {
+    // A level that names no version (6, 0…) gives no version, even though the rest was
+    // read with the layout it fits.
+    info.version = ProtocolVersion::from_level(c.protocol_level).map(|_| version);
+    info.client_id = Some(c.client_id.to_string());
+    info.username = c.username.map(|u| u.to_string());
+    info.keep_alive = Some(c.keep_alive);
+    info.rev += 1;
 }
 
 /// What a capture record that cannot be used means for the reader, in words.

@@ -10,7 +10,9 @@
 
 use crate::codec::diag::Severity;
 use crate::codec::tree::{Node, Value};
-use crate::codec::{decode, DecodeOptions, Decoded, Direction, PacketType, ProtocolVersion};
+use crate::codec::{
+    decode, decode_checked, DecodeOptions, Decoded, Direction, PacketType, ProtocolVersion,
+};
 
 /// Where the version a packet was decoded as came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,68 +254,112 @@ impl VersionTracker {
 
     /// Decodes the next framed packet of the stream with the version it should have.
     pub fn decode<'a>(&mut self, packet: &'a [u8], direction: Option<Direction>) -> Assumed<'a> {
-        let is_connect = packet.first().map(|b| b >> 4) == Some(PacketType::CONNECT.0);
-        let given = self
-            .connect
-            .map(|v| (v, VersionSource::Connect))
-            .or(self.forced.map(|v| (v, VersionSource::Option)));
-        let result = match given {
-            _ if is_connect => {
-                assume_version_with(packet, direction, self.forced.or(self.connect), self.tree)
-            }
-            Some((version, source)) => {
-                let decoded = decode(
-                    packet,
-                    &DecodeOptions {
-                        version,
-                        direction,
-                        tree: self.tree,
-                    },
-                );
-                self.refused_connect(packet, direction, decoded, source)
-            }
-            None => assume_version_with(packet, direction, self.settled, self.tree),
+        self.decode_checked(packet, direction, &mut false)
+    }
+
+    /// [`Self::decode`], also setting `errors` to whether the reading shown has an error
+    /// (see [`crate::codec::decode_checked`]).
+    // Inlined: the common case builds its result where the caller keeps it, not in a
+    // temporary copied there.
+    #[inline]
+    pub fn decode_checked<'a>(
+        &mut self,
+        packet: &'a [u8],
+        direction: Option<Direction>,
+        errors: &mut bool,
+    ) -> Assumed<'a> {
+        let t = packet.first().map_or(0, |b| b >> 4);
+        let is_connect = t == PacketType::CONNECT.0;
+        let (version, source) = match (self.connect, self.forced) {
+            _ if is_connect => return self.decode_other(packet, direction, true, errors),
+            (Some(v), _) => (v, VersionSource::Connect),
+            (None, Some(v)) => (v, VersionSource::Option),
+            (None, None) => return self.decode_other(packet, direction, false, errors),
         };
-        if is_connect {
-            if let Some(crate::codec::Packet::Connect(_)) = &result.decoded.packet {
-                self.connect = Some(result.decoded.version);
-            } else if let Some(v) = packet
-                .get(1..)
-                .and_then(connect_level)
-                .and_then(ProtocolVersion::from_level)
-            {
-                self.connect = Some(v);
-            }
-        } else if result.source == VersionSource::Auto && result.alternative.is_none() {
+        let opts = DecodeOptions {
+            version,
+            direction,
+            tree: self.tree,
+        };
+        // Decided before decoding, so that the usual result is built in the return slot.
+        if source == VersionSource::Connect && t == PacketType::CONNACK.0 {
+            let result = self.connack(packet, &opts);
+            *errors = !result.decoded.is_ok();
+            return result;
+        }
+        Assumed {
+            decoded: decode_checked(packet, &opts, errors),
+            source,
+            reason: None,
+            alternative: None,
+        }
+    }
+
+    /// A CONNACK after a CONNECT of this stream.
+    #[cold]
+    #[inline(never)]
+    fn connack<'a>(&mut self, packet: &'a [u8], opts: &DecodeOptions) -> Assumed<'a> {
+        let plain = Assumed {
+            decoded: decode(packet, opts),
+            source: VersionSource::Connect,
+            reason: None,
+            alternative: None,
+        };
+        if errors(&plain.decoded) == 0 {
+            return plain;
+        }
+        self.refused_connect(packet, opts.direction, plain)
+    }
+
+    /// [`Self::decode`] of a CONNECT, or of a packet whose version is not given.
+    #[inline(never)]
+    fn decode_other<'a>(
+        &mut self,
+        packet: &'a [u8],
+        direction: Option<Direction>,
+        is_connect: bool,
+        errors: &mut bool,
+    ) -> Assumed<'a> {
+        if !is_connect {
+            let result = assume_version_with(packet, direction, self.settled, self.tree);
+            self.settle(&result);
+            *errors = !result.decoded.is_ok();
+            return result;
+        }
+        let result =
+            assume_version_with(packet, direction, self.forced.or(self.connect), self.tree);
+        if let Some(crate::codec::Packet::Connect(_)) = &result.decoded.packet {
+            self.connect = Some(result.decoded.version);
+        } else if let Some(v) = packet
+            .get(1..)
+            .and_then(connect_level)
+            .and_then(ProtocolVersion::from_level)
+        {
+            self.connect = Some(v);
+        }
+        *errors = !result.decoded.is_ok();
+        result
+    }
+
+    /// A version assumed without doubt holds for the next packets of the stream.
+    fn settle(&mut self, result: &Assumed<'_>) {
+        if result.source == VersionSource::Auto && result.alternative.is_none() {
             self.settled = Some(result.decoded.version);
         }
-        result
     }
 
     /// A server that does not speak the client's version answers in one it does speak: a
     /// 3.1.1-only broker sends the 4-byte 3.1.1 CONNACK "unacceptable protocol version" to a
     /// 5.0 CONNECT. When a CONNACK after a CONNECT has errors in the CONNECT's version but
     /// decodes cleanly in another, that other reading is the right one.
+    /// `plain` is the CONNACK decoded in the CONNECT's version, with errors.
     fn refused_connect<'a>(
-        &self,
+        &mut self,
         packet: &'a [u8],
         direction: Option<Direction>,
-        decoded: Decoded<'a>,
-        source: VersionSource,
+        plain: Assumed<'a>,
     ) -> Assumed<'a> {
-        let plain = |decoded| Assumed {
-            decoded,
-            source,
-            reason: None,
-            alternative: None,
-        };
-        if source != VersionSource::Connect
-            || decoded.packet_type != PacketType::CONNACK
-            || errors(&decoded) == 0
-        {
-            return plain(decoded);
-        }
-        let v = decoded.version;
+        let v = plain.decoded.version;
         let alt = decode(
             packet,
             &DecodeOptions {
@@ -323,19 +369,21 @@ impl VersionTracker {
             },
         );
         if errors(&alt) > 0 {
-            return plain(decoded);
+            return plain;
         }
         let reason = format!(
             "the CONNECT asked for MQTT {v}, but this CONNACK has errors as {v} and decodes \
              cleanly as {}: the server answered in the version it speaks",
             alt.version
         );
-        Assumed {
+        let result = Assumed {
             decoded: alt,
             source: VersionSource::Auto,
             reason: Some(reason),
             alternative: None,
-        }
+        };
+        self.settle(&result);
+        result
     }
 }
 

@@ -92,14 +92,33 @@ impl Decoded<'_> {
 /// Decodes the packet at the start of `input`. Never panics; whatever the bytes, the
 /// result holds every field decoded before a fault and a diagnostic saying where and why.
 pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
-    if !opts.tree {
-        if let Some(d) = publish::fast(input, opts) {
-            return d;
-        }
-        if let Some(d) = connect::fast(input) {
-            return d;
-        }
+    decode_checked(input, opts, &mut false)
+}
+
+/// [`decode`], also setting `errors` to whether a diagnostic is an error (what
+/// [`Decoded::is_ok`] denies): known here, and a caller that builds the result in place
+/// cannot look at it before handing it on.
+pub fn decode_checked<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Decoded<'a> {
+    // The fast paths take only packets without findings, and call the general path for
+    // the rest: every result is built in the return slot.
+    *errors = false;
+    match input.first().map(|b| PacketType(b >> 4)) {
+        _ if opts.tree => general(input, opts, errors),
+        Some(PacketType::PUBLISH) => publish::fast(input, opts, errors),
+        Some(PacketType::PUBACK | PacketType::PUBREC)
+        | Some(PacketType::PUBREL | PacketType::PUBCOMP) => pubresp::fast(input, opts, errors),
+        Some(PacketType::CONNECT) => match connect::fast(input) {
+            Some(d) => d,
+            None => general(input, opts, errors),
+        },
+        _ => general(input, opts, errors),
     }
+}
+
+/// [`decode_checked`] with a cursor: every check, the tree when asked for.
+// Out of line: the fast paths keep a small frame.
+#[inline(never)]
+fn general<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Decoded<'a> {
     let mut cx = Cx::new(input, opts.version, opts.direction, opts.tree);
     let (packet_type, flags, remaining_length, packet) = decode_in(&mut cx, input);
     let end = cx.buf.len();
@@ -108,6 +127,7 @@ pub fn decode<'a>(input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
         Some(t) => (*t).finish(end, &cx.diags),
         None => Vec::new(),
     };
+    *errors = cx.diags.iter().any(|d| d.severity == Severity::Error);
     Decoded {
         bytes: cx.buf,
         packet_type,

@@ -19,11 +19,49 @@ const REPEATABLE: u64 =
     1 << PropertyId::USER_PROPERTY.0 | 1 << PropertyId::SUBSCRIPTION_IDENTIFIER.0;
 
 /// A PUBLISH without a tree when nothing about it is unusual: straight-line code for the
-/// most common packet. `None` sends it down the general path, which raises whatever
+/// most common packet. Anything else goes down the general path, which raises whatever
 /// diagnostics apply, so the result is the same either way.
-// Inlined into `decode`: the result is built in its return slot, not copied there.
+// Inlined into `decode`; a fallback to the general path also writes the return slot.
 #[inline(always)]
-pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<'a>> {
+pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Decoded<'a> {
+    let Some(p) = read(input, opts) else {
+        return super::general(input, opts, errors);
+    };
+    Decoded {
+        bytes: p.buf,
+        packet_type: PacketType::PUBLISH,
+        flags: p.flags,
+        remaining_length: Some(p.remaining_length),
+        len: p.buf.len(),
+        complete: true,
+        version: opts.version,
+        packet: Some(Packet::Publish(Publish {
+            dup: p.flags & 0x08 != 0,
+            qos: QoS::from_u8((p.flags >> 1) & 3).unwrap_or_default(),
+            retain: p.flags & 1 != 0,
+            topic: MqttStr(p.topic),
+            packet_id: p.packet_id,
+            properties: p.properties,
+            payload: p.payload,
+        })),
+        diagnostics: Vec::new(),
+        tree: Vec::new(),
+    }
+}
+
+/// What [`fast`] read.
+struct Parts<'a> {
+    buf: &'a [u8],
+    flags: u8,
+    remaining_length: u32,
+    topic: &'a [u8],
+    packet_id: Option<u16>,
+    properties: Properties<'a>,
+    payload: &'a [u8],
+}
+
+#[inline(always)]
+fn read<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Parts<'a>> {
     let (&first, after) = input.split_first()?;
     let flags = first & 0x0f;
     let qos_bits = (flags >> 1) & 3;
@@ -72,25 +110,14 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<Decoded<
     {
         return None;
     }
-    Some(Decoded {
-        bytes: buf,
-        packet_type: PacketType::PUBLISH,
+    Some(Parts {
+        buf,
         flags,
-        remaining_length: Some(rl.value),
-        len: buf.len(),
-        complete: true,
-        version: opts.version,
-        packet: Some(Packet::Publish(Publish {
-            dup: flags & 0x08 != 0,
-            qos: QoS::from_u8(qos_bits).unwrap_or_default(),
-            retain: flags & 1 != 0,
-            topic: MqttStr(topic),
-            packet_id,
-            properties,
-            payload,
-        })),
-        diagnostics: Vec::new(),
-        tree: Vec::new(),
+        remaining_length: rl.value,
+        topic,
+        packet_id,
+        properties,
+        payload,
     })
 }
 

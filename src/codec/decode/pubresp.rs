@@ -1,11 +1,74 @@
 //! PUBACK, PUBREC, PUBREL, PUBCOMP (§3.4–§3.7): one shape, four reason-code tables.
 
+use super::{DecodeOptions, Decoded};
 use crate::codec::cursor::{Cx, Res};
 use crate::codec::fields::{self, FieldDef};
-use crate::codec::packet::PubResponse;
+use crate::codec::packet::{Packet, PubResponse};
 use crate::codec::property::Properties;
-use crate::codec::reason::ReasonCode;
+use crate::codec::reason::{self, ReasonCode};
 use crate::codec::types::PacketType;
+
+/// An acknowledgement without a tree in its usual short form: the Packet Identifier, and
+/// in 5.0 a reason code its table knows, no properties. Anything else goes down the
+/// general path, which raises whatever diagnostics apply, so the result is the same.
+// Inlined into `decode`; a fallback to the general path also writes the return slot.
+#[inline(always)]
+pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Decoded<'a> {
+    let Some((t, flags, rl, packet_id, reason_code)) = read(input, opts) else {
+        return super::general(input, opts, errors);
+    };
+    let r = PubResponse {
+        packet_id,
+        reason_code,
+        properties: Properties::new(),
+    };
+    let bytes = input.get(..2 + usize::from(rl)).unwrap_or_default();
+    Decoded {
+        bytes,
+        packet_type: t,
+        flags,
+        remaining_length: Some(rl.into()),
+        len: bytes.len(),
+        complete: true,
+        version: opts.version,
+        packet: Some(match t {
+            PacketType::PUBACK => Packet::PubAck(r),
+            PacketType::PUBREC => Packet::PubRec(r),
+            PacketType::PUBREL => Packet::PubRel(r),
+            _ => Packet::PubComp(r),
+        }),
+        diagnostics: Vec::new(),
+        tree: Vec::new(),
+    }
+}
+
+/// Type, flags, Remaining Length, Packet Identifier and reason code of a short form.
+#[inline(always)]
+fn read(input: &[u8], opts: &DecodeOptions) -> Option<(PacketType, u8, u8, u16, ReasonCode)> {
+    let &[first, rl, hi, lo, ..] = input else {
+        return None;
+    };
+    let t = PacketType(first >> 4);
+    let flags = first & 0x0f;
+    let expected = if t == PacketType::PUBREL { 2 } else { 0 };
+    let packet_id = u16::from_be_bytes([hi, lo]);
+    if !(PacketType::PUBACK.0..=PacketType::PUBCOMP.0).contains(&t.0)
+        || flags != expected
+        || packet_id == 0
+    {
+        return None;
+    }
+    let reason_code = match (rl, opts.version.is_v5()) {
+        (2, _) => ReasonCode::SUCCESS,
+        (3, true) => {
+            let code = *input.get(4)?;
+            reason::lookup(opts.version, t, code)?;
+            ReasonCode(code)
+        }
+        _ => return None,
+    };
+    Some((t, flags, rl, packet_id, reason_code))
+}
 
 fn reason_field(t: PacketType) -> (&'static FieldDef, &'static str) {
     match t {
