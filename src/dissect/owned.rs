@@ -253,10 +253,12 @@ impl Batch {
         mut f: impl FnMut(&mut Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let (bytes, snaps) = (&self.bytes, &self.conns.snaps[..]);
+        // By reference: moving each record out cost copies of a few hundred bytes.
         let result = self
             .records
-            .drain(..)
+            .iter_mut()
             .try_for_each(|r| r.with_record(bytes, snaps, tree, scratch, &mut f));
+        self.records.clear();
         self.bytes.clear();
         self.packets = 0;
         result
@@ -328,8 +330,9 @@ impl OwnedRecord {
         }
     }
 
+    /// Calls `f` with the record; what it owned is moved into the record.
     fn with_record<T>(
-        self,
+        &mut self,
         buf: &[u8],
         snaps: &[Arc<ConnInfo>],
         tree: bool,
@@ -337,10 +340,20 @@ impl OwnedRecord {
         f: impl FnOnce(&mut Record<'_>) -> T,
     ) -> T {
         match self {
-            OwnedRecord::Packet(mut p) => {
+            OwnedRecord::Packet(p) => {
                 let conn = scratch.fill(&p.conn, snaps);
                 let bytes = buf.get(p.bytes.clone()).unwrap_or_default();
-                f(&mut Record::Packet(p.record(bytes, conn, tree)))
+                let diagnostics = std::mem::take(&mut p.diagnostics);
+                // Built in place, the decoder writing into the record.
+                let mut r = Record::Packet(p.record(bytes, conn, tree));
+                if let Record::Packet(r) = &mut r {
+                    let d = &mut r.assumed.decoded;
+                    d.diagnostics = diagnostics;
+                    if tree {
+                        show_resolved_topic(d);
+                    }
+                }
+                f(&mut r)
             }
             OwnedRecord::Event(e) => f(&mut Record::Event(EventRecord {
                 conn: e.conn.as_ref().map(|c| scratch.fill(c, snaps)),
@@ -349,8 +362,8 @@ impl OwnedRecord {
                 ts: e.ts,
                 start: e.start,
                 offset: e.offset,
-                kind: e.kind,
-                message: e.message,
+                kind: e.kind.clone(),
+                message: std::mem::take(&mut e.message),
             })),
         }
     }
@@ -387,25 +400,18 @@ impl OwnedPacket {
         }
     }
 
+    /// The record as the dissector made it but for the main reading's findings, which
+    /// the caller puts back: the bytes are decoded again, straight into the record.
     fn record<'c>(
         &'c mut self,
         bytes: &'c [u8],
         conn: &'c ConnInfo,
         tree: bool,
     ) -> PacketRecord<'c> {
-        let direction = self.direction;
-        let again = |version, diagnostics: Vec<Diagnostic>| {
-            let opts = DecodeOptions {
-                version,
-                direction,
-                tree,
-            };
-            let mut d = decode(bytes, &opts);
-            d.diagnostics = diagnostics;
-            if tree {
-                show_resolved_topic(&mut d);
-            }
-            d
+        let opts = |version| DecodeOptions {
+            version,
+            direction: self.direction,
+            tree,
         };
         PacketRecord {
             conn,
@@ -417,13 +423,17 @@ impl OwnedPacket {
             start: self.start,
             stream_offset: self.stream_offset,
             assumed: Assumed {
-                decoded: again(self.version, std::mem::take(&mut self.diagnostics)),
+                decoded: decode(bytes, &opts(self.version)),
                 source: self.source,
                 reason: self.reason.take(),
-                alternative: self
-                    .alternative
-                    .take()
-                    .map(|(v, diags)| Box::new(again(v, diags))),
+                alternative: self.alternative.take().map(|(v, diagnostics)| {
+                    let mut d = Box::new(decode(bytes, &opts(v)));
+                    d.diagnostics = diagnostics;
+                    if tree {
+                        show_resolved_topic(&mut d);
+                    }
+                    d
+                }),
             },
         }
     }
