@@ -344,8 +344,36 @@ impl OwnedRecord {
                 let conn = scratch.fill(&p.conn, snaps);
                 let bytes = buf.get(p.bytes.clone()).unwrap_or_default();
                 let diagnostics = std::mem::take(&mut p.diagnostics);
-                // Built in place, the decoder writing into the record.
-                let mut r = Record::Packet(p.record(bytes, conn, tree));
+                // One expression, so that the record is built in place, the decoder
+                // writing into it (built apart and moved, it cost a copy of 272 bytes).
+                let opts = |version| DecodeOptions {
+                    version,
+                    direction: p.direction,
+                    tree,
+                };
+                let mut r = Record::Packet(PacketRecord {
+                    conn,
+                    side: p.side,
+                    direction: p.direction,
+                    first_frame: p.first_frame,
+                    frame: p.frame,
+                    ts: p.ts,
+                    start: p.start,
+                    stream_offset: p.stream_offset,
+                    assumed: Assumed {
+                        decoded: decode(bytes, &opts(p.version)),
+                        source: p.source,
+                        reason: p.reason.take(),
+                        alternative: p.alternative.take().map(|(v, diagnostics)| {
+                            let mut d = Box::new(decode(bytes, &opts(v)));
+                            d.diagnostics = diagnostics;
+                            if tree {
+                                show_resolved_topic(&mut d);
+                            }
+                            d
+                        }),
+                    },
+                });
                 if let Record::Packet(r) = &mut r {
                     let d = &mut r.assumed.decoded;
                     d.diagnostics = diagnostics;
@@ -397,44 +425,6 @@ impl OwnedPacket {
                 .as_mut()
                 .map(|x| (x.version, std::mem::take(&mut x.diagnostics))),
             diagnostics: std::mem::take(&mut a.decoded.diagnostics),
-        }
-    }
-
-    /// The record as the dissector made it but for the main reading's findings, which
-    /// the caller puts back: the bytes are decoded again, straight into the record.
-    fn record<'c>(
-        &'c mut self,
-        bytes: &'c [u8],
-        conn: &'c ConnInfo,
-        tree: bool,
-    ) -> PacketRecord<'c> {
-        let opts = |version| DecodeOptions {
-            version,
-            direction: self.direction,
-            tree,
-        };
-        PacketRecord {
-            conn,
-            side: self.side,
-            direction: self.direction,
-            first_frame: self.first_frame,
-            frame: self.frame,
-            ts: self.ts,
-            start: self.start,
-            stream_offset: self.stream_offset,
-            assumed: Assumed {
-                decoded: decode(bytes, &opts(self.version)),
-                source: self.source,
-                reason: self.reason.take(),
-                alternative: self.alternative.take().map(|(v, diagnostics)| {
-                    let mut d = Box::new(decode(bytes, &opts(v)));
-                    d.diagnostics = diagnostics;
-                    if tree {
-                        show_resolved_topic(&mut d);
-                    }
-                    d
-                }),
-            },
         }
     }
 }

@@ -157,8 +157,10 @@ pub struct SummaryPrinter<W: Write> {
     assumed_note: bool,
     /// The line being written (reused: no allocation per packet).
     line: Line,
-    /// The columns before the packet type of the last line, and what they depend on.
-    prefix: Option<(PrefixKey, Line)>,
+    /// The columns before the packet type of the last line.
+    prefix: Line,
+    /// What `prefix` was written for (kept apart, so that a new prefix moves nothing).
+    prefix_key: Option<PrefixKey>,
 }
 
 const HEADER: [&str; 8] = [
@@ -235,7 +237,8 @@ impl<W: Write> SummaryPrinter<W> {
             index: 0,
             assumed_note: false,
             line: Line::default(),
-            prefix: None,
+            prefix: Line::default(),
+            prefix_key: None,
         }
     }
 
@@ -256,15 +259,13 @@ impl<W: Write> SummaryPrinter<W> {
             p.conn.rev,
             p.direction,
         );
-        match &self.prefix {
-            Some((k, prefix)) if *k == key => line.push_line(prefix),
-            _ => {
-                write_prefix(line, p);
-                let mut prefix = self.prefix.take().map(|x| x.1).unwrap_or_default();
-                prefix.clear();
-                prefix.push_line(line);
-                self.prefix = Some((key, prefix));
-            }
+        if self.prefix_key == Some(key) {
+            line.push_line(&self.prefix);
+        } else {
+            write_prefix(line, p);
+            self.prefix.clear();
+            self.prefix.push_line(line);
+            self.prefix_key = Some(key);
         }
         let name = d.packet_type.name().unwrap_or("Reserved");
         line.push(' ');
