@@ -286,6 +286,15 @@ impl Reader<'_> {
         self.dec.frame(self.frame, ts, linktype, data, sink);
     }
 
+    /// The capture ends inside a record, of which `available` bytes are there.
+    fn truncated(&mut self, available: usize, sink: &mut Sink<'_>) {
+        self.dec.summary_mut().truncated_last_record = true;
+        sink(TransportEvent::TruncatedRecord {
+            frame: self.frame + 1,
+            available: available as u64,
+        });
+    }
+
     fn bad_record(&mut self, problem: RecordProblem, counts_as_frame: bool, sink: &mut Sink<'_>) {
         if counts_as_frame {
             self.frame += 1;
@@ -611,11 +620,7 @@ fn read_pcap<R: Read>(
             }
             Next::Eof => return Ok(()),
             Next::Truncated(available) => {
-                rd.dec.summary_mut().truncated_last_record = true;
-                sink(TransportEvent::TruncatedRecord {
-                    frame: rd.frame + 1,
-                    available: available as u64,
-                });
+                rd.truncated(available, sink);
                 return Ok(());
             }
             Next::TooLarge => {
@@ -711,11 +716,7 @@ fn read_pcapng<R: Read>(
                 it.consume(len);
             }
             Step::Truncated(available) => {
-                rd.dec.summary_mut().truncated_last_record = true;
-                sink(TransportEvent::TruncatedRecord {
-                    frame: rd.frame + 1,
-                    available: available as u64,
-                });
+                rd.truncated(available, sink);
                 return Ok(());
             }
             Step::Stop(problem) => {
