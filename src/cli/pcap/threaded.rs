@@ -191,12 +191,8 @@ impl<W: Write> Handover<'_, W> {
         }
     }
 
-    /// An empty batch: one sent back if there is one (their number stays bounded by the
-    /// jobs in flight), a new one otherwise.
     fn batch(&self) -> Batch {
-        self.recycled
-            .try_recv()
-            .unwrap_or_else(|_| Batch::with_capacity(BATCH))
+        reuse(&self.recycled)
     }
 
     /// Waits for the output of every job sent and writes it.
@@ -210,6 +206,14 @@ impl<W: Write> Handover<'_, W> {
             }
         }
     }
+}
+
+/// An empty batch: one sent back if there is one (no more exist than the jobs in flight
+/// hold), a new one otherwise.
+fn reuse(recycled: &Receiver<Batch>) -> Batch {
+    recycled
+        .try_recv()
+        .unwrap_or_else(|_| Batch::with_capacity(BATCH))
 }
 
 /// [`super::run`] for the summary and JSON formats, on several threads.
@@ -360,12 +364,7 @@ pub fn analyse<R: io::Read>(
             }
             analyzer
         });
-        // Batches come back empty; no more exist than the queue and the worker hold.
-        let fresh = || {
-            recycled
-                .try_recv()
-                .unwrap_or_else(|_| Batch::with_capacity(BATCH))
-        };
+        let fresh = || reuse(&recycled);
         let mut snapshots = Snapshots::default();
         let mut batch = fresh();
         let mut gone = false;
