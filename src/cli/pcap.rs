@@ -127,7 +127,18 @@ pub struct Filter {
 
 impl Filter {
     /// True when the record is to be printed.
+    #[inline]
     pub fn wants(&self, r: &Record<'_>) -> bool {
+        // No filter (the usual case): no need to look at the record.
+        let everything = self.conns.is_empty()
+            && self.client.is_none()
+            && self.types.is_empty()
+            && self.topic.is_none()
+            && !self.problems;
+        everything || self.selects(r)
+    }
+
+    fn selects(&self, r: &Record<'_>) -> bool {
         let conn = match r {
             Record::Packet(p) => Some(p.conn),
             Record::Event(e) => e.conn,

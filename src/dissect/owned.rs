@@ -121,27 +121,38 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
     to.rev = *rev;
 }
 
-/// The receiving side's reused connection: the snapshot with a record's counters.
+/// The receiving side's reused connections: a copy of each snapshot of the batch at hand,
+/// made when a record first needs it and given each record's counters. Packets of many
+/// connections interleave, so one copy, redone at every change of connection, cost a copy
+/// of the strings for most records.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    conn: Option<ConnInfo>,
-    /// The snapshot `conn` was copied from (held, so that no other snapshot can be at its
-    /// address): most records share it with the one before.
-    from: Option<Arc<ConnInfo>>,
+    /// By snapshot index; the buffers of the strings are kept from batch to batch.
+    conns: Vec<ConnInfo>,
+    /// The batch each copy was made for.
+    made_for: Vec<u64>,
+    /// Batches begun.
+    batch: u64,
 }
 
 impl Scratch {
+    fn begin_batch(&mut self) {
+        self.batch += 1;
+    }
+
     fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
         // Indices come from `Conns::at`, which pushed the snapshot first.
-        let info = &snaps[at.snap as usize];
-        if !self.from.as_ref().is_some_and(|f| Arc::ptr_eq(f, info)) {
-            match &mut self.conn {
-                Some(c) => copy_into(c, info),
-                None => self.conn = Some((**info).clone()),
-            }
-            self.from = Some(Arc::clone(info));
+        let i = at.snap as usize;
+        let info = &snaps[i];
+        if i >= self.conns.len() {
+            self.conns.resize_with(i + 1, || (**info).clone());
+            self.made_for.resize(i + 1, 0);
         }
-        let c = self.conn.get_or_insert_with(|| (**info).clone());
+        let c = &mut self.conns[i];
+        if self.made_for[i] != self.batch {
+            copy_into(c, info);
+            self.made_for[i] = self.batch;
+        }
         c.packets = at.packets;
         c.bytes = at.bytes;
         if let Some(w) = &mut c.websocket {
@@ -157,13 +168,18 @@ struct Conns {
     snaps: Vec<Arc<ConnInfo>>,
     /// Connection number and revision to index in `snaps`.
     index: FastMap<(u64, u64), u32>,
-    last: Option<((u64, u64), u32)>,
+    /// The last key seen per connection number modulo [`RECENT`]: packets of a handful
+    /// of connections interleave, so most records find theirs here without hashing.
+    recent: [Option<((u64, u64), u32)>; RECENT],
 }
+
+const RECENT: usize = 32;
 
 impl Conns {
     fn at(&mut self, c: &ConnInfo, snapshots: &mut Snapshots) -> ConnAt {
         let key = (c.id, c.rev);
-        let snap = match self.last {
+        let slot = &mut self.recent[(c.id % RECENT as u64) as usize];
+        let snap = match *slot {
             Some((k, i)) if k == key => i,
             _ => {
                 let i = match self.index.get(&key) {
@@ -175,7 +191,7 @@ impl Conns {
                         i
                     }
                 };
-                self.last = Some((key, i));
+                *slot = Some((key, i));
                 i
             }
         };
@@ -190,16 +206,21 @@ impl Conns {
     fn clear(&mut self) {
         self.snaps.clear();
         self.index.clear();
-        self.last = None;
+        self.recent = Default::default();
     }
 }
 
 /// Records in capture order, with their packets' bytes in one buffer (one allocation per
 /// batch rather than per packet).
+///
+/// The records own nothing (what a few of them have beside their packet is in `extras`
+/// and `events`), so that emptying a batch costs nothing per record.
 #[derive(Debug, Default)]
 pub struct Batch {
     records: Vec<OwnedRecord>,
     bytes: Vec<u8>,
+    extras: Vec<Extra>,
+    events: Vec<OwnedEvent>,
     packets: usize,
     conns: Conns,
 }
@@ -210,8 +231,7 @@ impl Batch {
         Batch {
             records: Vec::with_capacity(n),
             bytes: Vec::with_capacity(n * 64),
-            packets: 0,
-            conns: Conns::default(),
+            ..Default::default()
         }
     }
 
@@ -237,9 +257,60 @@ impl Batch {
             // that made them, rather than where the records were read.
             self.conns.clear();
         }
-        let owned = OwnedRecord::take(r, &mut self.bytes, &mut self.conns, snapshots);
-        self.packets += usize::from(matches!(owned, OwnedRecord::Packet(_)));
+        let owned = match r {
+            Record::Packet(p) => {
+                self.packets += 1;
+                OwnedRecord::Packet(self.packet(p, snapshots))
+            }
+            Record::Event(e) => {
+                self.events.push(OwnedEvent {
+                    conn: e.conn.map(|c| self.conns.at(c, snapshots)),
+                    side: e.side,
+                    frame: e.frame,
+                    ts: e.ts,
+                    start: e.start,
+                    offset: e.offset,
+                    kind: e.kind.clone(),
+                    message: std::mem::take(&mut e.message),
+                });
+                OwnedRecord::Event(self.events.len() - 1)
+            }
+        };
         self.records.push(owned);
+    }
+
+    fn packet(&mut self, p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) -> OwnedPacket {
+        let a = &mut p.assumed;
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(a.decoded.bytes);
+        let extra = match (&a.decoded.diagnostics[..], &a.reason, &a.alternative) {
+            ([], None, None) => None,
+            _ => {
+                self.extras.push(Extra {
+                    diagnostics: std::mem::take(&mut a.decoded.diagnostics),
+                    reason: a.reason.take(),
+                    alternative: a
+                        .alternative
+                        .as_mut()
+                        .map(|x| (x.version, std::mem::take(&mut x.diagnostics))),
+                });
+                Some(self.extras.len() - 1)
+            }
+        };
+        OwnedPacket {
+            conn: self.conns.at(p.conn, snapshots),
+            side: p.side,
+            direction: p.direction,
+            first_frame: p.first_frame,
+            frame: p.frame,
+            ts: p.ts,
+            start: p.start,
+            stream_offset: p.stream_offset,
+            bytes: start..self.bytes.len(),
+            version: a.decoded.version,
+            source: a.source,
+            extra,
+        }
     }
 
     /// Calls `f` with each record as the dissector made it, in order; `tree`: with field
@@ -252,26 +323,35 @@ impl Batch {
         scratch: &mut Scratch,
         mut f: impl FnMut(&mut Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let (bytes, snaps) = (&self.bytes, &self.conns.snaps[..]);
-        // By reference: moving each record out cost copies of a few hundred bytes.
+        scratch.begin_batch();
+        let mut parts = Parts {
+            bytes: &self.bytes,
+            snaps: &self.conns.snaps,
+            extras: &mut self.extras,
+            events: &mut self.events,
+            tree,
+            scratch,
+        };
         let result = self
             .records
-            .iter_mut()
-            .try_for_each(|r| r.with_record(bytes, snaps, tree, scratch, &mut f));
+            .iter()
+            .try_for_each(|r| parts.with_record(r, &mut f));
         self.records.clear();
         self.bytes.clear();
+        self.extras.clear();
+        self.events.clear();
         self.packets = 0;
         result
     }
 }
 
-/// A [`Record`] that owns everything it needs but its packet's bytes.
+/// A [`Record`] without its packet's bytes and what is in [`Extra`].
 #[derive(Debug)]
 enum OwnedRecord {
     /// An MQTT packet.
     Packet(OwnedPacket),
-    /// Anything else.
-    Event(OwnedEvent),
+    /// Anything else: its index in the batch's events.
+    Event(usize),
 }
 
 /// The owned form of a [`PacketRecord`].
@@ -289,10 +369,17 @@ struct OwnedPacket {
     bytes: std::ops::Range<usize>,
     version: ProtocolVersion,
     source: VersionSource,
+    /// Its index in the batch's extras, if it has any.
+    extra: Option<usize>,
+}
+
+/// What most packets lack: findings, or a version in doubt.
+#[derive(Debug)]
+struct Extra {
+    diagnostics: Vec<Diagnostic>,
     reason: Option<String>,
     /// The version of the other reading, when both are shown.
     alternative: Option<(ProtocolVersion, Vec<Diagnostic>)>,
-    diagnostics: Vec<Diagnostic>,
 }
 
 /// The owned form of an [`EventRecord`].
@@ -308,42 +395,33 @@ struct OwnedEvent {
     message: String,
 }
 
-impl OwnedRecord {
-    fn take(
-        r: &mut Record<'_>,
-        buf: &mut Vec<u8>,
-        conns: &mut Conns,
-        snapshots: &mut Snapshots,
-    ) -> OwnedRecord {
-        match r {
-            Record::Packet(p) => OwnedRecord::Packet(OwnedPacket::take(p, buf, conns, snapshots)),
-            Record::Event(e) => OwnedRecord::Event(OwnedEvent {
-                conn: e.conn.map(|c| conns.at(c, snapshots)),
-                side: e.side,
-                frame: e.frame,
-                ts: e.ts,
-                start: e.start,
-                offset: e.offset,
-                kind: e.kind.clone(),
-                message: std::mem::take(&mut e.message),
-            }),
-        }
-    }
+/// A batch's parts, lent to make its records again.
+struct Parts<'b> {
+    bytes: &'b [u8],
+    snaps: &'b [Arc<ConnInfo>],
+    extras: &'b mut [Extra],
+    events: &'b mut [OwnedEvent],
+    tree: bool,
+    scratch: &'b mut Scratch,
+}
 
-    /// Calls `f` with the record; what it owned is moved into the record.
-    fn with_record<T>(
-        &mut self,
-        buf: &[u8],
-        snaps: &[Arc<ConnInfo>],
-        tree: bool,
-        scratch: &mut Scratch,
-        f: impl FnOnce(&mut Record<'_>) -> T,
-    ) -> T {
-        match self {
+impl Parts<'_> {
+    /// Calls `f` with the record; what the batch held for it is moved into the record.
+    fn with_record<T>(&mut self, r: &OwnedRecord, f: impl FnOnce(&mut Record<'_>) -> T) -> T {
+        let (snaps, tree) = (self.snaps, self.tree);
+        match r {
             OwnedRecord::Packet(p) => {
-                let conn = scratch.fill(&p.conn, snaps);
-                let bytes = buf.get(p.bytes.clone()).unwrap_or_default();
-                let diagnostics = std::mem::take(&mut p.diagnostics);
+                let conn = self.scratch.fill(&p.conn, snaps);
+                let bytes = self.bytes.get(p.bytes.clone()).unwrap_or_default();
+                let extra = p.extra.and_then(|i| self.extras.get_mut(i));
+                let (diagnostics, reason, alternative) = match extra {
+                    Some(x) => (
+                        std::mem::take(&mut x.diagnostics),
+                        x.reason.take(),
+                        x.alternative.take(),
+                    ),
+                    None => Default::default(),
+                };
                 // One expression, so that the record is built in place, the decoder
                 // writing into it (built apart and moved, it cost a copy of 272 bytes).
                 let opts = |version| DecodeOptions {
@@ -363,8 +441,8 @@ impl OwnedRecord {
                     assumed: Assumed {
                         decoded: decode(bytes, &opts(p.version)),
                         source: p.source,
-                        reason: p.reason.take(),
-                        alternative: p.alternative.take().map(|(v, diagnostics)| {
+                        reason,
+                        alternative: alternative.map(|(v, diagnostics)| {
                             let mut d = Box::new(decode(bytes, &opts(v)));
                             d.diagnostics = diagnostics;
                             if tree {
@@ -383,48 +461,20 @@ impl OwnedRecord {
                 }
                 f(&mut r)
             }
-            OwnedRecord::Event(e) => f(&mut Record::Event(EventRecord {
-                conn: e.conn.as_ref().map(|c| scratch.fill(c, snaps)),
-                side: e.side,
-                frame: e.frame,
-                ts: e.ts,
-                start: e.start,
-                offset: e.offset,
-                kind: e.kind.clone(),
-                message: std::mem::take(&mut e.message),
-            })),
-        }
-    }
-}
-
-impl OwnedPacket {
-    fn take(
-        p: &mut PacketRecord<'_>,
-        buf: &mut Vec<u8>,
-        conns: &mut Conns,
-        snapshots: &mut Snapshots,
-    ) -> OwnedPacket {
-        let a = &mut p.assumed;
-        let start = buf.len();
-        buf.extend_from_slice(a.decoded.bytes);
-        OwnedPacket {
-            conn: conns.at(p.conn, snapshots),
-            side: p.side,
-            direction: p.direction,
-            first_frame: p.first_frame,
-            frame: p.frame,
-            ts: p.ts,
-            start: p.start,
-            stream_offset: p.stream_offset,
-            bytes: start..buf.len(),
-            version: a.decoded.version,
-            source: a.source,
-            reason: a.reason.take(),
-            alternative: a
-                .alternative
-                .as_mut()
-                .map(|x| (x.version, std::mem::take(&mut x.diagnostics))),
-            diagnostics: std::mem::take(&mut a.decoded.diagnostics),
+            OwnedRecord::Event(i) => {
+                // Indices come from `Batch::push`, which pushed the event first.
+                let e = &mut self.events[*i];
+                f(&mut Record::Event(EventRecord {
+                    conn: e.conn.as_ref().map(|c| self.scratch.fill(c, snaps)),
+                    side: e.side,
+                    frame: e.frame,
+                    ts: e.ts,
+                    start: e.start,
+                    offset: e.offset,
+                    kind: e.kind.clone(),
+                    message: std::mem::take(&mut e.message),
+                }))
+            }
         }
     }
 }
