@@ -167,13 +167,16 @@ impl Scratch {
 struct Conns {
     snaps: Vec<Arc<ConnInfo>>,
     /// Connection number and revision to index in `snaps`.
-    index: FastMap<(u64, u64), u32>,
+    index: FastMap<SnapKey, u32>,
     /// The last key seen per connection number modulo [`RECENT`]: packets of a handful
     /// of connections interleave, so most records find theirs here without hashing.
-    recent: [Option<((u64, u64), u32)>; RECENT],
+    recent: Box<[Option<(SnapKey, u32)>; RECENT]>,
 }
 
 const RECENT: usize = 32;
+
+/// A connection's number and revision.
+type SnapKey = (u64, u64);
 
 impl Conns {
     fn at(&mut self, c: &ConnInfo, snapshots: &mut Snapshots) -> ConnAt {
@@ -206,7 +209,7 @@ impl Conns {
     fn clear(&mut self) {
         self.snaps.clear();
         self.index.clear();
-        self.recent = Default::default();
+        *self.recent = Default::default();
     }
 }
 
