@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// The connection as it was when a record was made: its snapshot in the batch and the
 /// counters.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct ConnAt {
     snap: u32,
     packets: [u64; 2],
@@ -216,15 +216,19 @@ impl Conns {
 /// Records in capture order, with their packets' bytes in one buffer (one allocation per
 /// batch rather than per packet).
 ///
-/// The records own nothing (what a few of them have beside their packet is in `extras`
-/// and `events`), so that emptying a batch costs nothing per record.
+/// The packet records own nothing (what a few of them have beside their packet is in
+/// `extras`), so that emptying a batch costs nothing per record, and their slots are kept
+/// from batch to batch and written field by field: a record built and then pushed was
+/// copied twice, with calls to `memcpy`.
 #[derive(Debug, Default)]
 pub struct Batch {
-    records: Vec<OwnedRecord>,
+    packets: Vec<OwnedPacket>,
+    /// Slots of `packets` in use.
+    used: usize,
+    /// Events, each with the number of packets before it.
+    events: Vec<(usize, OwnedEvent)>,
     bytes: Vec<u8>,
     extras: Vec<Extra>,
-    events: Vec<OwnedEvent>,
-    packets: usize,
     conns: Conns,
 }
 
@@ -232,7 +236,7 @@ impl Batch {
     /// An empty batch with room for `n` records.
     pub fn with_capacity(n: usize) -> Batch {
         Batch {
-            records: Vec::with_capacity(n),
+            packets: Vec::with_capacity(n),
             bytes: Vec::with_capacity(n * 64),
             ..Default::default()
         }
@@ -240,33 +244,30 @@ impl Batch {
 
     /// Packet records held (the others are events).
     pub fn packets(&self) -> usize {
-        self.packets
+        self.used
     }
 
     /// Records held.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.used + self.events.len()
     }
 
     /// True when no record is held.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.len() == 0
     }
 
     /// Adds what `r` holds (its findings are moved out; the rest is copied).
     pub fn push(&mut self, r: &mut Record<'_>, snapshots: &mut Snapshots) {
-        if self.records.is_empty() {
+        if self.is_empty() {
             // Snapshots of the records already handled are let go here, on the thread
             // that made them, rather than where the records were read.
             self.conns.clear();
         }
-        let owned = match r {
-            Record::Packet(p) => {
-                self.packets += 1;
-                OwnedRecord::Packet(self.packet(p, snapshots))
-            }
+        match r {
+            Record::Packet(p) => self.packet(p, snapshots),
             Record::Event(e) => {
-                self.events.push(OwnedEvent {
+                let event = OwnedEvent {
                     conn: e.conn.map(|c| self.conns.at(c, snapshots)),
                     side: e.side,
                     frame: e.frame,
@@ -275,14 +276,13 @@ impl Batch {
                     offset: e.offset,
                     kind: e.kind.clone(),
                     message: std::mem::take(&mut e.message),
-                });
-                OwnedRecord::Event(self.events.len() - 1)
+                };
+                self.events.push((self.used, event));
             }
-        };
-        self.records.push(owned);
+        }
     }
 
-    fn packet(&mut self, p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) -> OwnedPacket {
+    fn packet(&mut self, p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) {
         let a = &mut p.assumed;
         let start = self.bytes.len();
         self.bytes.extend_from_slice(a.decoded.bytes);
@@ -300,20 +300,24 @@ impl Batch {
                 Some(self.extras.len() - 1)
             }
         };
-        OwnedPacket {
-            conn: self.conns.at(p.conn, snapshots),
-            side: p.side,
-            direction: p.direction,
-            first_frame: p.first_frame,
-            frame: p.frame,
-            ts: p.ts,
-            start: p.start,
-            stream_offset: p.stream_offset,
-            bytes: start..self.bytes.len(),
-            version: a.decoded.version,
-            source: a.source,
-            extra,
+        let conn = self.conns.at(p.conn, snapshots);
+        if self.used == self.packets.len() {
+            self.packets.push(OwnedPacket::EMPTY);
         }
+        let o = &mut self.packets[self.used];
+        self.used += 1;
+        o.conn = conn;
+        o.side = p.side;
+        o.direction = p.direction;
+        o.first_frame = p.first_frame;
+        o.frame = p.frame;
+        o.ts = p.ts;
+        o.start = p.start;
+        o.stream_offset = p.stream_offset;
+        o.bytes = start..self.bytes.len();
+        o.version = a.decoded.version;
+        o.source = a.source;
+        o.extra = extra;
     }
 
     /// Calls `f` with each record as the dissector made it, in order; `tree`: with field
@@ -331,34 +335,39 @@ impl Batch {
             bytes: &self.bytes,
             snaps: &self.conns.snaps,
             extras: &mut self.extras,
-            events: &mut self.events,
             tree,
             scratch,
         };
-        let result = self
-            .records
-            .iter()
-            .try_for_each(|r| parts.with_record(r, &mut f));
-        self.records.clear();
+        let packets = self.packets.get(..self.used).unwrap_or_default();
+        let run = |from: usize, to: usize| packets.get(from..to).unwrap_or_default();
+        // The packets before each event (a handful per batch), the event, then the rest.
+        let mut next = 0;
+        let mut result = Ok(());
+        for (before, e) in &mut self.events {
+            result = run(next, *before)
+                .iter()
+                .try_for_each(|p| parts.packet(p, &mut f))
+                .and_then(|()| parts.event(e, &mut f));
+            next = *before;
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            result = run(next, packets.len())
+                .iter()
+                .try_for_each(|p| parts.packet(p, &mut f));
+        }
+        self.used = 0;
+        self.events.clear();
         self.bytes.clear();
         self.extras.clear();
-        self.events.clear();
-        self.packets = 0;
         result
     }
 }
 
-/// A [`Record`] without its packet's bytes and what is in [`Extra`].
-#[derive(Debug)]
-enum OwnedRecord {
-    /// An MQTT packet.
-    Packet(OwnedPacket),
-    /// Anything else: its index in the batch's events.
-    Event(usize),
-}
-
-/// The owned form of a [`PacketRecord`].
-#[derive(Debug)]
+/// The owned form of a [`PacketRecord`], without its bytes and its [`Extra`].
+#[derive(Clone, Debug)]
 struct OwnedPacket {
     conn: ConnAt,
     side: Side,
@@ -374,6 +383,29 @@ struct OwnedPacket {
     source: VersionSource,
     /// Its index in the batch's extras, if it has any.
     extra: Option<usize>,
+}
+
+impl OwnedPacket {
+    /// A slot's first value, overwritten before use.
+    const EMPTY: OwnedPacket = OwnedPacket {
+        conn: ConnAt {
+            snap: 0,
+            packets: [0; 2],
+            bytes: [0; 2],
+            ws_frames: [0; 2],
+        },
+        side: Side::A,
+        direction: None,
+        first_frame: 0,
+        frame: 0,
+        ts: Timestamp { secs: 0, nanos: 0 },
+        start: Timestamp { secs: 0, nanos: 0 },
+        stream_offset: 0,
+        bytes: 0..0,
+        version: ProtocolVersion::V3_1_1,
+        source: VersionSource::Auto,
+        extra: None,
+    };
 }
 
 /// What most packets lack: findings, or a version in doubt.
@@ -403,81 +435,77 @@ struct Parts<'b> {
     bytes: &'b [u8],
     snaps: &'b [Arc<ConnInfo>],
     extras: &'b mut [Extra],
-    events: &'b mut [OwnedEvent],
     tree: bool,
     scratch: &'b mut Scratch,
 }
 
 impl Parts<'_> {
-    /// Calls `f` with the record; what the batch held for it is moved into the record.
-    fn with_record<T>(&mut self, r: &OwnedRecord, f: impl FnOnce(&mut Record<'_>) -> T) -> T {
-        let (snaps, tree) = (self.snaps, self.tree);
-        match r {
-            OwnedRecord::Packet(p) => {
-                let conn = self.scratch.fill(&p.conn, snaps);
-                let bytes = self.bytes.get(p.bytes.clone()).unwrap_or_default();
-                let extra = p.extra.and_then(|i| self.extras.get_mut(i));
-                let (diagnostics, reason, alternative) = match extra {
-                    Some(x) => (
-                        std::mem::take(&mut x.diagnostics),
-                        x.reason.take(),
-                        x.alternative.take(),
-                    ),
-                    None => Default::default(),
-                };
-                // One expression, so that the record is built in place, the decoder
-                // writing into it (built apart and moved, it cost a copy of 272 bytes).
-                let opts = |version| DecodeOptions {
-                    version,
-                    direction: p.direction,
-                    tree,
-                };
-                let mut r = Record::Packet(PacketRecord {
-                    conn,
-                    side: p.side,
-                    direction: p.direction,
-                    first_frame: p.first_frame,
-                    frame: p.frame,
-                    ts: p.ts,
-                    start: p.start,
-                    stream_offset: p.stream_offset,
-                    assumed: Assumed {
-                        decoded: decode(bytes, &opts(p.version)),
-                        source: p.source,
-                        reason,
-                        alternative: alternative.map(|(v, diagnostics)| {
-                            let mut d = Box::new(decode(bytes, &opts(v)));
-                            d.diagnostics = diagnostics;
-                            if tree {
-                                show_resolved_topic(&mut d);
-                            }
-                            d
-                        }),
-                    },
-                });
-                if let Record::Packet(r) = &mut r {
-                    let d = &mut r.assumed.decoded;
+    /// Calls `f` with the packet's record; what the batch held for it is moved into it.
+    #[inline(always)]
+    fn packet<T>(&mut self, p: &OwnedPacket, f: impl FnOnce(&mut Record<'_>) -> T) -> T {
+        let tree = self.tree;
+        let conn = self.scratch.fill(&p.conn, self.snaps);
+        let bytes = self.bytes.get(p.bytes.clone()).unwrap_or_default();
+        let extra = p.extra.and_then(|i| self.extras.get_mut(i));
+        let (diagnostics, reason, alternative) = match extra {
+            Some(x) => (
+                std::mem::take(&mut x.diagnostics),
+                x.reason.take(),
+                x.alternative.take(),
+            ),
+            None => Default::default(),
+        };
+        // One expression, so that the record is built in place, the decoder writing into
+        // it (built apart and moved, it cost a copy of 272 bytes).
+        let opts = |version| DecodeOptions {
+            version,
+            direction: p.direction,
+            tree,
+        };
+        let mut r = Record::Packet(PacketRecord {
+            conn,
+            side: p.side,
+            direction: p.direction,
+            first_frame: p.first_frame,
+            frame: p.frame,
+            ts: p.ts,
+            start: p.start,
+            stream_offset: p.stream_offset,
+            assumed: Assumed {
+                decoded: decode(bytes, &opts(p.version)),
+                source: p.source,
+                reason,
+                alternative: alternative.map(|(v, diagnostics)| {
+                    let mut d = Box::new(decode(bytes, &opts(v)));
                     d.diagnostics = diagnostics;
                     if tree {
-                        show_resolved_topic(d);
+                        show_resolved_topic(&mut d);
                     }
-                }
-                f(&mut r)
-            }
-            OwnedRecord::Event(i) => {
-                // Indices come from `Batch::push`, which pushed the event first.
-                let e = &mut self.events[*i];
-                f(&mut Record::Event(EventRecord {
-                    conn: e.conn.as_ref().map(|c| self.scratch.fill(c, snaps)),
-                    side: e.side,
-                    frame: e.frame,
-                    ts: e.ts,
-                    start: e.start,
-                    offset: e.offset,
-                    kind: e.kind.clone(),
-                    message: std::mem::take(&mut e.message),
-                }))
+                    d
+                }),
+            },
+        });
+        if let Record::Packet(r) = &mut r {
+            let d = &mut r.assumed.decoded;
+            d.diagnostics = diagnostics;
+            if tree {
+                show_resolved_topic(d);
             }
         }
+        f(&mut r)
+    }
+
+    /// Calls `f` with the event's record; its message is moved into it.
+    fn event<T>(&mut self, e: &mut OwnedEvent, f: impl FnOnce(&mut Record<'_>) -> T) -> T {
+        f(&mut Record::Event(EventRecord {
+            conn: e.conn.as_ref().map(|c| self.scratch.fill(c, self.snaps)),
+            side: e.side,
+            frame: e.frame,
+            ts: e.ts,
+            start: e.start,
+            offset: e.offset,
+            kind: e.kind.clone(),
+            message: std::mem::take(&mut e.message),
+        }))
     }
 }
