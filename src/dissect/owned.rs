@@ -32,6 +32,25 @@ struct ConnAt {
     ws_frames: [u64; 2],
 }
 
+impl ConnAt {
+    /// A first value, overwritten before use.
+    const EMPTY: ConnAt = ConnAt {
+        snap: 0,
+        packets: [0; 2],
+        bytes: [0; 2],
+        ws_frames: [0; 2],
+    };
+
+    /// Field by field, in place: a `ConnAt` made apart and moved was copied twice.
+    #[inline]
+    fn set(&mut self, snap: u32, c: &ConnInfo) {
+        self.snap = snap;
+        self.packets = c.packets;
+        self.bytes = c.bytes;
+        self.ws_frames = c.websocket.as_ref().map_or([0; 2], |w| w.frames);
+    }
+}
+
 /// The sending side's connection snapshots, by connection number.
 #[derive(Debug, Default)]
 pub struct Snapshots {
@@ -179,31 +198,29 @@ const RECENT: usize = 32;
 type SnapKey = (u64, u64);
 
 impl Conns {
-    fn at(&mut self, c: &ConnInfo, snapshots: &mut Snapshots) -> ConnAt {
+    /// The index of `c`'s snapshot, pushed first if the batch has none yet.
+    #[inline]
+    fn snap(&mut self, c: &ConnInfo, snapshots: &mut Snapshots) -> u32 {
+        match self.recent[(c.id % RECENT as u64) as usize] {
+            Some((k, i)) if k == (c.id, c.rev) => i,
+            _ => self.not_recent(c, snapshots),
+        }
+    }
+
+    #[cold]
+    fn not_recent(&mut self, c: &ConnInfo, snapshots: &mut Snapshots) -> u32 {
         let key = (c.id, c.rev);
-        let slot = &mut self.recent[(c.id % RECENT as u64) as usize];
-        let snap = match *slot {
-            Some((k, i)) if k == key => i,
-            _ => {
-                let i = match self.index.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        let i = self.snaps.len() as u32;
-                        self.snaps.push(Arc::clone(snapshots.get(c)));
-                        self.index.insert(key, i);
-                        i
-                    }
-                };
-                *slot = Some((key, i));
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.snaps.len() as u32;
+                self.snaps.push(Arc::clone(snapshots.get(c)));
+                self.index.insert(key, i);
                 i
             }
         };
-        ConnAt {
-            snap,
-            packets: c.packets,
-            bytes: c.bytes,
-            ws_frames: c.websocket.as_ref().map_or([0; 2], |w| w.frames),
-        }
+        self.recent[(c.id % RECENT as u64) as usize] = Some((key, i));
+        i
     }
 
     fn clear(&mut self) {
@@ -268,7 +285,11 @@ impl Batch {
             Record::Packet(p) => self.packet(p, snapshots),
             Record::Event(e) => {
                 let event = OwnedEvent {
-                    conn: e.conn.map(|c| self.conns.at(c, snapshots)),
+                    conn: e.conn.map(|c| {
+                        let mut at = ConnAt::EMPTY;
+                        at.set(self.conns.snap(c, snapshots), c);
+                        at
+                    }),
                     side: e.side,
                     frame: e.frame,
                     ts: e.ts,
@@ -300,13 +321,14 @@ impl Batch {
                 Some(self.extras.len() - 1)
             }
         };
-        let conn = self.conns.at(p.conn, snapshots);
+        let c = p.conn;
+        let snap = self.conns.snap(c, snapshots);
         if self.used == self.packets.len() {
             self.packets.push(OwnedPacket::EMPTY);
         }
         let o = &mut self.packets[self.used];
         self.used += 1;
-        o.conn = conn;
+        o.conn.set(snap, c);
         o.side = p.side;
         o.direction = p.direction;
         o.first_frame = p.first_frame;
@@ -388,12 +410,7 @@ struct OwnedPacket {
 impl OwnedPacket {
     /// A slot's first value, overwritten before use.
     const EMPTY: OwnedPacket = OwnedPacket {
-        conn: ConnAt {
-            snap: 0,
-            packets: [0; 2],
-            bytes: [0; 2],
-            ws_frames: [0; 2],
-        },
+        conn: ConnAt::EMPTY,
         side: Side::A,
         direction: None,
         first_frame: 0,
