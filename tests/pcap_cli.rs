@@ -4,7 +4,7 @@
 
 mod common;
 
-use mqtt_dissect::transport::testing::{ethernet, tcp_packet, PcapWriter};
+use mqtt_dissect::transport::testing::{ethernet, tcp_packet, PcapNgWriter, PcapWriter};
 use mqtt_dissect::transport::{TcpFlags, Timestamp};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -569,4 +569,65 @@ fn threads_print_what_one_thread_prints() {
         .collect();
     assert!(docs[0] == docs[1], "several files: output differs");
     assert!(compared >= 140);
+}
+
+/// A capture whose reading stops at a record that cannot be used (a pcapng block with an
+/// impossible length, so the next one cannot be found): what came before is printed, the reason is
+/// on standard error, and the exit status is 1 in every mode, since the file was not read
+/// to its end.
+#[test]
+fn reading_stopped_early_exits_1_and_says_why() {
+    let c = "10.0.0.2:50000".parse().unwrap();
+    let s = "10.0.0.1:1883".parse().unwrap();
+    // CONNECT, MQTT 3.1.1, client id "a".
+    let connect = [
+        0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
+    ];
+    let mut w = PcapNgWriter::new();
+    w.section(false).interface(1, None).epb(
+        0,
+        1_700_000_000_000_000,
+        &ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect)),
+    );
+    let mut bytes = w.bytes().to_vec();
+    // An enhanced packet block whose total length, 7, is below the 12 every block has.
+    bytes.extend([6, 0, 0, 0, 7, 0, 0, 0]);
+    bytes.extend([0; 16]);
+    let why = "reading stopped at the capture record after frame 1, which cannot be used; \
+               the rest of the file was not read";
+    for args in [
+        &["pcap", "--threads", "1", "-"][..],
+        &["pcap", "--threads", "2", "-"],
+        &["pcap", "--format", "jsonl", "-"],
+        &["pcap", "--stats", "--threads", "1", "-"],
+        &["pcap", "--stats", "--threads", "2", "-"],
+    ] {
+        let mut child = bin()
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let o = child.wait_with_output().unwrap();
+        let (out, err) = (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err, format!("mqtt-dissect: -: {why}\n"), "{args:?}");
+        if args.contains(&"--stats") {
+            assert!(out.contains("Connections (1)"), "{args:?}: {out}");
+        } else if args.contains(&"jsonl") {
+            let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+            assert_eq!(last["record"], "summary");
+            assert_eq!(last["stopped_after_frame"], 1);
+            assert!(out.contains(r#""type":"CONNECT""#), "{out}");
+        } else {
+            assert_eq!(packet_rows(&out).len(), 1, "{out}");
+            assert!(out.contains("reading stops there"), "{out}");
+        }
+    }
 }

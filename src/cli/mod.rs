@@ -61,7 +61,8 @@ impl From<io::Error> for CliError {
 pub enum Outcome {
     /// Everything clean: exit 0.
     Clean,
-    /// Output was written, but a packet is malformed or incomplete: exit 1.
+    /// Output was written, but a packet is malformed or incomplete, a capture could not
+    /// be read to its end, or `--check` failed: exit 1.
     Problems,
 }
 

@@ -11,7 +11,7 @@ use mqtt_dissect::present::capture::{
 };
 use mqtt_dissect::present::stats;
 use mqtt_dissect::present::{Options, PayloadMode};
-use mqtt_dissect::transport::{CaptureError, TransportConfig};
+use mqtt_dissect::transport::{CaptureError, CaptureSummary, TransportConfig};
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -335,15 +335,15 @@ fn run_analysis<W: Write>(
             let r = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r| {
                 analyzer.record(&mut r)
             });
-            (r.map(|_| ()), analyzer)
+            (r.map(|(cap, _)| cap), analyzer)
         };
         match result {
-            Ok(()) => {}
+            Ok(cap) => failed |= stopped_early(&name, &cap),
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }
         let a: Analysis = analyzer.finish();
-        failed |= !a.check_passed();
+        failed |= cfg.analysis.check && !a.check_passed();
         if json {
             let mut doc = serde_json::Map::new();
             doc.insert("file".into(), serde_json::Value::String(name.clone()));
@@ -382,11 +382,28 @@ fn run_analysis<W: Write>(
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
         writeln!(out)?;
     }
-    Ok(if cfg.analysis.check && failed {
-        Outcome::Problems
-    } else {
-        Outcome::Clean
-    })
+    Ok(outcome(failed))
+}
+
+/// Says on standard error when reading `cap` stopped before the end of the file: the
+/// reports show the event, but the exit status needs a reason wherever it is read.
+pub(super) fn stopped_early(name: &str, cap: &CaptureSummary) -> bool {
+    let Some(frame) = cap.stopped_after_frame else {
+        return false;
+    };
+    eprintln!(
+        "mqtt-dissect: {name}: reading stopped at the capture record after frame {frame}, which \
+         cannot be used; the rest of the file was not read"
+    );
+    true
+}
+
+/// Exit 1 when a capture could not be read to its end (or `--check` failed).
+pub(super) fn outcome(failed: bool) -> Outcome {
+    match failed {
+        true => Outcome::Problems,
+        false => Outcome::Clean,
+    }
 }
 
 fn run_files(
@@ -394,6 +411,7 @@ fn run_files(
     tcfg: &TransportConfig,
     printer: &mut dyn CapturePrinter,
 ) -> Result<Outcome, CliError> {
+    let mut stopped = false;
     for file in &cfg.files {
         let name = file.display().to_string();
         let reader = open(file, cfg.progress)?;
@@ -425,10 +443,13 @@ fn run_files(
             return Err(CliError::Io(e));
         }
         match result {
-            Ok((cap, dis)) => printer.end(&name, &cap, &dis)?,
+            Ok((cap, dis)) => {
+                printer.end(&name, &cap, &dis)?;
+                stopped |= stopped_early(&name, &cap);
+            }
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }
     }
-    Ok(Outcome::Clean)
+    Ok(outcome(stopped))
 }

@@ -821,6 +821,7 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
         "frames": cap.frames,
         "captured_bytes": cap.captured_bytes,
         "truncated_last_record": cap.truncated_last_record,
+        "stopped_after_frame": cap.stopped_after_frame,
         "unknown_linktype_frames": cap.unknown_linktype_frames,
         "non_ip_frames": cap.non_ip_frames,
         "non_tcp_packets": cap.non_tcp_packets,

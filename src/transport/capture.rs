@@ -299,11 +299,16 @@ impl Reader<'_> {
         if counts_as_frame {
             self.frame += 1;
         }
-        self.dec.summary_mut().bad_records += 1;
-        sink(TransportEvent::BadRecord {
-            frame: self.frame,
+        let frame = self.frame;
+        let summary = self.dec.summary_mut();
+        summary.bad_records += 1;
+        if matches!(
             problem,
-        });
+            RecordProblem::TooLarge | RecordProblem::Unrecoverable
+        ) {
+            summary.stopped_after_frame = Some(frame);
+        }
+        sink(TransportEvent::BadRecord { frame, problem });
     }
 
     fn block(&mut self, block: &PcapBlockOwned<'_>, sink: &mut Sink<'_>) {

@@ -553,6 +553,10 @@ pub struct CaptureSummary {
     pub bad_records: u64,
     /// Whether the file ended in the middle of a record.
     pub truncated_last_record: bool,
+    /// When reading stopped at a record that could not be used (larger than the limit, or
+    /// unparseable with no way to find the next one), the frame before it: the rest of the
+    /// file was not read.
+    pub stopped_after_frame: Option<u64>,
     /// TCP counters.
     pub tcp: TcpStats,
 }

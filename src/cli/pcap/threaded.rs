@@ -295,6 +295,7 @@ fn files<W: Write>(
     capture: &CaptureConfig,
     h: &mut Handover<'_, W>,
 ) -> Result<Outcome, CliError> {
+    let mut stopped = false;
     for file in &cfg.files {
         let name = file.display().to_string();
         let reader = open(file, cfg.progress)?;
@@ -330,7 +331,10 @@ fn files<W: Write>(
             h.send(Job::Records(batch));
         }
         match result {
-            Ok((cap, dis)) => h.send(Job::End(name, Box::new((cap, dis)))),
+            Ok((cap, dis)) => {
+                stopped |= super::stopped_early(&name, &cap);
+                h.send(Job::End(name, Box::new((cap, dis))));
+            }
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }
@@ -338,7 +342,7 @@ fn files<W: Write>(
             break;
         }
     }
-    Ok(Outcome::Clean)
+    Ok(super::outcome(stopped))
 }
 
 /// `--stats`/`--check` on two threads: this one reads, reassembles, frames and decodes;
@@ -348,7 +352,7 @@ pub fn analyse<R: io::Read>(
     reader: R,
     tcfg: &TransportConfig,
     capture: &CaptureConfig,
-) -> (Result<(), CaptureError>, Analyzer) {
+) -> (Result<CaptureSummary, CaptureError>, Analyzer) {
     let (tx, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|s| {
@@ -384,6 +388,6 @@ pub fn analyse<R: io::Read>(
             Ok(a) => a,
             Err(p) => std::panic::resume_unwind(p),
         };
-        (result.map(|_| ()), analyzer)
+        (result.map(|(cap, _)| cap), analyzer)
     })
 }
