@@ -1724,25 +1724,38 @@ fn start_flow(
             old
         }
     };
-    {
-        let state = match old.state {
-            FlowState::Ack => "not yet acknowledged".to_string(),
-            FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
-            FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
-        };
-        new.push(make(
-            &diag::PACKET_ID_IN_USE,
-            v,
-            range(),
-            Some("packet_id"),
-            format!(
-                "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
-                old.kind.name(),
-                old.frame
-            ),
-        ));
-        l.latency(old.kind, sender).unacked += 1;
-    }
+    id_in_use(l, sender, id, old, range(), v, new);
+}
+
+/// A flow started with an identifier still in use by `old`, which is given up.
+#[cold]
+#[inline(never)]
+fn id_in_use(
+    l: &mut Live,
+    sender: Side,
+    id: u16,
+    old: Flow,
+    range: (usize, usize),
+    v: ProtocolVersion,
+    new: &mut Vec<Diagnostic>,
+) {
+    let state = match old.state {
+        FlowState::Ack => "not yet acknowledged".to_string(),
+        FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
+        FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
+    };
+    new.push(make(
+        &diag::PACKET_ID_IN_USE,
+        v,
+        range,
+        Some("packet_id"),
+        format!(
+            "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
+            old.kind.name(),
+            old.frame
+        ),
+    ));
+    l.latency(old.kind, sender).unacked += 1;
 }
 
 /// What an acknowledgement does to the flow it names.
@@ -1799,25 +1812,16 @@ fn ack(
         acker.other()
     };
     // One lookup: the step is worked out and applied on the entry.
-    let (entry, step) = match l.flows[owner.index()].entry(id) {
-        Entry::Occupied(mut e) => {
-            let f = *e.get();
-            let step = step(&f, t, failed, frame);
-            match step {
-                Step::Next(s) => e.get_mut().state = s,
-                Step::Done => {
-                    e.remove();
-                }
-                Step::Ignore | Step::Unknown => {}
-            }
-            (Some(f), step)
-        }
-        Entry::Vacant(_) => (None, Step::Unknown),
+    let Entry::Occupied(mut e) = l.flows[owner.index()].entry(id) else {
+        return unknown_ack(l, owner, id, t, None, v, bytes, new);
     };
-    match step {
-        Step::Ignore | Step::Next(_) => {}
+    let f = *e.get();
+    match step(&f, t, failed, frame) {
+        Step::Ignore => {}
+        Step::Next(s) => e.get_mut().state = s,
+        Step::Unknown => unknown_ack(l, owner, id, t, Some(f), v, bytes, new),
         Step::Done => {
-            let Some(f) = entry else { return };
+            e.remove();
             if t == PacketType::SUBACK && codes != f.filters {
                 new.push(make(
                     &diag::SUBACK_CODE_COUNT,
@@ -1850,42 +1854,57 @@ fn ack(
                 lat.failed += 1;
             }
         }
-        Step::Unknown => {
-            let what = match t {
-                PacketType::PUBACK => "QoS 1 PUBLISH",
-                PacketType::PUBREC => "QoS 2 PUBLISH",
-                PacketType::PUBREL => "QoS 2 PUBLISH answered by PUBREC",
-                PacketType::PUBCOMP => "PUBREL",
-                PacketType::SUBACK => "SUBSCRIBE",
-                _ => "UNSUBSCRIBE",
-            };
-            let mut x = make(
-                &diag::ACK_UNKNOWN_ID,
-                v,
-                wire::id_after_header(bytes),
-                Some("packet_id"),
-                format!(
-                    "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
-                     flight {}",
-                    dir_name(l.direction(owner))
-                ),
-            );
-            if let Some(f) = &entry {
-                x.message.push_str(&format!(
-                    " (identifier {id} belongs to the {} of frame {})",
-                    f.kind.name(),
-                    f.frame
-                ));
-            }
-            if l.session_resumed || l.connect_frame.is_none() || !l.syn_seen {
-                x.severity = Severity::Note;
-                x.message.push_str(if l.session_resumed {
-                    ": the session was resumed, so the flow may have started on an earlier connection"
-                } else {
-                    ": the capture may have started after the flow"
-                });
-            }
-            new.push(x);
-        }
     }
+}
+
+/// An acknowledgement that matches no flow in flight (`entry`: a flow of another kind or
+/// step with that identifier): a diagnostic.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn unknown_ack(
+    l: &Live,
+    owner: Side,
+    id: u16,
+    t: PacketType,
+    entry: Option<Flow>,
+    v: ProtocolVersion,
+    bytes: &[u8],
+    new: &mut Vec<Diagnostic>,
+) {
+    let what = match t {
+        PacketType::PUBACK => "QoS 1 PUBLISH",
+        PacketType::PUBREC => "QoS 2 PUBLISH",
+        PacketType::PUBREL => "QoS 2 PUBLISH answered by PUBREC",
+        PacketType::PUBCOMP => "PUBREL",
+        PacketType::SUBACK => "SUBSCRIBE",
+        _ => "UNSUBSCRIBE",
+    };
+    let mut x = make(
+        &diag::ACK_UNKNOWN_ID,
+        v,
+        wire::id_after_header(bytes),
+        Some("packet_id"),
+        format!(
+            "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
+             flight {}",
+            dir_name(l.direction(owner))
+        ),
+    );
+    if let Some(f) = &entry {
+        x.message.push_str(&format!(
+            " (identifier {id} belongs to the {} of frame {})",
+            f.kind.name(),
+            f.frame
+        ));
+    }
+    if l.session_resumed || l.connect_frame.is_none() || !l.syn_seen {
+        x.severity = Severity::Note;
+        x.message.push_str(if l.session_resumed {
+            ": the session was resumed, so the flow may have started on an earlier connection"
+        } else {
+            ": the capture may have started after the flow"
+        });
+    }
+    new.push(x);
 }
