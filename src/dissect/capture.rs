@@ -1425,6 +1425,7 @@ fn mqtt_data(
             None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
         }
     };
+    // `move`: the closure holds the values it reads per packet, not references to them.
     framer.push(data, offset, carried, &mut validate, &mut move |f| match f {
         Framed::Packet { bytes, offset, first_frame } => {
             // A framed packet has at least two bytes.
