@@ -546,17 +546,25 @@ pub(crate) struct Scan {
 pub(crate) const NOT_PRINTABLE: u8 = 1;
 pub(crate) const WILDCARD: u8 = 2;
 
-/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Short strings
-/// (the usual case) are read as one or two words of overlapping pieces, without a loop.
+/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Strings up to 32
+/// bytes (topics, client identifiers: the usual case) are read as up to four words of
+/// overlapping pieces, without a loop.
 #[inline]
 pub(crate) fn scan(s: &[u8]) -> u8 {
     let n = s.len();
     if n >= 8 {
-        if n > 16 {
+        if n > 32 {
             return scan_long(s);
         }
-        // Two words, overlapping when n < 16.
-        scan8(word8(s)) | scan8(word8(&s[n - 8..]))
+        // Two words, overlapping when n < 16; two more (overlapping) past 16 bytes.
+        let (head, tail) = (word8(s), word8(&s[n - 8..]));
+        if n <= 16 {
+            return scan8(head) | scan8(tail);
+        }
+        let (second, third) = (word8(&s[8..]), word8(&s[n - 16..]));
+        let outside = outside8(head) | outside8(second) | outside8(third) | outside8(tail);
+        let wild = wild8(head) | wild8(second) | wild8(third) | wild8(tail);
+        bits(outside, wild)
     } else if n >= 4 {
         scan8(u64::from(word4(&s[..4])) | (u64::from(word4(&s[n - 4..])) << 32))
     } else if n > 0 {
@@ -568,7 +576,7 @@ pub(crate) fn scan(s: &[u8]) -> u8 {
     }
 }
 
-/// [`scan`] of more than 16 bytes: a loop (out of line, so that short strings do not pay
+/// [`scan`] of more than 32 bytes: a loop (out of line, so that short strings do not pay
 /// for its setup).
 #[inline(never)]
 fn scan_long(s: &[u8]) -> u8 {
@@ -671,10 +679,10 @@ mod tests {
         };
         let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];
         for b in 0..=255u8 {
-            // Every length up to past two words, the byte at every position.
-            for len in 1..=20 {
+            // Every length up to past four words, the byte at every position.
+            for len in 1..=40 {
                 for at in 0..len {
-                    let mut v = b"abcdefghijklmnopqrstu"[..len].to_vec();
+                    let mut v = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"[..len].to_vec();
                     v[at] = b;
                     cases.push(v);
                 }

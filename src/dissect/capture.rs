@@ -1425,7 +1425,8 @@ fn mqtt_data(
             None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
         }
     };
-    framer.push(data, offset, carried, &mut validate, &mut |f| match f {
+    // `move`: the closure holds the values it reads per packet, not references to them.
+    framer.push(data, offset, carried, &mut validate, &mut move |f| match f {
         Framed::Packet { bytes, offset, first_frame } => {
             // A framed packet has at least two bytes.
             let t = PacketType(bytes.first().map_or(0, |b| b >> 4));

@@ -30,11 +30,16 @@ impl Hasher for FxHasher {
             self.add(u64::from_le_bytes(w));
         }
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        if rest.is_empty() {
+            return;
         }
+        // Past one word, the last eight bytes (overlapping the last whole word) make the
+        // last word: no byte-wise copy of the remainder.
+        let w = match bytes.last_chunk::<8>() {
+            Some(last) => u64::from_le_bytes(*last),
+            None => rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        self.add(w ^ ((rest.len() as u64) << 56));
     }
     fn write_u8(&mut self, i: u8) {
         self.add(i.into());

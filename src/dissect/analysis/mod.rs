@@ -20,7 +20,8 @@ use crate::codec::reason::{self, is_failure_in};
 use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{
-    Decoded, Direction, MqttStr, Packet, PacketType, PropertyId, ProtocolVersion, QoS,
+    ConnAck, Connect, Decoded, Direction, MqttStr, Packet, PacketType, PropertyId, ProtocolVersion,
+    Publish, QoS,
 };
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
@@ -713,159 +714,36 @@ impl Analyzer {
             match pkt {
                 Packet::Connect(c) => {
                     connect = true;
-                    if let Some(first) = l.connect_frame {
-                        new.push(make(
-                            &diag::CONNECT_TWICE,
-                            v,
-                            (0, 1.min(bytes.len())),
-                            None,
-                            format!(
-                                "a second CONNECT on this connection (the first was in frame \
-                                 {first}): a Protocol Error, the server closes the connection"
-                            ),
-                        ));
-                    } else {
-                        l.connect_frame = Some(frame);
-                        l.summary.outcome.acceptance = Acceptance::NoAnswer;
-                        l.will_topic = c.will.as_ref().map(|w| w.topic.to_string());
-                        l.keep_alive = Some(c.keep_alive);
-                        l.last_client_ts = Some(ts);
-                        let tam = c
-                            .properties
-                            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
-                            .and_then(|x| x.as_u32())
-                            .map_or(0, |x| x as u16);
-                        // The client's maximum bounds the aliases the server sends.
-                        l.alias_max[side.other().index()] = Some(tam);
-                    }
+                    on_connect(l, c, side, frame, ts, v, bytes, &mut new);
                 }
-                Packet::ConnAck(c) => {
-                    if !l.connack_seen {
-                        l.connack_seen = true;
-                        let failed = is_failure_in(v, PacketType::CONNACK, c.code.0);
-                        l.summary.outcome.acceptance = if failed {
-                            Acceptance::Refused {
-                                frame,
-                                code: c.code.0,
-                                version: v,
-                            }
-                        } else {
-                            Acceptance::Accepted {
-                                frame,
-                                session_present: c.session_present,
-                            }
-                        };
-                        l.session_resumed = c.session_present && !failed;
-                        let tam = c
-                            .properties
-                            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
-                            .and_then(|x| x.as_u32())
-                            .map_or(0, |x| x as u16);
-                        // The server's maximum bounds the aliases the client sends.
-                        l.alias_max[side.other().index()] = Some(tam);
-                        if let Some(ska) = c
-                            .properties
-                            .get(PropertyId::SERVER_KEEP_ALIVE)
-                            .and_then(|x| x.as_u32())
-                        {
-                            l.keep_alive = Some(ska as u16);
-                        }
-                    }
-                    if is_failure_in(v, PacketType::CONNACK, c.code.0) {
-                        failures.push(code_text(v, PacketType::CONNACK, c.code.0));
-                    }
-                }
+                Packet::ConnAck(c) => on_connack(l, c, side, frame, v, &mut failures),
                 Packet::Publish(pb) => {
-                    // Borrowed in the usual case: no allocation per PUBLISH.
-                    let mut topic = Cow::Borrowed(pb.topic.0);
-                    let mut via_alias = false;
-                    if v.is_v5() {
-                        let alias = pb
-                            .properties
+                    let alias = if v.is_v5() {
+                        pb.properties
                             .get(PropertyId::TOPIC_ALIAS)
                             .and_then(|x| x.as_u32())
-                            .and_then(|x| u16::try_from(x).ok());
-                        if let Some(a) = alias.filter(|a| *a > 0) {
-                            let props_start = wire::header_len(bytes)
-                                + 2
-                                + pb.topic.len()
-                                + if pb.packet_id.is_some() { 2 } else { 0 };
-                            let range = wire::property(
-                                bytes,
-                                props_start,
-                                &pb.properties,
-                                PropertyId::TOPIC_ALIAS,
-                            )
-                            .unwrap_or((0, 1.min(bytes.len())));
-                            if let Some(max) = l.alias_max[side.index()] {
-                                if a > max {
-                                    let mut x = make(
-                                        &diag::TOPIC_ALIAS_ABOVE_MAXIMUM,
-                                        v,
-                                        range,
-                                        Some("property.topic_alias"),
-                                        format!(
-                                            "Topic Alias {a} is above the Topic Alias Maximum {max} the {} announced in its {}",
-                                            if from_client { "server" } else if from_server { "client" } else { "receiver" },
-                                            if from_client { "CONNACK" } else if from_server { "CONNECT" } else { "CONNECT/CONNACK" },
-                                        ),
-                                    );
-                                    x.spec = if from_server {
-                                        "MQTT-3.3.2-10"
-                                    } else {
-                                        "MQTT-3.3.2-9"
-                                    };
-                                    new.push(x);
-                                }
-                            }
-                            let table = &mut l.aliases[side.index()];
-                            if pb.topic.is_empty() {
-                                match table.map.get(&a) {
-                                    Some((raw, set_frame)) => {
-                                        let t = text::escape_bytes(raw);
-                                        topic = Cow::Owned(raw.to_vec());
-                                        via_alias = true;
-                                        new.push(make(
-                                            &diag::TOPIC_ALIAS_RESOLVED,
-                                            v,
-                                            range,
-                                            Some("property.topic_alias"),
-                                            format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
-                                        ));
-                                        resolved = Some((a, t, *set_frame));
-                                    }
-                                    None => {
-                                        let mut x = make(
-                                            &diag::TOPIC_ALIAS_UNKNOWN,
-                                            v,
-                                            range,
-                                            Some("property.topic_alias"),
-                                            format!(
-                                                "alias-only PUBLISH with Topic Alias {a}, which no earlier PUBLISH {} on this connection set",
-                                                dir_name(l.direction(side))
-                                            ),
-                                        );
-                                        if !l.syn_seen || l.connect_frame.is_none() {
-                                            x.severity = Severity::Note;
-                                            x.message.push_str(
-                                                " (the capture may have started after it was set)",
-                                            );
-                                        }
-                                        new.push(x);
-                                        topic =
-                                            Cow::Owned(format!("(unknown alias {a})").into_bytes());
-                                    }
-                                }
-                            } else {
-                                let old = table.map.get(&a).map_or(0, |(t, _)| display_len(t));
-                                let len = display_len(&topic);
-                                if table.bytes - old + len <= max_alias_bytes {
-                                    table.bytes = table.bytes - old + len;
-                                    table.map.insert(a, (topic.as_ref().into(), frame));
-                                }
-                            }
-                        }
-                    }
+                            .and_then(|x| u16::try_from(x).ok())
+                            .filter(|a| *a > 0)
+                    } else {
+                        None
+                    };
+                    // Borrowed in the usual case: no allocation per PUBLISH.
+                    let (topic, via_alias) = match alias {
+                        None => (Cow::Borrowed(pb.topic.0), false),
+                        Some(a) => topic_alias(
+                            l,
+                            pb,
+                            a,
+                            side,
+                            frame,
+                            v,
+                            direction,
+                            bytes,
+                            max_alias_bytes,
+                            &mut new,
+                            &mut resolved,
+                        ),
+                    };
                     topic_for_stats = Some((topic, via_alias));
                     if let Some(id) = pb.packet_id {
                         let kind = if pb.qos == QoS::ExactlyOnce {
@@ -1029,14 +907,28 @@ impl Analyzer {
         }
 
         // Problems, grouped; the check list. Most packets have none.
-        if d.diagnostics.is_empty() && failures.is_empty() {
-            return;
+        if !d.diagnostics.is_empty() || !failures.is_empty() {
+            self.packet_problems(conn_id, frame, ptype, &d.diagnostics, failures);
         }
+    }
+
+    /// The problems of one packet (its diagnostics, its failure codes), grouped and listed.
+    // Out of line: most packets have none, and the per-packet path stays small.
+    #[cold]
+    #[inline(never)]
+    fn packet_problems(
+        &mut self,
+        conn_id: u64,
+        frame: u64,
+        ptype: PacketType,
+        diagnostics: &[Diagnostic],
+        failures: Vec<String>,
+    ) {
         let client_id = self
             .live
             .get_mut(conn_id)
             .and_then(|l| l.summary.client_id.clone());
-        for x in &d.diagnostics {
+        for x in diagnostics {
             let (id, severity, spec) = (x.check.id, x.severity, x.spec);
             if id == diag::TOPIC_ALIAS_RESOLVED.id {
                 continue;
@@ -1609,6 +1501,189 @@ pub fn describe_outcome(c: &ConnSummary) -> String {
     }
     s
 }
+/// A PUBLISH with a Topic Alias: checks it against the maximum, resolves an alias-only
+/// PUBLISH or records what the alias is set to. Returns the topic and whether the alias
+/// gave it; an alias-only PUBLISH also sets `resolved` (alias, topic, frame that set it).
+// Out of line: most PUBLISHes carry no alias.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn topic_alias<'t>(
+    l: &mut Live,
+    pb: &Publish<'t>,
+    a: u16,
+    side: Side,
+    frame: u64,
+    v: ProtocolVersion,
+    direction: Option<Direction>,
+    bytes: &[u8],
+    max_alias_bytes: usize,
+    new: &mut Vec<Diagnostic>,
+    resolved: &mut Option<(u16, String, u64)>,
+) -> (Cow<'t, [u8]>, bool) {
+    let from_client = direction == Some(Direction::ClientToServer);
+    let from_server = direction == Some(Direction::ServerToClient);
+    let mut topic = Cow::Borrowed(pb.topic.0);
+    let mut via_alias = false;
+    let props_start =
+        wire::header_len(bytes) + 2 + pb.topic.len() + if pb.packet_id.is_some() { 2 } else { 0 };
+    let range = wire::property(bytes, props_start, &pb.properties, PropertyId::TOPIC_ALIAS)
+        .unwrap_or((0, 1.min(bytes.len())));
+    if let Some(max) = l.alias_max[side.index()] {
+        if a > max {
+            let mut x = make(
+                &diag::TOPIC_ALIAS_ABOVE_MAXIMUM,
+                v,
+                range,
+                Some("property.topic_alias"),
+                format!(
+                    "Topic Alias {a} is above the Topic Alias Maximum {max} the {} announced in its {}",
+                    if from_client { "server" } else if from_server { "client" } else { "receiver" },
+                    if from_client { "CONNACK" } else if from_server { "CONNECT" } else { "CONNECT/CONNACK" },
+                ),
+            );
+            x.spec = if from_server {
+                "MQTT-3.3.2-10"
+            } else {
+                "MQTT-3.3.2-9"
+            };
+            new.push(x);
+        }
+    }
+    let table = &mut l.aliases[side.index()];
+    if pb.topic.is_empty() {
+        match table.map.get(&a) {
+            Some((raw, set_frame)) => {
+                let t = text::escape_bytes(raw);
+                topic = Cow::Owned(raw.to_vec());
+                via_alias = true;
+                new.push(make(
+                    &diag::TOPIC_ALIAS_RESOLVED,
+                    v,
+                    range,
+                    Some("property.topic_alias"),
+                    format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
+                ));
+                *resolved = Some((a, t, *set_frame));
+            }
+            None => {
+                let mut x = make(
+                    &diag::TOPIC_ALIAS_UNKNOWN,
+                    v,
+                    range,
+                    Some("property.topic_alias"),
+                    format!(
+                        "alias-only PUBLISH with Topic Alias {a}, which no earlier PUBLISH {} on this connection set",
+                        dir_name(l.direction(side))
+                    ),
+                );
+                if !l.syn_seen || l.connect_frame.is_none() {
+                    x.severity = Severity::Note;
+                    x.message
+                        .push_str(" (the capture may have started after it was set)");
+                }
+                new.push(x);
+                topic = Cow::Owned(format!("(unknown alias {a})").into_bytes());
+            }
+        }
+    } else {
+        let old = table.map.get(&a).map_or(0, |(t, _)| display_len(t));
+        let len = display_len(&topic);
+        if table.bytes - old + len <= max_alias_bytes {
+            table.bytes = table.bytes - old + len;
+            table.map.insert(a, (topic.as_ref().into(), frame));
+        }
+    }
+    (topic, via_alias)
+}
+
+/// A CONNECT: the first one starts the session's state; another is a Protocol Error.
+// Out of line, as the other once-per-connection packets: the per-packet path stays small.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn on_connect(
+    l: &mut Live,
+    c: &Connect<'_>,
+    side: Side,
+    frame: u64,
+    ts: Timestamp,
+    v: ProtocolVersion,
+    bytes: &[u8],
+    new: &mut Vec<Diagnostic>,
+) {
+    if let Some(first) = l.connect_frame {
+        new.push(make(
+            &diag::CONNECT_TWICE,
+            v,
+            (0, 1.min(bytes.len())),
+            None,
+            format!(
+                "a second CONNECT on this connection (the first was in frame \
+                 {first}): a Protocol Error, the server closes the connection"
+            ),
+        ));
+    } else {
+        l.connect_frame = Some(frame);
+        l.summary.outcome.acceptance = Acceptance::NoAnswer;
+        l.will_topic = c.will.as_ref().map(|w| w.topic.to_string());
+        l.keep_alive = Some(c.keep_alive);
+        l.last_client_ts = Some(ts);
+        let tam = c
+            .properties
+            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
+            .and_then(|x| x.as_u32())
+            .map_or(0, |x| x as u16);
+        // The client's maximum bounds the aliases the server sends.
+        l.alias_max[side.other().index()] = Some(tam);
+    }
+}
+
+/// A CONNACK: the first one says how the connection was accepted.
+#[cold]
+#[inline(never)]
+fn on_connack(
+    l: &mut Live,
+    c: &ConnAck<'_>,
+    side: Side,
+    frame: u64,
+    v: ProtocolVersion,
+    failures: &mut Vec<String>,
+) {
+    if !l.connack_seen {
+        l.connack_seen = true;
+        let failed = is_failure_in(v, PacketType::CONNACK, c.code.0);
+        l.summary.outcome.acceptance = if failed {
+            Acceptance::Refused {
+                frame,
+                code: c.code.0,
+                version: v,
+            }
+        } else {
+            Acceptance::Accepted {
+                frame,
+                session_present: c.session_present,
+            }
+        };
+        l.session_resumed = c.session_present && !failed;
+        let tam = c
+            .properties
+            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
+            .and_then(|x| x.as_u32())
+            .map_or(0, |x| x as u16);
+        // The server's maximum bounds the aliases the client sends.
+        l.alias_max[side.other().index()] = Some(tam);
+        if let Some(ska) = c
+            .properties
+            .get(PropertyId::SERVER_KEEP_ALIVE)
+            .and_then(|x| x.as_u32())
+        {
+            l.keep_alive = Some(ska as u16);
+        }
+    }
+    if is_failure_in(v, PacketType::CONNACK, c.code.0) {
+        failures.push(code_text(v, PacketType::CONNACK, c.code.0));
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 fn start_flow(
@@ -1649,25 +1724,38 @@ fn start_flow(
             old
         }
     };
-    {
-        let state = match old.state {
-            FlowState::Ack => "not yet acknowledged".to_string(),
-            FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
-            FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
-        };
-        new.push(make(
-            &diag::PACKET_ID_IN_USE,
-            v,
-            range(),
-            Some("packet_id"),
-            format!(
-                "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
-                old.kind.name(),
-                old.frame
-            ),
-        ));
-        l.latency(old.kind, sender).unacked += 1;
-    }
+    id_in_use(l, sender, id, old, range(), v, new);
+}
+
+/// A flow started with an identifier still in use by `old`, which is given up.
+#[cold]
+#[inline(never)]
+fn id_in_use(
+    l: &mut Live,
+    sender: Side,
+    id: u16,
+    old: Flow,
+    range: (usize, usize),
+    v: ProtocolVersion,
+    new: &mut Vec<Diagnostic>,
+) {
+    let state = match old.state {
+        FlowState::Ack => "not yet acknowledged".to_string(),
+        FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
+        FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
+    };
+    new.push(make(
+        &diag::PACKET_ID_IN_USE,
+        v,
+        range,
+        Some("packet_id"),
+        format!(
+            "Packet Identifier {id} is still in use by the {} of frame {} ({state})",
+            old.kind.name(),
+            old.frame
+        ),
+    ));
+    l.latency(old.kind, sender).unacked += 1;
 }
 
 /// What an acknowledgement does to the flow it names.
@@ -1724,25 +1812,16 @@ fn ack(
         acker.other()
     };
     // One lookup: the step is worked out and applied on the entry.
-    let (entry, step) = match l.flows[owner.index()].entry(id) {
-        Entry::Occupied(mut e) => {
-            let f = *e.get();
-            let step = step(&f, t, failed, frame);
-            match step {
-                Step::Next(s) => e.get_mut().state = s,
-                Step::Done => {
-                    e.remove();
-                }
-                Step::Ignore | Step::Unknown => {}
-            }
-            (Some(f), step)
-        }
-        Entry::Vacant(_) => (None, Step::Unknown),
+    let Entry::Occupied(mut e) = l.flows[owner.index()].entry(id) else {
+        return unknown_ack(l, owner, id, t, None, v, bytes, new);
     };
-    match step {
-        Step::Ignore | Step::Next(_) => {}
+    let f = *e.get();
+    match step(&f, t, failed, frame) {
+        Step::Ignore => {}
+        Step::Next(s) => e.get_mut().state = s,
+        Step::Unknown => unknown_ack(l, owner, id, t, Some(f), v, bytes, new),
         Step::Done => {
-            let Some(f) = entry else { return };
+            e.remove();
             if t == PacketType::SUBACK && codes != f.filters {
                 new.push(make(
                     &diag::SUBACK_CODE_COUNT,
@@ -1775,42 +1854,57 @@ fn ack(
                 lat.failed += 1;
             }
         }
-        Step::Unknown => {
-            let what = match t {
-                PacketType::PUBACK => "QoS 1 PUBLISH",
-                PacketType::PUBREC => "QoS 2 PUBLISH",
-                PacketType::PUBREL => "QoS 2 PUBLISH answered by PUBREC",
-                PacketType::PUBCOMP => "PUBREL",
-                PacketType::SUBACK => "SUBSCRIBE",
-                _ => "UNSUBSCRIBE",
-            };
-            let mut x = make(
-                &diag::ACK_UNKNOWN_ID,
-                v,
-                wire::id_after_header(bytes),
-                Some("packet_id"),
-                format!(
-                    "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
-                     flight {}",
-                    dir_name(l.direction(owner))
-                ),
-            );
-            if let Some(f) = &entry {
-                x.message.push_str(&format!(
-                    " (identifier {id} belongs to the {} of frame {})",
-                    f.kind.name(),
-                    f.frame
-                ));
-            }
-            if l.session_resumed || l.connect_frame.is_none() || !l.syn_seen {
-                x.severity = Severity::Note;
-                x.message.push_str(if l.session_resumed {
-                    ": the session was resumed, so the flow may have started on an earlier connection"
-                } else {
-                    ": the capture may have started after the flow"
-                });
-            }
-            new.push(x);
-        }
     }
+}
+
+/// An acknowledgement that matches no flow in flight (`entry`: a flow of another kind or
+/// step with that identifier): a diagnostic.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn unknown_ack(
+    l: &Live,
+    owner: Side,
+    id: u16,
+    t: PacketType,
+    entry: Option<Flow>,
+    v: ProtocolVersion,
+    bytes: &[u8],
+    new: &mut Vec<Diagnostic>,
+) {
+    let what = match t {
+        PacketType::PUBACK => "QoS 1 PUBLISH",
+        PacketType::PUBREC => "QoS 2 PUBLISH",
+        PacketType::PUBREL => "QoS 2 PUBLISH answered by PUBREC",
+        PacketType::PUBCOMP => "PUBREL",
+        PacketType::SUBACK => "SUBSCRIBE",
+        _ => "UNSUBSCRIBE",
+    };
+    let mut x = make(
+        &diag::ACK_UNKNOWN_ID,
+        v,
+        wire::id_after_header(bytes),
+        Some("packet_id"),
+        format!(
+            "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
+             flight {}",
+            dir_name(l.direction(owner))
+        ),
+    );
+    if let Some(f) = &entry {
+        x.message.push_str(&format!(
+            " (identifier {id} belongs to the {} of frame {})",
+            f.kind.name(),
+            f.frame
+        ));
+    }
+    if l.session_resumed || l.connect_frame.is_none() || !l.syn_seen {
+        x.severity = Severity::Note;
+        x.message.push_str(if l.session_resumed {
+            ": the session was resumed, so the flow may have started on an earlier connection"
+        } else {
+            ": the capture may have started after the flow"
+        });
+    }
+    new.push(x);
 }
