@@ -235,8 +235,24 @@ impl Cols {
         Some(Cols { bytes, len })
     }
 
+    #[inline]
     fn write(&self, line: &mut Line) {
         line.block(&self.bytes, self.len);
+    }
+
+    /// Writes the columns with `write`, and keeps them in `slot` for the next time: the
+    /// cache misses, kept out of the way of the hits.
+    #[cold]
+    #[inline(never)]
+    fn fill<K>(
+        slot: &mut Option<(K, Cols)>,
+        key: K,
+        line: &mut Line,
+        write: impl FnOnce(&mut Line),
+    ) {
+        let start = line.len();
+        write(line);
+        *slot = Cols::copy(line, start).map(|c| (key, c));
     }
 }
 
@@ -247,15 +263,12 @@ struct FrameTimeCols {
 }
 
 impl FrameTimeCols {
+    #[inline]
     fn write(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
         let key = (p.first_frame, p.frame, p.ts, p.start);
         match &self.last {
             Some((k, cols)) if *k == key => cols.write(line),
-            _ => {
-                let start = line.len();
-                write_frame_time(line, p);
-                self.last = Cols::copy(line, start).map(|c| (key, c));
-            }
+            _ => Cols::fill(&mut self.last, key, line, |l| write_frame_time(l, p)),
         }
     }
 }
@@ -264,18 +277,19 @@ impl FrameTimeCols {
 /// width is counted in characters. Direct-mapped by connection id and direction, so memory
 /// stays bounded however many connections a capture has.
 struct ConnCols {
-    slots: Vec<Option<(ConnKey, Cols)>>,
+    slots: Box<[Option<(ConnKey, Cols)>; SLOTS]>,
 }
+
+/// Connections in [`ConnCols`].
+const SLOTS: usize = 256;
 
 /// What the connection columns depend on: the connection (id and revision) and direction.
 type ConnKey = (u64, u64, Option<Direction>);
 
 impl ConnCols {
-    const SLOTS: usize = 256;
-
     fn new() -> Self {
         ConnCols {
-            slots: (0..Self::SLOTS).map(|_| None).collect(),
+            slots: Box::new(std::array::from_fn(|_| None)),
         }
     }
 
@@ -286,6 +300,7 @@ impl ConnCols {
 
     /// Writes the columns; true when they were cached, so a line of the connection was
     /// printed before (in this capture file).
+    #[inline]
     fn write(&mut self, line: &mut Line, c: &ConnInfo, direction: Option<Direction>) -> bool {
         let key = (c.id, c.rev, direction);
         let dir = match direction {
@@ -293,20 +308,15 @@ impl ConnCols {
             Some(Direction::ServerToClient) => 1,
             None => 2,
         };
-        let i = (c.id.wrapping_mul(3).wrapping_add(dir) % Self::SLOTS as u64) as usize;
-        let start = line.len();
-        let Some(slot) = self.slots.get_mut(i) else {
-            write_conn_cols(line, c, direction);
-            return false;
-        };
+        let slot =
+            &mut self.slots[(c.id.wrapping_mul(3).wrapping_add(dir) % SLOTS as u64) as usize];
         match slot {
             Some((k, cols)) if *k == key => {
                 cols.write(line);
                 true
             }
             _ => {
-                write_conn_cols(line, c, direction);
-                *slot = Cols::copy(line, start).map(|c| (key, c));
+                Cols::fill(slot, key, line, |l| write_conn_cols(l, c, direction));
                 false
             }
         }
@@ -334,6 +344,7 @@ impl NameCols {
     }
 
     /// The column, with `*` after the name when the version was `assumed`.
+    #[inline]
     fn write(&self, line: &mut Line, t: PacketType, assumed: bool) {
         // Types above 15 are reserved too.
         let Some(&(mut col, len)) = self.cols.get(usize::from(t.0)).or(self.cols.first()) else {

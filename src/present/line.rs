@@ -270,8 +270,7 @@ fn write_packet_details(
             }
         }
         Packet::Publish(p) => {
-            out.push('q');
-            push_num(out, p.qos as u64, 0);
+            out.block(&[b'q', b'0' + p.qos as u8], 2);
             if let Some(id) = p.packet_id {
                 out.push_str(" id=");
                 push_num(out, id.into(), 0);
@@ -397,6 +396,7 @@ pub(super) fn pad(out: &mut Line, n: usize) {
 }
 
 /// Appends `bytes` escaped and in double quotes.
+#[inline]
 pub(super) fn quoted(out: &mut Line, bytes: &[u8]) {
     out.byte(b'"');
     if !out.plain(bytes) {
@@ -484,15 +484,33 @@ fn push_long(out: &mut Line, negative: bool, n: u64, width: usize) {
 /// Seconds since the start with 6 decimals, right-aligned in 11 columns, with integer
 /// arithmetic (float formatting is slow and can round a 1.0000005 up).
 pub(super) fn write_time(out: &mut Line, ts: Timestamp, start: Timestamp) {
+    let (negative, whole, micros) = elapsed(ts, start);
+    push_signed(out, negative, whole, 4);
+    // The point and six digits (the last six of eight) as one word.
+    let fraction = digits8(micros) >> 16;
+    out.word(u64::from(b'.') | (fraction << 8), 7);
+}
+
+/// The time from `start` to `ts` as a sign, whole seconds and microseconds (below a
+/// million), truncated toward zero.
+fn elapsed(ts: Timestamp, start: Timestamp) -> (bool, u64, u32) {
+    // The usual case, without 64-bit divisions: later than the start, by less than 10^8 s.
+    let nanos = i64::from(ts.nanos) - i64::from(start.nanos);
+    let later = match ts.secs.checked_sub(start.secs) {
+        Some(s) if nanos < 0 => s.checked_sub(1).map(|s| (s, nanos + 1_000_000_000)),
+        s => s.map(|s| (s, nanos)),
+    };
+    if let Some((s, n)) =
+        later.filter(|&(s, n)| u64::try_from(s).is_ok_and(|s| s < WORD_DIGITS) && n < 1_000_000_000)
+    {
+        return (false, s as u64, (n / 1000) as u32);
+    }
     let nanos = (ts.secs.saturating_sub(start.secs))
         .saturating_mul(1_000_000_000)
-        .saturating_add(i64::from(ts.nanos) - i64::from(start.nanos));
+        .saturating_add(nanos);
     let micros = nanos / 1000;
     let m = micros.unsigned_abs();
-    push_signed(out, micros < 0, m / 1_000_000, 4);
-    // The point and six digits (the last six of eight) as one word.
-    let fraction = digits8((m % 1_000_000) as u32) >> 16;
-    out.word(u64::from(b'.') | fraction << 8, 7);
+    (micros < 0, m / 1_000_000, (m % 1_000_000) as u32)
 }
 
 #[cfg(test)]
@@ -559,10 +577,16 @@ mod tests {
             (1_699_999_990, 999_000_000),
             (1_700_123_456, 987_654_321),
             (1_712_345_678, 5_000),
+            (1_900_000_000, 1_000),
+            (i64::MAX, 999_999_999),
+            (i64::MIN, 0),
         ] {
             let ts = Timestamp::new(secs, nanos);
-            let micros = ((secs - start.secs) * 1_000_000_000
-                + (i64::from(ts.nanos) - i64::from(start.nanos)))
+            // Far from the start, the nanoseconds saturate.
+            let micros = secs
+                .saturating_sub(start.secs)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(ts.nanos) - i64::from(start.nanos))
                 / 1000;
             let sign = if micros < 0 { "-" } else { "" };
             let m = micros.unsigned_abs();
