@@ -80,13 +80,13 @@ pub const fn ones(b: u8) -> u64 {
 
 /// Zero when the eight bytes of a word are all [plain](is_plain), else some high bits set.
 ///
-/// A byte is flagged when its own high bit is set (not ASCII), or when subtracting gives it
-/// one: `b - 0x20` (a control character), `(b ^ 0x7f) - 1` (DEL), `(b ^ b'\\') - 1`. A
-/// subtraction can borrow from the byte above, but only above a byte that is itself
-/// flagged, so the word is flagged exactly when one of its bytes is not plain.
+/// A byte is flagged when its own high bit is set (not ASCII), or when an addition or
+/// subtraction gives it one: `b - 0x20` (a control character), `b + 1` (DEL), and
+/// `(b ^ b'\\') - 1`. A carry or borrow can reach the byte above, but only from a byte that
+/// is itself flagged, so the word is flagged exactly when one of its bytes is not plain.
 fn not_plain(x: u64) -> u64 {
     let control = x.wrapping_sub(ones(0x20));
-    let del = (x ^ ones(0x7f)).wrapping_sub(ones(1));
+    let del = x.wrapping_add(ones(1));
     let backslash = (x ^ ones(b'\\')).wrapping_sub(ones(1));
     (x | control | del | backslash) & ones(0x80)
 }

@@ -396,7 +396,7 @@ pub(super) fn pad(out: &mut Line, n: usize) {
 }
 
 /// Appends `bytes` escaped and in double quotes.
-#[inline]
+#[inline(always)]
 pub(super) fn quoted(out: &mut Line, bytes: &[u8]) {
     out.byte(b'"');
     if !out.plain(bytes) {
