@@ -13,17 +13,15 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 /// (the usual topic or client id).
 pub fn is_plain(bytes: &[u8]) -> bool {
     // Eight bytes at a time: topics and JSON payloads are checked for every packet. The
-    // flags of every word are gathered before one test, and the bytes after the last whole
-    // word are checked as the last eight bytes (overlapping that word), not in a byte loop.
-    let Some(last) = bytes.last_chunk::<8>() else {
-        return bytes.iter().all(|b| plain_byte(*b));
-    };
-    let flags = bytes
-        .chunks_exact(8)
-        .fold(not_plain(u64::from_le_bytes(*last)), |f, w| {
-            f | not_plain(word(w))
-        });
-    flags == 0
+    // bytes after the last whole word are checked as the last eight bytes (overlapping that
+    // word), or fewer than eight as one word filled up with spaces: no byte loop.
+    match bytes.last_chunk::<8>() {
+        Some(last) => {
+            bytes.chunks_exact(8).all(|w| not_plain(word(w)) == 0)
+                && not_plain(u64::from_le_bytes(*last)) == 0
+        }
+        None => not_plain(short_word(bytes)) == 0,
+    }
 }
 
 /// Copies `src` to the start of `dst` and returns true when it is [plain](is_plain), checking
@@ -67,10 +65,6 @@ fn short_word(b: &[u8]) -> u64 {
 fn word(chunk: &[u8]) -> u64 {
     // A shorter chunk reads as NULs, which are not plain.
     u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))
-}
-
-fn plain_byte(b: u8) -> bool {
-    (0x20..0x7f).contains(&b) && b != b'\\'
 }
 
 /// `b` in every byte of a word.
@@ -133,6 +127,11 @@ impl fmt::Display for Escaped<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte test that the word-at-a-time code must agree with.
+    fn plain_byte(b: u8) -> bool {
+        (0x20..0x7f).contains(&b) && b != b'\\'
+    }
 
     #[test]
     fn escapes_controls_and_invalid_bytes() {
