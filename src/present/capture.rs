@@ -8,6 +8,7 @@ use super::line::{
 };
 use super::{json, jsonw, pretty, Options, PacketReport};
 use crate::codec::Direction;
+use crate::codec::PacketType;
 use crate::dissect::capture::{
     ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
 };
@@ -157,10 +158,12 @@ pub struct SummaryPrinter<W: Write> {
     assumed_note: bool,
     /// The line being written (reused: no allocation per packet).
     line: Line,
-    /// The columns before the packet type of the last line.
-    prefix: Line,
-    /// What `prefix` was written for (kept apart, so that a new prefix moves nothing).
-    prefix_key: Option<PrefixKey>,
+    /// The frame and time columns of the last line.
+    frame_time: FrameTimeCols,
+    /// The connection, direction and client id columns, by connection.
+    conn_cols: ConnCols,
+    /// The packet column of each packet type.
+    names: NameCols,
 }
 
 const HEADER: [&str; 8] = [
@@ -174,31 +177,31 @@ const HEADER: [&str; 8] = [
     "problems",
 ];
 
-/// What the columns before the packet type depend on.
-type PrefixKey = (u64, u64, Timestamp, Timestamp, u64, u64, Option<Direction>);
-
-/// The columns of a summary line before the packet type: frame(s), time, connection,
-/// direction and client id.
-fn write_prefix(line: &mut Line, p: &PacketRecord<'_>) {
+/// The frame and time columns of a summary line (and the space after each).
+fn write_frame_time(line: &mut Line, p: &PacketRecord<'_>) {
     if p.first_frame == p.frame {
-        push_num(line, p.frame, 7, false);
+        push_num(line, p.frame, 7);
     } else {
         let width = digits(p.first_frame) + 1 + digits(p.frame);
         pad(line, 7usize.saturating_sub(width));
-        push_num(line, p.first_frame, 0, false);
+        push_num(line, p.first_frame, 0);
         line.push('-');
-        push_num(line, p.frame, 0, false);
+        push_num(line, p.frame, 0);
     }
     line.push(' ');
     write_time(line, p.ts, p.start);
     line.push(' ');
-    pad(line, 4usize.saturating_sub(digits(p.conn.id) + 1));
+}
+
+/// The connection, direction and client id columns of a summary line.
+fn write_conn_cols(line: &mut Line, c: &ConnInfo, direction: Option<Direction>) {
+    pad(line, 4usize.saturating_sub(digits(c.id) + 1));
     line.push('#');
-    push_num(line, p.conn.id, 0, false);
+    push_num(line, c.id, 0);
     line.push(' ');
-    line.push_str(arrow(p.direction));
+    line.push_str(arrow(direction));
     line.push(' ');
-    let id = p.conn.client_id.as_deref().unwrap_or("-");
+    let id = c.client_id.as_deref().unwrap_or("-");
     if id.len() <= 16 && id.is_ascii() {
         line.push_str(id);
         pad(line, 16 - id.len());
@@ -214,6 +217,143 @@ fn write_prefix(line: &mut Line, p: &PacketRecord<'_>) {
             n += 1;
         }
         pad(line, 16usize.saturating_sub(n));
+    }
+}
+
+/// Columns as written once, copied as one fixed-size block while what they show stays the
+/// same.
+struct Cols {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Cols {
+    /// What `line` holds from `start` on, when it fits.
+    fn copy(line: &Line, start: usize) -> Option<Cols> {
+        let len = line.len().checked_sub(start).filter(|&n| n <= 32)?;
+        let bytes = *line.window::<32>(start)?;
+        Some(Cols { bytes, len })
+    }
+
+    #[inline]
+    fn write(&self, line: &mut Line) {
+        line.block(&self.bytes, self.len);
+    }
+
+    /// Writes the columns with `write`, and keeps them in `slot` for the next time: the
+    /// cache misses, kept out of the way of the hits.
+    #[cold]
+    #[inline(never)]
+    fn fill<K>(
+        slot: &mut Option<(K, Cols)>,
+        key: K,
+        line: &mut Line,
+        write: impl FnOnce(&mut Line),
+    ) {
+        let start = line.len();
+        write(line);
+        *slot = Cols::copy(line, start).map(|c| (key, c));
+    }
+}
+
+/// The frame and time columns of the last line: the packets of a frame share them.
+#[derive(Default)]
+struct FrameTimeCols {
+    last: Option<((u64, u64, Timestamp, Timestamp), Cols)>,
+}
+
+impl FrameTimeCols {
+    #[inline]
+    fn write(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
+        let key = (p.first_frame, p.frame, p.ts, p.start);
+        match &self.last {
+            Some((k, cols)) if *k == key => cols.write(line),
+            _ => Cols::fill(&mut self.last, key, line, |l| write_frame_time(l, p)),
+        }
+    }
+}
+
+/// The connection columns of recent connections: every line has them, and the client id's
+/// width is counted in characters. Direct-mapped by connection id and direction, so memory
+/// stays bounded however many connections a capture has.
+struct ConnCols {
+    slots: Box<[Option<(ConnKey, Cols)>; SLOTS]>,
+}
+
+/// Connections in [`ConnCols`].
+const SLOTS: usize = 256;
+
+/// What the connection columns depend on: the connection (id and revision) and direction.
+type ConnKey = (u64, u64, Option<Direction>);
+
+impl ConnCols {
+    fn new() -> Self {
+        ConnCols {
+            slots: Box::new(std::array::from_fn(|_| None)),
+        }
+    }
+
+    /// Forgets every connection (ids start again in each capture file).
+    fn clear(&mut self) {
+        self.slots.iter_mut().for_each(|s| *s = None);
+    }
+
+    /// Writes the columns; true when they were cached, so a line of the connection was
+    /// printed before (in this capture file).
+    #[inline]
+    fn write(&mut self, line: &mut Line, c: &ConnInfo, direction: Option<Direction>) -> bool {
+        let key = (c.id, c.rev, direction);
+        let dir = match direction {
+            Some(Direction::ClientToServer) => 0,
+            Some(Direction::ServerToClient) => 1,
+            None => 2,
+        };
+        let slot =
+            &mut self.slots[(c.id.wrapping_mul(3).wrapping_add(dir) % SLOTS as u64) as usize];
+        match slot {
+            Some((k, cols)) if *k == key => {
+                cols.write(line);
+                true
+            }
+            _ => {
+                Cols::fill(slot, key, line, |l| write_conn_cols(l, c, direction));
+                false
+            }
+        }
+    }
+}
+
+/// The packet column (a space, the packet type's name, padding to 12 columns) of every
+/// packet type, for one fixed-size copy per line.
+struct NameCols {
+    /// By packet type; the reserved type 0 first.
+    cols: Vec<([u8; 16], usize)>,
+}
+
+impl NameCols {
+    fn new() -> Self {
+        let cols = (0..16)
+            .map(|t| {
+                let name = PacketType(t).name().unwrap_or("Reserved");
+                let mut col = [b' '; 16];
+                col[1..=name.len()].copy_from_slice(name.as_bytes());
+                (col, name.len())
+            })
+            .collect();
+        NameCols { cols }
+    }
+
+    /// The column, with `*` after the name when the version was `assumed`.
+    #[inline]
+    fn write(&self, line: &mut Line, t: PacketType, assumed: bool) {
+        // Types above 15 are reserved too.
+        let Some(&(mut col, len)) = self.cols.get(usize::from(t.0)).or(self.cols.first()) else {
+            return;
+        };
+        if assumed {
+            col[1 + len] = b'*';
+        }
+        line.block(&col, 13);
     }
 }
 
@@ -237,8 +377,9 @@ impl<W: Write> SummaryPrinter<W> {
             index: 0,
             assumed_note: false,
             line: Line::default(),
-            prefix: Line::default(),
-            prefix_key: None,
+            frame_time: FrameTimeCols::default(),
+            conn_cols: ConnCols::new(),
+            names: NameCols::new(),
         }
     }
 
@@ -248,44 +389,25 @@ impl<W: Write> SummaryPrinter<W> {
         let line = &mut self.line;
         line.clear();
         let d = &p.assumed.decoded;
-        // Packets of one frame and connection share the columns up to the packet type: a
-        // frame often carries several packets, so those columns are kept and copied.
-        let key = (
-            p.first_frame,
-            p.frame,
-            p.ts,
-            p.start,
-            p.conn.id,
-            p.conn.rev,
-            p.direction,
-        );
-        if self.prefix_key == Some(key) {
-            line.push_line(&self.prefix);
-        } else {
-            write_prefix(line, p);
-            self.prefix.clear();
-            self.prefix.push_line(line);
-            self.prefix_key = Some(key);
-        }
-        let name = d.packet_type.name().unwrap_or("Reserved");
-        line.push(' ');
-        line.push_str(name);
-        let mut w = name.len();
-        if assumed {
-            line.push('*');
-            w += 1;
-        }
-        pad(line, 12usize.saturating_sub(w));
+        self.frame_time.write(line, p);
+        let known = self.conn_cols.write(line, p.conn, p.direction);
+        self.names.write(line, d.packet_type, assumed);
         write_details(line, d);
-        let before = line.len();
-        line.push_str("  ! ");
-        write_problems(line, d);
-        if line.len() == before + 4 {
-            line.truncate(before);
+        if !d.diagnostics.is_empty() {
+            let before = line.len();
+            line.push_str("  ! ");
+            write_problems(line, d);
+            if line.len() == before + 4 {
+                line.truncate(before);
+            }
         }
         line.trim_end();
         line.push('\n');
-        self.w.write_all(line.as_bytes())
+        // A connection whose columns were cached has had its legend: skip the check.
+        if !known {
+            self.conn_legend(p.conn)?;
+        }
+        self.w.write_all(self.line.as_bytes())
     }
 
     fn conn_legend(&mut self, c: &ConnInfo) -> io::Result<()> {
@@ -372,6 +494,7 @@ fn frames(p: &PacketRecord<'_>) -> String {
 impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     fn begin(&mut self, file: &str) -> io::Result<()> {
         self.seen.clear();
+        self.conn_cols.clear();
         self.index = 0;
         if !self.table {
             writeln!(self.w, "# {file}")?;
@@ -389,7 +512,6 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     fn record(&mut self, r: &Record<'_>) -> io::Result<()> {
         match r {
             Record::Packet(p) => {
-                self.conn_legend(p.conn)?;
                 self.index += 1;
                 let d = &p.assumed.decoded;
                 let assumed = p.assumed.source == VersionSource::Auto;
@@ -403,6 +525,7 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                     }
                     return Ok(());
                 }
+                self.conn_legend(p.conn)?;
                 let mut name = d.packet_type.to_string();
                 if assumed {
                     name.push('*');

@@ -11,17 +11,14 @@ use std::fmt::{self, Write as _};
 /// A line of text being built. Only `&str`, `char` and bytes checked to be printable ASCII
 /// go in, so it is always UTF-8.
 ///
-/// The bytes live in `buf[..len]`; `buf` is kept longer than the text so that padding and
-/// numbers can be written as fixed-size blocks (the extra bytes are overwritten later)
-/// instead of calls to `memcpy`/`memset` of a few bytes each.
+/// The bytes live in `buf[..len]`; `buf` is kept longer than the text so that padding,
+/// numbers and short text can be written as fixed-size blocks (the extra bytes are
+/// overwritten later) instead of calls to `memcpy`/`memset` of a few bytes each.
 #[derive(Default)]
 pub struct Line {
     buf: Vec<u8>,
     len: usize,
 }
-
-/// Room kept after the text for fixed-size writes.
-const SLACK: usize = 64;
 
 impl Line {
     /// Empties the line, keeping its capacity.
@@ -49,12 +46,34 @@ impl Line {
         &self.buf[..self.len]
     }
 
-    /// Makes `buf` long enough for `n` more bytes plus the slack.
+    /// The `N` bytes of the buffer from `start` on (the text from there, then bytes to be
+    /// overwritten), when the buffer is that long: for copying text as a fixed-size block.
+    pub(super) fn window<const N: usize>(&self, start: usize) -> Option<&[u8; N]> {
+        self.buf.get(start..)?.first_chunk::<N>()
+    }
+
+    /// Writes `block` after the text (one fixed-size copy, and one length check) and keeps
+    /// its first `keep` bytes: the caller makes sure they are ASCII or whole characters.
     #[inline]
-    fn room(&mut self, n: usize) {
-        let need = self.len.saturating_add(n).saturating_add(SLACK);
-        if need > self.buf.len() {
-            self.grow(need);
+    pub(super) fn block<const N: usize>(&mut self, block: &[u8; N], keep: usize) {
+        let at = self.len;
+        match self
+            .buf
+            .get_mut(at..)
+            .and_then(|s| s.first_chunk_mut::<N>())
+        {
+            Some(d) => *d = *block,
+            None => self.block_grown(block),
+        }
+        self.len = at + keep.min(N);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn block_grown<const N: usize>(&mut self, block: &[u8; N]) {
+        self.grow(self.len + N);
+        if let Some(d) = self.buf.get_mut(self.len..self.len + N) {
+            d.copy_from_slice(block);
         }
     }
 
@@ -86,34 +105,43 @@ impl Line {
     /// One ASCII byte.
     #[inline]
     fn byte(&mut self, b: u8) {
-        self.room(1);
-        self.buf[self.len] = b;
-        self.len += 1;
+        self.block(&[b], 1);
+    }
+
+    /// The first `keep` bytes of a word (first byte lowest), `keep` at most 8.
+    #[inline]
+    fn word(&mut self, w: u64, keep: usize) {
+        self.block(&w.to_le_bytes(), keep);
     }
 
     /// Bytes the caller has checked with [`text::is_plain`] (or ASCII it made).
     #[inline]
     fn bytes(&mut self, b: &[u8]) {
-        self.room(b.len());
-        let at = self.len;
-        if b.len() <= 16 {
-            // Short strings (names, ids, arrows): a loop beats a call to memcpy.
-            for (d, s) in self.buf[at..at + b.len()].iter_mut().zip(b) {
-                *d = *s;
-            }
-        } else {
-            self.buf[at..at + b.len()].copy_from_slice(b);
+        let (at, end) = (self.len, self.len + b.len());
+        if self.buf.len() < end {
+            self.grow(end);
         }
-        self.len += b.len();
+        if let Some(d) = self.buf.get_mut(at..end) {
+            d.copy_from_slice(b);
+            self.len = end;
+        }
     }
 
-    /// Writes `block` (a fixed size, so no call to memcpy) and keeps the first `n` bytes.
-    #[inline]
-    fn block(&mut self, block: &[u8; 32], n: usize) {
-        self.room(32);
-        let at = self.len;
-        self.buf[at..at + 32].copy_from_slice(block);
-        self.len += n.min(32);
+    /// Appends `b` and returns true when it is plain ([`text::is_plain`]), checked while it
+    /// is copied; appends nothing and returns false otherwise.
+    fn plain(&mut self, b: &[u8]) -> bool {
+        let (at, end) = (self.len, self.len + b.len());
+        if self.buf.len() < end + 8 {
+            self.grow(end + 8);
+        }
+        let ok = self
+            .buf
+            .get_mut(at..)
+            .is_some_and(|d| text::copy_plain(b, d));
+        if ok {
+            self.len = end;
+        }
+        ok
     }
 
     /// Drops trailing spaces (the padding of empty columns).
@@ -151,16 +179,17 @@ fn reason_name(out: &mut Line, v: ProtocolVersion, t: PacketType, code: ReasonCo
 fn preview(out: &mut Line, payload: &[u8]) {
     const MAX: usize = 40;
     let cut = &payload[..payload.len().min(MAX)];
-    if text::is_plain(cut) {
+    let start = out.len();
+    out.byte(b'"');
+    if out.plain(cut) {
         // The usual JSON or text payload: no escaping to do.
-        out.push('"');
-        out.bytes(cut);
-        out.push('"');
+        out.byte(b'"');
         if payload.len() > MAX {
             out.push('…');
         }
         return;
     }
+    out.truncate(start);
     match std::str::from_utf8(cut) {
         Ok(_) => quoted(out, cut),
         // A multi-byte character cut at the preview's end.
@@ -223,7 +252,7 @@ fn write_packet_details(
                 out.push_str(" password=yes");
             }
             out.push_str(" keep_alive=");
-            push_num(out, c.keep_alive.into(), 0, false);
+            push_num(out, c.keep_alive.into(), 0);
             if c.clean_start {
                 out.push_str(" clean");
             }
@@ -231,7 +260,7 @@ fn write_packet_details(
                 out.push_str(" will=");
                 quoted(out, w.topic.0);
                 out.push_str(" q");
-                push_num(out, w.qos as u64, 0, false);
+                push_num(out, w.qos as u64, 0);
             }
         }
         Packet::ConnAck(c) => {
@@ -241,11 +270,10 @@ fn write_packet_details(
             }
         }
         Packet::Publish(p) => {
-            out.push('q');
-            push_num(out, p.qos as u64, 0, false);
+            out.block(&[b'q', b'0' + p.qos as u8], 2);
             if let Some(id) = p.packet_id {
                 out.push_str(" id=");
-                push_num(out, id.into(), 0, false);
+                push_num(out, id.into(), 0);
             }
             let resolved = match p.topic.is_empty() {
                 true => crate::dissect::analysis::resolved_topic(d),
@@ -263,7 +291,7 @@ fn write_packet_details(
                         .and_then(|x| x.as_u32())
                     {
                         out.push_str(" alias=");
-                        push_num(out, a.into(), 0, false);
+                        push_num(out, a.into(), 0);
                     }
                 }
             }
@@ -274,13 +302,13 @@ fn write_packet_details(
                 out.push_str(" dup");
             }
             out.push(' ');
-            push_num(out, p.payload.len() as u64, 0, false);
+            push_num(out, p.payload.len() as u64, 0);
             out.push_str("B ");
             preview(out, p.payload);
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
             out.push_str("id=");
-            push_num(out, r.packet_id.into(), 0, false);
+            push_num(out, r.packet_id.into(), 0);
             if r.reason_code.0 != 0 {
                 out.push(' ');
                 reason_name(out, v, d.packet_type, r.reason_code);
@@ -360,96 +388,180 @@ pub fn write_problems(out: &mut Line, d: &Decoded<'_>) {
     }
 }
 
-/// Appends `n` right-aligned in `width` columns (or zero-padded), without `core::fmt`:
-/// the summary writes several numbers per packet and formatting machinery dominated it.
-const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-    2021222324252627282930313233343536373839\
-    4041424344454647484950515253545556575859\
-    6061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
-
-pub(super) fn push_num(out: &mut Line, mut n: u64, width: usize, zeros: bool) {
-    // Most numbers in a summary line are ids, sizes and qos: one or two digits.
-    if n < 10 && width <= 1 {
-        out.byte(b'0' + n as u8);
-        return;
-    }
-    let total = digits(n).max(width.min(32));
-    // Padding first, as one fixed-size block; the digits overwrite its end.
-    out.block(if zeros { &ZEROS } else { &SPACES }, total);
-    let mut i = out.len;
-    while n >= 100 {
-        let d = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        out.buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    }
-    if n >= 10 {
-        let d = n as usize * 2;
-        out.buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
-    } else {
-        out.buf[i - 1] = b'0' + n as u8;
-    }
-}
-
 const SPACES: [u8; 32] = [b' '; 32];
-const ZEROS: [u8; 32] = [b'0'; 32];
 
-/// Appends `n` spaces (the summary's columns are at most 16 wide).
+/// Appends `n` spaces (the summary's columns are at most 16 wide; at most 32 are written).
 pub(super) fn pad(out: &mut Line, n: usize) {
     out.block(&SPACES, n);
 }
 
 /// Appends `bytes` escaped and in double quotes.
+#[inline(always)]
 pub(super) fn quoted(out: &mut Line, bytes: &[u8]) {
-    out.push('"');
-    if text::is_plain(bytes) {
-        out.bytes(bytes);
-    } else {
+    out.byte(b'"');
+    if !out.plain(bytes) {
         let _ = write!(out, "{}", Escaped(bytes));
     }
-    out.push('"');
+    out.byte(b'"');
 }
 
+/// The number of decimal digits of `n`.
 pub(super) fn digits(n: u64) -> usize {
     n.checked_ilog10().unwrap_or(0) as usize + 1
+}
+
+/// Numbers below this have at most eight digits: one word.
+const WORD_DIGITS: u64 = 100_000_000;
+
+/// The eight decimal digits of `n` (below [`WORD_DIGITS`], leading zeros included) as
+/// ASCII bytes of a word, the first digit in the lowest byte. The digits are split out of
+/// `n` in parallel lanes of the word (4+4, 2+2, 1+1 digits), with multiplications by
+/// reciprocals that are exact for these ranges: no loop and no division.
+fn digits8(n: u32) -> u64 {
+    let n = u64::from(n);
+    // Two 32-bit lanes: the first four digits in the low lane.
+    let x = (n / 10_000) | ((n % 10_000) << 32);
+    // Each lane (below 10,000) into two 16-bit lanes: x / 100 is (x * 10,486) >> 20.
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let x = hundreds | (x - hundreds * 100) << 16;
+    // Each 16-bit lane (below 100) into two bytes: x / 10 is (x * 103) >> 10.
+    let tens = ((x * 103) >> 10) & 0x000f_000f_000f_000f;
+    let x = tens | (x - tens * 10) << 8;
+    x | text::ones(b'0')
+}
+
+/// `n` (below [`WORD_DIGITS`]) as its digits without leading zeros in the low bytes of a
+/// word, and how many there are.
+fn decimal(n: u32) -> (u64, usize) {
+    let x = digits8(n);
+    // Leading zeros are the low bytes equal to '0' (a zero keeps its one digit).
+    let zeros = ((x ^ text::ones(b'0')).trailing_zeros() / 8).min(7);
+    (x >> (8 * zeros), 8 - zeros as usize)
+}
+
+/// Appends `n` right-aligned in `width` columns (at most 32), without `core::fmt`: the
+/// summary writes several numbers per packet and formatting machinery dominated it.
+#[inline]
+pub(super) fn push_num(out: &mut Line, n: u64, width: usize) {
+    push_signed(out, false, n, width);
+}
+
+/// [`push_num`] with a minus sign before the digits when `negative`. Inlined: a call
+/// costs more than its few instructions.
+#[inline(always)]
+fn push_signed(out: &mut Line, negative: bool, n: u64, width: usize) {
+    let width = width.min(32);
+    let Some(n) = u32::try_from(n)
+        .ok()
+        .filter(|&n| u64::from(n) < WORD_DIGITS)
+    else {
+        return push_long(out, negative, n, width);
+    };
+    let (word, len) = decimal(n);
+    let sign = usize::from(negative);
+    if width > len + sign {
+        pad(out, width - len - sign);
+    }
+    if negative {
+        out.byte(b'-');
+    }
+    out.word(word, len);
+}
+
+/// [`push_signed`] for numbers of more than eight digits.
+#[cold]
+#[inline(never)]
+fn push_long(out: &mut Line, negative: bool, n: u64, width: usize) {
+    pad(out, width.saturating_sub(digits(n) + usize::from(negative)));
+    if negative {
+        out.byte(b'-');
+    }
+    // At most twenty digits: the first ones (split once more at most), then eight.
+    push_num(out, n / WORD_DIGITS, 0);
+    out.word(digits8((n % WORD_DIGITS) as u32), 8);
 }
 
 /// Seconds since the start with 6 decimals, right-aligned in 11 columns, with integer
 /// arithmetic (float formatting is slow and can round a 1.0000005 up).
 pub(super) fn write_time(out: &mut Line, ts: Timestamp, start: Timestamp) {
-    let nanos = (ts.secs.saturating_sub(start.secs))
-        .saturating_mul(1_000_000_000)
-        .saturating_add(i64::from(ts.nanos) - i64::from(start.nanos));
-    let micros = nanos / 1000;
-    let m = micros.unsigned_abs();
-    let whole = m / 1_000_000;
-    let sign = usize::from(micros < 0);
-    pad(out, 4usize.saturating_sub(digits(whole) + sign));
-    if sign == 1 {
-        out.push('-');
-    }
-    push_num(out, whole, 0, false);
-    out.push('.');
-    push_micros(out, (m % 1_000_000) as u32);
+    let (negative, whole, micros) = elapsed(ts, start);
+    push_signed(out, negative, whole, 4);
+    // The point and six digits (the last six of eight) as one word.
+    let fraction = digits8(micros) >> 16;
+    out.word(u64::from(b'.') | (fraction << 8), 7);
 }
 
-/// Appends `n` (below 1,000,000) as exactly six digits: every line with a new frame has one,
-/// and three digit pairs need neither a loop nor a digit count.
-fn push_micros(out: &mut Line, n: u32) {
-    let pair = |x: u32| {
-        let d = (x % 100) as usize * 2;
-        [PAIRS[d], PAIRS[d + 1]]
+/// The time from `start` to `ts` as a sign, whole seconds and microseconds (below a
+/// million), truncated toward zero.
+fn elapsed(ts: Timestamp, start: Timestamp) -> (bool, u64, u32) {
+    // The usual case, without 64-bit divisions: later than the start, by less than 10^8 s.
+    let nanos = i64::from(ts.nanos) - i64::from(start.nanos);
+    let later = match ts.secs.checked_sub(start.secs) {
+        Some(s) if nanos < 0 => s.checked_sub(1).map(|s| (s, nanos + 1_000_000_000)),
+        s => s.map(|s| (s, nanos)),
     };
-    let (a, b, c) = (pair(n / 10_000), pair(n / 100), pair(n));
-    let mut block = ZEROS;
-    block[..6].copy_from_slice(&[a[0], a[1], b[0], b[1], c[0], c[1]]);
-    out.block(&block, 6);
+    if let Some((s, n)) =
+        later.filter(|&(s, n)| u64::try_from(s).is_ok_and(|s| s < WORD_DIGITS) && n < 1_000_000_000)
+    {
+        return (false, s as u64, (n / 1000) as u32);
+    }
+    let nanos = (ts.secs.saturating_sub(start.secs))
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nanos);
+    let micros = nanos / 1000;
+    let m = micros.unsigned_abs();
+    (micros < 0, m / 1_000_000, (m % 1_000_000) as u32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers against `core::fmt`: every digit count and its edges, the eight-digit word
+    /// boundary, `u64::MAX`, and widths below, at and above the digits (at most 32 are
+    /// padded, as before).
+    #[test]
+    fn numbers_match_core_fmt() {
+        let mut values = vec![0, u64::from(u32::MAX), u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            values.extend([p - 1, p, p + 1, 2 * p - 1, 5 * p]);
+            p = next;
+        }
+        values.extend([p - 1, p, p + 1]);
+        for n in values {
+            for width in [0, 1, 2, 4, 7, 8, 9, 11, 20, 21, 32, 40] {
+                let mut line = Line::default();
+                line.push_str("x");
+                push_num(&mut line, n, width);
+                line.push_str("y");
+                let w = width.min(32);
+                assert_eq!(line.into_string(), format!("x{n:>w$}y"), "{n} {width}");
+            }
+        }
+    }
+
+    /// Quoted text against [`Escaped`]: every byte at every position of short and long
+    /// strings (plain text is copied, anything else escaped).
+    #[test]
+    fn quoted_matches_escaped() {
+        for len in 0..20 {
+            for at in 0..len.max(1) {
+                for b in 0..=255u8 {
+                    let mut v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if let Some(x) = v.get_mut(at) {
+                        *x = b;
+                    }
+                    let mut line = Line::default();
+                    line.push_str("t=");
+                    quoted(&mut line, &v);
+                    line.push_str(" end");
+                    let want = format!("t=\"{}\" end", Escaped(&v));
+                    assert_eq!(line.into_string(), want, "{len} {at} {b}");
+                }
+            }
+        }
+    }
 
     /// The time column against `core::fmt` on the same integers: before and after the
     /// start, fractions with leading zeros, and more seconds than the column is wide.
@@ -465,10 +577,16 @@ mod tests {
             (1_699_999_990, 999_000_000),
             (1_700_123_456, 987_654_321),
             (1_712_345_678, 5_000),
+            (1_900_000_000, 1_000),
+            (i64::MAX, 999_999_999),
+            (i64::MIN, 0),
         ] {
             let ts = Timestamp::new(secs, nanos);
-            let micros = ((secs - start.secs) * 1_000_000_000
-                + (i64::from(ts.nanos) - i64::from(start.nanos)))
+            // Far from the start, the nanoseconds saturate.
+            let micros = secs
+                .saturating_sub(start.secs)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(ts.nanos) - i64::from(start.nanos))
                 / 1000;
             let sign = if micros < 0 { "-" } else { "" };
             let m = micros.unsigned_abs();
