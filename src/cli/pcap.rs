@@ -4,7 +4,7 @@ use super::args::{PayloadChoice, PcapArgs, PcapFormat};
 use super::config::{parse_version, use_color};
 use super::{CliError, Outcome};
 use mqtt_dissect::codec::{topic, Packet, PacketType, ProtocolVersion};
-use mqtt_dissect::dissect::analysis::{Analysis, Analyzer};
+use mqtt_dissect::dissect::analysis::{Analysis, AnalysisConfig, Analyzer};
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
 use mqtt_dissect::present::capture::{
     event_is_problem, CapturePrinter, JsonPrinter, SummaryPrinter,
@@ -424,7 +424,7 @@ fn run_files(
             stop: Rc::clone(&stop),
         };
         // The analysis stage adds the stateful diagnostics before a record is printed.
-        let mut analyzer = Analyzer::default();
+        let mut analyzer = Analyzer::new(AnalysisConfig::for_printing());
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,

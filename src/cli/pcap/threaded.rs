@@ -10,7 +10,7 @@
 //! most `IN_FLIGHT` jobs wait per printing thread, and no more come back than were sent.
 
 use super::{open, CliError, Outcome, PcapConfig, PcapFormat, StopReader};
-use mqtt_dissect::dissect::analysis::Analyzer;
+use mqtt_dissect::dissect::analysis::{AnalysisConfig, Analyzer};
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, DissectSummary, Record};
 use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
 use mqtt_dissect::present::capture::{CapturePrinter, JsonPrinter, SummaryPrinter};
@@ -306,7 +306,8 @@ fn files<W: Write>(
             inner: reader,
             stop: Rc::clone(&stop),
         };
-        let mut analyzer = Analyzer::default();
+        // Diagnostics for the printed records; no report follows.
+        let mut analyzer = Analyzer::new(AnalysisConfig::for_printing());
         let mut snapshots = Snapshots::default();
         let mut batch = h.batch();
         let result = dissect_capture(

@@ -46,6 +46,9 @@ pub struct AnalysisConfig {
     pub max_alias_bytes: usize,
     /// Latency samples kept per flow kind and connection for the median.
     pub max_latency_samples: usize,
+    /// Keep the per-topic statistics (what `--stats` reports). Printing packets needs
+    /// only the diagnostics, and the topic table cost a hash and a probe per PUBLISH.
+    pub topic_statistics: bool,
 }
 
 impl Default for AnalysisConfig {
@@ -57,6 +60,17 @@ impl Default for AnalysisConfig {
             max_problem_frames: 20,
             max_alias_bytes: 1 << 20,
             max_latency_samples: 2048,
+            topic_statistics: true,
+        }
+    }
+}
+
+impl AnalysisConfig {
+    /// For adding diagnostics to packets that are printed: no report follows.
+    pub fn for_printing() -> AnalysisConfig {
+        AnalysisConfig {
+            topic_statistics: false,
+            ..AnalysisConfig::default()
         }
     }
 }
@@ -903,7 +917,9 @@ impl Analyzer {
 
         if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
         {
-            self.count_topic(&topic, via_alias, direction, pb);
+            if self.cfg.topic_statistics {
+                self.count_topic(&topic, via_alias, direction, pb);
+            }
         }
 
         // Problems, grouped; the check list. Most packets have none.
