@@ -15,11 +15,12 @@ const NIL: usize = usize::MAX;
 pub(crate) struct Key {
     lo: u128,
     hi: u128,
-    /// Port and address family of `lo` (high half) and of `hi` (low half).
+    /// Port and address family of `lo` (high half) and of `hi` (low half); 0 for IPv4,
+    /// whose ports are in `lo` and `hi`.
     tags: u64,
 }
 
-/// An endpoint as (address, port with the family above it); v4 and v6 never collide.
+/// An IPv6 (or mixed) endpoint as (address, port with the family above it).
 fn pack(e: Endpoint) -> (u128, u32) {
     match e.addr {
         IpAddr::V4(a) => (u128::from(u32::from(a)), u32::from(e.port)),
@@ -28,7 +29,19 @@ fn pack(e: Endpoint) -> (u128, u32) {
 }
 
 /// The key of the connection between `a` and `b`, whichever side sent.
+#[inline]
 pub(crate) fn key_of(a: Endpoint, b: Endpoint) -> Key {
+    if let (IpAddr::V4(x), IpAddr::V4(y)) = (a.addr, b.addr) {
+        // Most traffic: each endpoint fits in 48 bits. Such keys have no tags, which an
+        // IPv6 key always has (the family bit), so the two never collide.
+        let x = u64::from(u32::from(x)) << 16 | u64::from(a.port);
+        let y = u64::from(u32::from(y)) << 16 | u64::from(b.port);
+        return Key {
+            lo: u128::from(x.min(y)),
+            hi: u128::from(x.max(y)),
+            tags: 0,
+        };
+    }
     let (x, y) = (pack(a), pack(b));
     let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
     Key {
@@ -57,6 +70,9 @@ pub(crate) struct ConnTable<V> {
     index: Index,
     oldest: usize,
     newest: usize,
+    /// The slot `find` returned last: consecutive segments mostly belong to the same
+    /// connection, and comparing one key costs less than hashing it.
+    last: usize,
 }
 
 impl<V> ConnTable<V> {
@@ -67,6 +83,7 @@ impl<V> ConnTable<V> {
             index: Index::default(),
             oldest: NIL,
             newest: NIL,
+            last: NIL,
         }
     }
 
@@ -75,8 +92,16 @@ impl<V> ConnTable<V> {
     }
 
     /// The slot holding `key`.
-    pub(crate) fn find(&self, key: &Key) -> Option<usize> {
-        self.index.get(key).copied()
+    #[inline]
+    pub(crate) fn find(&mut self, key: &Key) -> Option<usize> {
+        if let Some(s) = self.slots.get(self.last) {
+            if s.key == *key && s.value.is_some() {
+                return Some(self.last);
+            }
+        }
+        let i = self.index.get(key).copied()?;
+        self.last = i;
+        Some(i)
     }
 
     /// The entry in slot `i` (a slot from `find`, `insert` or `oldest`).
@@ -188,6 +213,19 @@ mod tests {
     }
 
     #[test]
+    fn the_last_found_slot_is_checked_again() {
+        let k = |p| key_of(ep("1.1.1.1", p), ep("2.2.2.2", 1));
+        let mut t = ConnTable::new();
+        let s1 = t.insert(k(1), 1);
+        assert_eq!((t.find(&k(1)), t.find(&k(1))), (Some(s1), Some(s1)));
+        assert_eq!(t.remove(s1), Some(1));
+        assert_eq!(t.find(&k(1)), None);
+        let s2 = t.insert(k(2), 2);
+        assert_eq!(s2, s1); // the slot found last now holds another key
+        assert_eq!((t.find(&k(1)), t.find(&k(2))), (None, Some(s2)));
+    }
+
+    #[test]
     fn lru_order_touch_remove_reuse() {
         let k = |p| key_of(ep("1.1.1.1", p), ep("2.2.2.2", 1));
         let mut t = ConnTable::new();
@@ -204,7 +242,8 @@ mod tests {
         assert_eq!(t.find(&k(2)), None);
         let s4 = t.insert(k(4), 4);
         assert_eq!(s4, s2); // the freed slot is reused
-        assert_eq!((t.len(), t.get(s4), t.find(&k(4))), (3, Some(&4), Some(s4)));
+        assert_eq!(t.find(&k(4)), Some(s4));
+        assert_eq!((t.len(), t.get(s4)), (3, Some(&4)));
         assert_eq!(t.remove(s3), Some(3));
         assert_eq!(t.remove(s1), Some(1));
         assert_eq!(t.oldest(), Some(s4));
