@@ -615,6 +615,8 @@ impl Conn {
         quiet
     }
 
+    /// Not inlined: it is the rare path, and inlined it makes the hot one spill.
+    #[inline(never)]
     fn on_segment(&mut self, side: Side, seg: &TcpSegment<'_>, out: &mut Out) -> Fate {
         let flags = seg.flags;
         if flags.contains(TcpFlags::RST) {
