@@ -610,7 +610,13 @@ impl Conn {
             && !(seg.flags.contains(TcpFlags::ACK) && o.acks_news(seg.ack))
             && !o.close_due();
         if quiet {
-            h.deliver(&self.dirs[side.index()], out.frame, out.ts, seg.payload, out);
+            h.deliver(
+                &self.dirs[side.index()],
+                out.frame,
+                out.ts,
+                seg.payload,
+                out,
+            );
         }
         quiet
     }
