@@ -284,14 +284,12 @@ struct Reader<'d> {
     ifaces: Vec<Iface>,
     /// pcapng section byte order.
     big_endian: bool,
-    last_ts: Timestamp,
 }
 
 impl Reader<'_> {
     #[inline]
     fn packet(&mut self, ts: Timestamp, linktype: u32, data: &[u8], sink: &mut Sink<'_>) {
         self.frame += 1;
-        self.last_ts = ts;
         self.dec.frame(self.frame, ts, linktype, data, sink);
     }
 
@@ -367,7 +365,7 @@ impl Reader<'_> {
                         data = &data[..data.len().min(iface.snaplen as usize)];
                     }
                     // SPBs have no timestamp: keep the previous frame's.
-                    let ts = self.last_ts;
+                    let ts = self.dec.last_ts();
                     self.packet(ts, iface.linktype, data, sink);
                 }
                 None => self.bad_record(RecordProblem::UnknownInterface(0), true, sink),
@@ -456,7 +454,6 @@ pub fn read_capture<R: Read>(
         frame: 0,
         ifaces: Vec::new(),
         big_endian: false,
-        last_ts: Timestamp::default(),
     };
     let max = cfg.max_record_size.max(64 * 1024);
     let io_error = || {
