@@ -98,6 +98,7 @@ impl PacketDecoder {
     }
 
     /// Processes one IP packet (what a link layer carried).
+    #[inline]
     pub fn ip(&mut self, frame: u64, ts: Timestamp, net: Network, d: &[u8], sink: &mut Sink<'_>) {
         let parsed = match net {
             Network::Ipv4 => ip::parse_ipv4(d),
