@@ -20,6 +20,18 @@ pub(crate) struct Key {
     tags: u64,
 }
 
+/// Entries of the table's cache of recently found slots (a power of two).
+const RECENT: usize = 16;
+
+impl Key {
+    /// Where the key goes in the cache of recent slots (collisions only cost a lookup).
+    #[inline]
+    fn recent_index(&self) -> usize {
+        let x = (self.lo ^ self.hi) as u64 ^ self.tags;
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT.trailing_zeros())) as usize
+    }
+}
+
 /// An IPv6 (or mixed) endpoint as (address, port with the family above it).
 fn pack(e: Endpoint) -> (u128, u32) {
     match e.addr {
@@ -70,9 +82,9 @@ pub(crate) struct ConnTable<V> {
     index: Index,
     oldest: usize,
     newest: usize,
-    /// The slot `find` returned last: consecutive segments mostly belong to the same
-    /// connection, and comparing one key costs less than hashing it.
-    last: usize,
+    /// Slots `find` returned lately, by a cheap mix of their keys: a few connections
+    /// carry most segments, and comparing one key costs less than hashing it.
+    recent: [usize; RECENT],
 }
 
 impl<V> ConnTable<V> {
@@ -83,7 +95,7 @@ impl<V> ConnTable<V> {
             index: Index::default(),
             oldest: NIL,
             newest: NIL,
-            last: NIL,
+            recent: [NIL; RECENT],
         }
     }
 
@@ -94,13 +106,14 @@ impl<V> ConnTable<V> {
     /// The slot holding `key`.
     #[inline]
     pub(crate) fn find(&mut self, key: &Key) -> Option<usize> {
-        if let Some(s) = self.slots.get(self.last) {
+        let r = key.recent_index();
+        if let Some(s) = self.slots.get(self.recent[r]) {
             if s.key == *key && s.value.is_some() {
-                return Some(self.last);
+                return Some(self.recent[r]);
             }
         }
         let i = self.index.get(key).copied()?;
-        self.last = i;
+        self.recent[r] = i;
         Some(i)
     }
 
@@ -213,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_found_slot_is_checked_again() {
+    fn recently_found_slots_are_checked_again() {
         let k = |p| key_of(ep("1.1.1.1", p), ep("2.2.2.2", 1));
         let mut t = ConnTable::new();
         let s1 = t.insert(k(1), 1);
@@ -221,7 +234,7 @@ mod tests {
         assert_eq!(t.remove(s1), Some(1));
         assert_eq!(t.find(&k(1)), None);
         let s2 = t.insert(k(2), 2);
-        assert_eq!(s2, s1); // the slot found last now holds another key
+        assert_eq!(s2, s1); // the recently found slot now holds another key
         assert_eq!((t.find(&k(1)), t.find(&k(2))), (None, Some(s2)));
     }
 
