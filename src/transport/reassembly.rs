@@ -124,6 +124,12 @@ impl History {
     }
 
     fn push(&mut self, mut data: &[u8], retain: usize) {
+        if self.buf.len() == retain && data.len() < retain - self.head {
+            // Full, and the bytes fit before the end (most deliveries): overwrite in place.
+            self.buf[self.head..self.head + data.len()].copy_from_slice(data);
+            self.head += data.len();
+            return;
+        }
         if data.len() >= retain {
             self.clear();
             self.buf.extend_from_slice(&data[data.len() - retain..]);
