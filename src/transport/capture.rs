@@ -268,6 +268,15 @@ fn ng_timestamp(high: u32, low: u32, iface: &Iface) -> Timestamp {
     Timestamp::new(secs, u64::try_from(frac).unwrap_or(0))
 }
 
+/// A pcapng number in the section's byte order.
+fn section_u32(big_endian: bool, b: [u8; 4]) -> u32 {
+    if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    }
+}
+
 /// State of one read.
 struct Reader<'d> {
     dec: &'d mut PacketDecoder,
@@ -275,14 +284,12 @@ struct Reader<'d> {
     ifaces: Vec<Iface>,
     /// pcapng section byte order.
     big_endian: bool,
-    last_ts: Timestamp,
 }
 
 impl Reader<'_> {
     #[inline]
     fn packet(&mut self, ts: Timestamp, linktype: u32, data: &[u8], sink: &mut Sink<'_>) {
         self.frame += 1;
-        self.last_ts = ts;
         self.dec.frame(self.frame, ts, linktype, data, sink);
     }
 
@@ -363,13 +370,40 @@ impl Reader<'_> {
                         data = &data[..data.len().min(iface.snaplen as usize)];
                     }
                     // SPBs have no timestamp: keep the previous frame's.
-                    let ts = self.last_ts;
+                    let ts = self.dec.last_ts();
                     self.packet(ts, iface.linktype, data, sink);
                 }
                 None => self.bad_record(RecordProblem::UnknownInterface(0), true, sink),
             },
             PcapBlockOwned::NG(_) => {}
         }
+    }
+
+    /// A whole enhanced packet block without options at the start of `data`, for a known
+    /// interface: the commonest block, read here rather than by pcap-parser (which
+    /// allocates an options vector per block). Returns its length once handled; `None`
+    /// leaves the block to pcap-parser, which accepts exactly these blocks and reads
+    /// them the same way.
+    fn plain_epb(&mut self, data: &[u8], sink: &mut Sink<'_>) -> Option<usize> {
+        const EPB: u32 = 6;
+        let h = data.get(..28)?;
+        let field = |i: usize| section_u32(self.big_endian, [h[i], h[i + 1], h[i + 2], h[i + 3]]);
+        let (len, caplen) = (field(4) as usize, field(20));
+        // pcap-parser's limit (its padding would overflow), then no room for options.
+        if field(0) != EPB
+            || caplen >= u32::MAX - 4
+            || len != 32 + (caplen as usize).div_ceil(4) * 4
+        {
+            return None;
+        }
+        let trailer: [u8; 4] = data.get(len - 4..len)?.try_into().ok()?;
+        if section_u32(self.big_endian, trailer) as usize != len {
+            return None;
+        }
+        let iface = self.ifaces.get(field(8) as usize).copied()?;
+        let ts = ng_timestamp(field(12), field(16), &iface);
+        self.packet(ts, iface.linktype, &data[28..28 + caplen as usize], sink);
+        Some(len)
     }
 
     /// Length of the pcapng block at the start of `data`, if its header is there.
@@ -381,12 +415,7 @@ impl Reader<'_> {
             (Some([0x0a, 0x0d, 0x0d, 0x0a]), Some([0x4d, 0x3c, 0x2b, 0x1a])) => false,
             _ => self.big_endian,
         };
-        let len = if big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        };
-        usize::try_from(len).ok()
+        usize::try_from(section_u32(big_endian, b)).ok()
     }
 }
 
@@ -430,7 +459,6 @@ pub fn read_capture<R: Read>(
         frame: 0,
         ifaces: Vec::new(),
         big_endian: false,
-        last_ts: Timestamp::default(),
     };
     let max = cfg.max_record_size.max(64 * 1024);
     let io_error = || {
@@ -671,6 +699,10 @@ fn read_pcapng<R: Read>(
     };
     let mut it = PcapNGReader::new(capacity, input).map_err(header_error)?;
     loop {
+        if let Some(len) = rd.plain_epb(it.data(), sink) {
+            it.consume_noshift(len);
+            continue;
+        }
         // A pcapng block shorter than its own 12-byte frame: pcap-parser would compute its
         // content length as `len - 12` (an overflow), so it is caught here.
         let too_short = rd.ng_block_len(it.data()).is_some_and(|len| len < 12);
@@ -679,7 +711,10 @@ fn read_pcapng<R: Read>(
             None => Step::Stop(RecordProblem::Unrecoverable),
             Some(Ok((off, block))) => {
                 rd.block(&block, sink);
-                it.consume(off);
+                // Without shifting: `consume` moves the unread half of the buffer to its
+                // front every time half of it was read; `refill` shifts anyway, and then
+                // only the partial block at the end.
+                it.consume_noshift(off);
                 continue;
             }
             Some(Err(PcapError::Eof)) => Step::Eof,
@@ -718,7 +753,7 @@ fn read_pcapng<R: Read>(
             }
             Step::Skip(len) => {
                 rd.bad_record(RecordProblem::MalformedBlock, false, sink);
-                it.consume(len);
+                it.consume_noshift(len);
             }
             Step::Truncated(available) => {
                 rd.truncated(available, sink);
@@ -771,6 +806,55 @@ mod tests {
 
     const DEFAULT_MAX: usize = 16 << 20;
     const LE: [u8; 4] = [0xd4, 0xc3, 0xb2, 0xa1];
+
+    #[test]
+    fn pcapng_blocks_off_the_plain_path_read_as_before() {
+        use crate::transport::testing::PcapNgWriter;
+        let ip = [0x45u8, 0, 0, 4];
+        for big_endian in [false, true] {
+            let mut w = PcapNgWriter::new();
+            w.section(big_endian).interface(101, None).epb(0, 1, &ip);
+            let e32 = |v: u32| {
+                if big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            // With a comment option: left to pcap-parser, still a frame.
+            let mut body = Vec::new();
+            for v in [0, 0, 2, 4, 4] {
+                body.extend_from_slice(&e32(v));
+            }
+            body.extend_from_slice(&ip);
+            body.extend_from_slice(&[0; 12]);
+            // opt_comment (1), 3 bytes; then opt_endofopt.
+            body[24..28].copy_from_slice(&if big_endian {
+                [0, 1, 0, 3]
+            } else {
+                [1, 0, 3, 0]
+            });
+            body[28..31].copy_from_slice(b"abc");
+            w.raw_block(6, &body);
+            // A trailer that disagrees with the header: malformed, skipped.
+            w.epb(0, 3, &ip);
+            let mut f = w.into_bytes();
+            let n = f.len();
+            f[n - 4..].copy_from_slice(&e32(40));
+            let mut w = PcapNgWriter::new();
+            w.section(big_endian).interface(101, None).epb(0, 4, &ip);
+            // Drop the second section header: the interface of the first one stays.
+            f.extend_from_slice(&w.bytes()[28..]);
+            let (s, ev) = run(&f, DEFAULT_MAX);
+            let s = s.unwrap();
+            assert_eq!(
+                (s.frames, s.bad_records),
+                (3, 1),
+                "big endian: {big_endian}"
+            );
+            assert_eq!(ev, ["BadRecord { frame: 2, problem: MalformedBlock }"]);
+        }
+    }
 
     #[test]
     fn legacy_byte_orders_and_the_modified_format() {

@@ -15,11 +15,24 @@ const NIL: usize = usize::MAX;
 pub(crate) struct Key {
     lo: u128,
     hi: u128,
-    /// Port and address family of `lo` (high half) and of `hi` (low half).
+    /// Port and address family of `lo` (high half) and of `hi` (low half); 0 for IPv4,
+    /// whose ports are in `lo` and `hi`.
     tags: u64,
 }
 
-/// An endpoint as (address, port with the family above it); v4 and v6 never collide.
+/// Entries of the table's cache of recently found slots (a power of two).
+const RECENT: usize = 16;
+
+impl Key {
+    /// Where the key goes in the cache of recent slots (collisions only cost a lookup).
+    #[inline]
+    fn recent_index(&self) -> usize {
+        let x = (self.lo ^ self.hi) as u64 ^ self.tags;
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT.trailing_zeros())) as usize
+    }
+}
+
+/// An IPv6 (or mixed) endpoint as (address, port with the family above it).
 fn pack(e: Endpoint) -> (u128, u32) {
     match e.addr {
         IpAddr::V4(a) => (u128::from(u32::from(a)), u32::from(e.port)),
@@ -28,7 +41,19 @@ fn pack(e: Endpoint) -> (u128, u32) {
 }
 
 /// The key of the connection between `a` and `b`, whichever side sent.
+#[inline]
 pub(crate) fn key_of(a: Endpoint, b: Endpoint) -> Key {
+    if let (IpAddr::V4(x), IpAddr::V4(y)) = (a.addr, b.addr) {
+        // Most traffic: each endpoint fits in 48 bits. Such keys have no tags, which an
+        // IPv6 key always has (the family bit), so the two never collide.
+        let x = u64::from(u32::from(x)) << 16 | u64::from(a.port);
+        let y = u64::from(u32::from(y)) << 16 | u64::from(b.port);
+        return Key {
+            lo: u128::from(x.min(y)),
+            hi: u128::from(x.max(y)),
+            tags: 0,
+        };
+    }
     let (x, y) = (pack(a), pack(b));
     let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
     Key {
@@ -57,6 +82,9 @@ pub(crate) struct ConnTable<V> {
     index: Index,
     oldest: usize,
     newest: usize,
+    /// Slots `find` returned lately, by a cheap mix of their keys: a few connections
+    /// carry most segments, and comparing one key costs less than hashing it.
+    recent: [usize; RECENT],
 }
 
 impl<V> ConnTable<V> {
@@ -67,6 +95,7 @@ impl<V> ConnTable<V> {
             index: Index::default(),
             oldest: NIL,
             newest: NIL,
+            recent: [NIL; RECENT],
         }
     }
 
@@ -75,8 +104,17 @@ impl<V> ConnTable<V> {
     }
 
     /// The slot holding `key`.
-    pub(crate) fn find(&self, key: &Key) -> Option<usize> {
-        self.index.get(key).copied()
+    #[inline]
+    pub(crate) fn find(&mut self, key: &Key) -> Option<usize> {
+        let r = key.recent_index();
+        if let Some(s) = self.slots.get(self.recent[r]) {
+            if s.key == *key && s.value.is_some() {
+                return Some(self.recent[r]);
+            }
+        }
+        let i = self.index.get(key).copied()?;
+        self.recent[r] = i;
+        Some(i)
     }
 
     /// The entry in slot `i` (a slot from `find`, `insert` or `oldest`).
@@ -188,6 +226,19 @@ mod tests {
     }
 
     #[test]
+    fn recently_found_slots_are_checked_again() {
+        let k = |p| key_of(ep("1.1.1.1", p), ep("2.2.2.2", 1));
+        let mut t = ConnTable::new();
+        let s1 = t.insert(k(1), 1);
+        assert_eq!((t.find(&k(1)), t.find(&k(1))), (Some(s1), Some(s1)));
+        assert_eq!(t.remove(s1), Some(1));
+        assert_eq!(t.find(&k(1)), None);
+        let s2 = t.insert(k(2), 2);
+        assert_eq!(s2, s1); // the recently found slot now holds another key
+        assert_eq!((t.find(&k(1)), t.find(&k(2))), (None, Some(s2)));
+    }
+
+    #[test]
     fn lru_order_touch_remove_reuse() {
         let k = |p| key_of(ep("1.1.1.1", p), ep("2.2.2.2", 1));
         let mut t = ConnTable::new();
@@ -204,7 +255,8 @@ mod tests {
         assert_eq!(t.find(&k(2)), None);
         let s4 = t.insert(k(4), 4);
         assert_eq!(s4, s2); // the freed slot is reused
-        assert_eq!((t.len(), t.get(s4), t.find(&k(4))), (3, Some(&4), Some(s4)));
+        assert_eq!(t.find(&k(4)), Some(s4));
+        assert_eq!((t.len(), t.get(s4)), (3, Some(&4)));
         assert_eq!(t.remove(s3), Some(3));
         assert_eq!(t.remove(s1), Some(1));
         assert_eq!(t.oldest(), Some(s4));

@@ -78,11 +78,13 @@ pub fn parse_ipv4(d: &[u8]) -> Result<IpPacket<'_>, IpError> {
     } else {
         (total, false)
     };
-    let id = u32::from(u16::from_be_bytes([h[4], h[5]]));
     let ff = u16::from_be_bytes([h[6], h[7]]);
-    let more = ff & 0x2000 != 0;
-    let offset = u32::from(ff & 0x1fff) * 8;
-    let fragment = (more || offset != 0).then_some(FragInfo { id, offset, more });
+    // More fragments, or an offset: a fragment.
+    let fragment = (ff & 0x3fff != 0).then(|| FragInfo {
+        id: u32::from(u16::from_be_bytes([h[4], h[5]])),
+        offset: u32::from(ff & 0x1fff) * 8,
+        more: ff & 0x2000 != 0,
+    });
     Ok(IpPacket {
         src: IpAddr::V4(Ipv4Addr::new(h[12], h[13], h[14], h[15])),
         dst: IpAddr::V4(Ipv4Addr::new(h[16], h[17], h[18], h[19])),

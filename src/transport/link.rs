@@ -82,6 +82,10 @@ fn ethernet(d: &[u8]) -> LinkPayload<'_> {
     let Some(mut t) = be16(d, 12) else {
         return LinkPayload::Truncated;
     };
+    if t == ETHERTYPE_IPV4 {
+        // The commonest frame, ahead of the tag checks.
+        return LinkPayload::Ip(Network::Ipv4, &d[14..]);
+    }
     let mut at = 14;
     // 802.1Q and 802.1ad tags, any depth (each one is 4 bytes, so this is bounded).
     while matches!(t, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {

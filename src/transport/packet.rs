@@ -47,12 +47,18 @@ impl PacketDecoder {
     fn flush_linktype_run(&mut self) {
         let (linktype, n) = std::mem::take(&mut self.linktype_run);
         if n > 0 {
+            self.summary.frames += n;
             *self
                 .summary
                 .frames_per_linktype
                 .entry(linktype)
                 .or_insert(0) += n;
         }
+    }
+
+    /// Timestamp of the last frame given to [`PacketDecoder::frame`].
+    pub fn last_ts(&self) -> Timestamp {
+        self.last_ts
     }
 
     /// Number of the last frame given to [`PacketDecoder::frame`].
@@ -77,7 +83,6 @@ impl PacketDecoder {
         }
         self.linktype_run.1 += 1;
         let s = &mut self.summary;
-        s.frames += 1;
         s.captured_bytes += data.len() as u64;
         match link::parse_link(linktype, data) {
             LinkPayload::Ip(net, d) => self.ip(frame, ts, net, d, sink),
@@ -93,6 +98,7 @@ impl PacketDecoder {
     }
 
     /// Processes one IP packet (what a link layer carried).
+    #[inline]
     pub fn ip(&mut self, frame: u64, ts: Timestamp, net: Network, d: &[u8], sink: &mut Sink<'_>) {
         let parsed = match net {
             Network::Ipv4 => ip::parse_ipv4(d),
