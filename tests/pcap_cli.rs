@@ -631,3 +631,35 @@ fn reading_stopped_early_exits_1_and_says_why() {
         }
     }
 }
+
+/// Connection numbers start again with each file, and so do the legends: a capture of one
+/// connection given twice has its legend twice (the second was lost when the last legend
+/// checked was of the same number).
+#[test]
+fn each_file_has_its_legends() {
+    let c = "10.0.0.2:50000".parse().unwrap();
+    let s = "10.0.0.1:1883".parse().unwrap();
+    let connect = [
+        0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
+    ];
+    let mut w = PcapWriter::new(1, false, false);
+    let t = Timestamp {
+        secs: 1_700_000_000,
+        nanos: 0,
+    };
+    w.packet(
+        t,
+        &ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect)),
+    );
+    let dir = std::env::temp_dir().join(format!("pcap-cli-legend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("one.pcap");
+    std::fs::write(&f, w.bytes()).unwrap();
+    let f = f.to_string_lossy().to_string();
+    for threads in ["1", "2"] {
+        let out = ok(&["pcap", "--threads", threads, &f, &f]);
+        let legends: Vec<&str> = out.lines().filter(|l| l.starts_with("# #1 ")).collect();
+        assert_eq!(legends.len(), 2, "--threads {threads}:\n{out}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -493,7 +493,9 @@ fn frames(p: &PacketRecord<'_>) -> String {
 
 impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     fn begin(&mut self, file: &str) -> io::Result<()> {
+        // Connection numbers start again with each file, and so do their legends.
         self.seen.clear();
+        self.last_legend = None;
         self.conn_cols.clear();
         self.index = 0;
         if !self.table {
