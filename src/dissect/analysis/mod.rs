@@ -46,9 +46,9 @@ pub struct AnalysisConfig {
     pub max_alias_bytes: usize,
     /// Latency samples kept per flow kind and connection for the median.
     pub max_latency_samples: usize,
-    /// Keep the per-topic statistics (what `--stats` reports). Printing packets needs
-    /// only the diagnostics, and the topic table cost a hash and a probe per PUBLISH.
-    pub topic_statistics: bool,
+    /// Keep the topic and latency statistics (what `--stats` reports). Printing packets
+    /// needs only the diagnostics, and the topic table cost a hash and a probe per PUBLISH.
+    pub statistics: bool,
 }
 
 impl Default for AnalysisConfig {
@@ -60,7 +60,7 @@ impl Default for AnalysisConfig {
             max_problem_frames: 20,
             max_alias_bytes: 1 << 20,
             max_latency_samples: 2048,
-            topic_statistics: true,
+            statistics: true,
         }
     }
 }
@@ -69,7 +69,7 @@ impl AnalysisConfig {
     /// For adding diagnostics to packets that are printed: no report follows.
     pub fn for_printing() -> AnalysisConfig {
         AnalysisConfig {
-            topic_statistics: false,
+            statistics: false,
             ..AnalysisConfig::default()
         }
     }
@@ -654,8 +654,8 @@ impl Analyzer {
             }
         }
 
-        let (max_alias_bytes, max_samples) =
-            (self.cfg.max_alias_bytes, self.cfg.max_latency_samples);
+        let max_alias_bytes = self.cfg.max_alias_bytes;
+        let samples = self.cfg.statistics.then_some(self.cfg.max_latency_samples);
         let l = self.live_mut(info, ts);
         let mut new: Vec<Diagnostic> = Vec::new();
         let mut failures: Vec<String> = Vec::new();
@@ -783,7 +783,7 @@ impl Analyzer {
                         0,
                         v,
                         bytes,
-                        max_samples,
+                        samples,
                         &mut new,
                     );
                     if failed {
@@ -840,7 +840,7 @@ impl Analyzer {
                         s.codes.len(),
                         v,
                         bytes,
-                        max_samples,
+                        samples,
                         &mut new,
                     );
                     for c in failed {
@@ -865,7 +865,7 @@ impl Analyzer {
                         u.codes.len(),
                         v,
                         bytes,
-                        max_samples,
+                        samples,
                         &mut new,
                     );
                     for c in failed {
@@ -917,7 +917,7 @@ impl Analyzer {
 
         if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
         {
-            if self.cfg.topic_statistics {
+            if self.cfg.statistics {
                 self.count_topic(&topic, via_alias, direction, pb);
             }
         }
@@ -1818,7 +1818,7 @@ fn ack(
     codes: usize,
     v: ProtocolVersion,
     bytes: &[u8],
-    max_samples: usize,
+    samples: Option<usize>,
     new: &mut Vec<Diagnostic>,
 ) {
     // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
@@ -1864,10 +1864,12 @@ fn ack(
                     ),
                 ));
             }
-            let lat = l.latency(f.kind, owner);
-            lat.add(seconds_between(f.ts, ts).max(0.0), max_samples);
-            if failed {
-                lat.failed += 1;
+            if let Some(cap) = samples {
+                let lat = l.latency(f.kind, owner);
+                lat.add(seconds_between(f.ts, ts).max(0.0), cap);
+                if failed {
+                    lat.failed += 1;
+                }
             }
         }
     }
