@@ -178,7 +178,8 @@ pub struct PcapArgs {
     pub check: bool,
     /// Threads: 1 does everything on one. More: one thread reads and decodes while others
     /// format the output (JSON: N of them; the summary: one) or, with --stats/--check, run
-    /// the analysis. Default: the number of cores, up to 4. The output is the same.
+    /// the analysis. Default: the number of cores, up to 4 (1 with --stats/--check, where a
+    /// second thread did not pay). The output is the same.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
