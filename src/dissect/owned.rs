@@ -8,7 +8,8 @@
 //!
 //! The connection is shared, not copied per packet: a snapshot ([`Snapshots`]) is made
 //! again only when something other than the counters changed, and the receiving side
-//! ([`Scratch`]) copies it into a reused `ConnInfo` with the packet's counters. A batch
+//! ([`Scratch`]) copies each snapshot of a batch once into a reused `ConnInfo`, which each
+//! record then gives its counters. A batch
 //! holds each snapshot its records use once, and records refer to it by index: an `Arc`
 //! cloned per record on one thread and dropped on the other made the two cores fight over
 //! its counter's cache line for every packet (11% of the time of `--stats` in `perf`).
