@@ -577,18 +577,10 @@ fn threads_print_what_one_thread_prints() {
 /// to its end.
 #[test]
 fn reading_stopped_early_exits_1_and_says_why() {
-    let c = "10.0.0.2:50000".parse().unwrap();
-    let s = "10.0.0.1:1883".parse().unwrap();
-    // CONNECT, MQTT 3.1.1, client id "a".
-    let connect = [
-        0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
-    ];
     let mut w = PcapNgWriter::new();
-    w.section(false).interface(1, None).epb(
-        0,
-        1_700_000_000_000_000,
-        &ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect)),
-    );
+    w.section(false)
+        .interface(1, None)
+        .epb(0, 1_700_000_000_000_000, &connect_frame());
     let mut bytes = w.bytes().to_vec();
     // An enhanced packet block whose total length, 7, is below the 12 every block has.
     bytes.extend([6, 0, 0, 0, 7, 0, 0, 0]);
@@ -637,20 +629,12 @@ fn reading_stopped_early_exits_1_and_says_why() {
 /// checked was of the same number).
 #[test]
 fn each_file_has_its_legends() {
-    let c = "10.0.0.2:50000".parse().unwrap();
-    let s = "10.0.0.1:1883".parse().unwrap();
-    let connect = [
-        0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
-    ];
     let mut w = PcapWriter::new(1, false, false);
     let t = Timestamp {
         secs: 1_700_000_000,
         nanos: 0,
     };
-    w.packet(
-        t,
-        &ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect)),
-    );
+    w.packet(t, &connect_frame());
     let dir = std::env::temp_dir().join(format!("pcap-cli-legend-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("one.pcap");
@@ -662,4 +646,15 @@ fn each_file_has_its_legends() {
         assert_eq!(legends.len(), 2, "--threads {threads}:\n{out}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An Ethernet frame with a CONNECT (MQTT 3.1.1, client id "a") from 10.0.0.2:50000 to
+/// 10.0.0.1:1883, picked up mid-stream.
+fn connect_frame() -> Vec<u8> {
+    let c = "10.0.0.2:50000".parse().unwrap();
+    let s = "10.0.0.1:1883".parse().unwrap();
+    let connect = [
+        0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
+    ];
+    ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect))
 }

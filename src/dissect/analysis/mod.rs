@@ -20,8 +20,8 @@ use crate::codec::reason::{self, is_failure_in};
 use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{
-    ConnAck, Connect, Decoded, Direction, MqttStr, Packet, PacketType, PropertyId, ProtocolVersion,
-    Publish, QoS,
+    ConnAck, Connect, Decoded, Direction, MqttStr, Packet, PacketType, Properties, PropertyId,
+    ProtocolVersion, Publish, QoS,
 };
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
@@ -1644,14 +1644,18 @@ fn on_connect(
         l.will_topic = c.will.as_ref().map(|w| w.topic.to_string());
         l.keep_alive = Some(c.keep_alive);
         l.last_client_ts = Some(ts);
-        let tam = c
-            .properties
-            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
-            .and_then(|x| x.as_u32())
-            .map_or(0, |x| x as u16);
-        // The client's maximum bounds the aliases the server sends.
-        l.alias_max[side.other().index()] = Some(tam);
+        declare_alias_max(l, side, &c.properties);
     }
+}
+
+/// The Topic Alias Maximum `side` declared (in its CONNECT or CONNACK): it bounds the aliases
+/// the other side sends.
+fn declare_alias_max(l: &mut Live, side: Side, props: &Properties<'_>) {
+    let tam = props
+        .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
+        .and_then(|x| x.as_u32())
+        .map_or(0, |x| x as u16);
+    l.alias_max[side.other().index()] = Some(tam);
 }
 
 /// A CONNACK: the first one says how the connection was accepted.
@@ -1681,13 +1685,7 @@ fn on_connack(
             }
         };
         l.session_resumed = c.session_present && !failed;
-        let tam = c
-            .properties
-            .get(PropertyId::TOPIC_ALIAS_MAXIMUM)
-            .and_then(|x| x.as_u32())
-            .map_or(0, |x| x as u16);
-        // The server's maximum bounds the aliases the client sends.
-        l.alias_max[side.other().index()] = Some(tam);
+        declare_alias_max(l, side, &c.properties);
         if let Some(ska) = c
             .properties
             .get(PropertyId::SERVER_KEEP_ALIVE)
