@@ -342,7 +342,7 @@ fn run_analysis<W: Write>(
             (r.map(|(cap, _)| cap), analyzer)
         };
         match result {
-            Ok(cap) => failed |= stopped_early(&name, &cap),
+            Ok(cap) => failed |= report_stopped_early(&name, &cap),
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),
         }
@@ -389,9 +389,10 @@ fn run_analysis<W: Write>(
     Ok(outcome(failed))
 }
 
-/// Says on standard error when reading `cap` stopped before the end of the file: the
-/// reports show the event, but the exit status needs a reason wherever it is read.
-pub(super) fn stopped_early(name: &str, cap: &CaptureSummary) -> bool {
+/// Says on standard error when reading `cap` stopped before the end of the file, and
+/// returns whether it did: the reports show the event, but the exit status needs a reason
+/// wherever it is read.
+pub(super) fn report_stopped_early(name: &str, cap: &CaptureSummary) -> bool {
     let Some(frame) = cap.stopped_after_frame else {
         return false;
     };
@@ -449,7 +450,7 @@ fn run_files(
         match result {
             Ok((cap, dis)) => {
                 printer.end(&name, &cap, &dis)?;
-                stopped |= stopped_early(&name, &cap);
+                stopped |= report_stopped_early(&name, &cap);
             }
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
             Err(e) => return Err(CliError::Usage(format!("{name}: {e}"))),

@@ -4,6 +4,7 @@
 use super::diag::{self, Check, Diagnostic};
 use super::fields::{self, FieldDef};
 use super::primitives::{self, Vbi, VbiError};
+use super::text::ones;
 use super::tree::{Meaning, Node, TreeBuilder, Value};
 use super::types::{Direction, MqttStr, ProtocolVersion};
 
@@ -604,11 +605,6 @@ fn word8(c: &[u8]) -> u64 {
 
 fn word4(c: &[u8]) -> u32 {
     u32::from_le_bytes(c.first_chunk().copied().unwrap_or([b'a'; 4]))
-}
-
-/// `b` in every byte of a word.
-const fn ones(b: u8) -> u64 {
-    0x0101_0101_0101_0101 * b as u64
 }
 
 /// The [`scan`] bits of eight bytes.

@@ -161,7 +161,7 @@ impl Scratch {
     }
 
     fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
-        // Indices come from `Conns::at`, which pushed the snapshot first.
+        // Indices come from `Conns::snap`, which pushed the snapshot first.
         let i = at.snap as usize;
         let info = &snaps[i];
         if i >= self.conns.len() {

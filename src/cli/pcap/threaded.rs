@@ -345,7 +345,7 @@ fn files<W: Write>(
         }
         match result {
             Ok((cap, dis)) => {
-                stopped |= super::stopped_early(&name, &cap);
+                stopped |= super::report_stopped_early(&name, &cap);
                 h.send(Job::End(name, Box::new((cap, dis))));
             }
             Err(CaptureError::Io(e)) => return Err(CliError::Io(e)),
