@@ -4,6 +4,7 @@
 # /usr/bin/time).
 #
 #   benches/compare-tshark.sh [CAPTURE] [RUNS]
+#   ONLY="cat sum ts st" benches/compare-tshark.sh ...   # a subset of the commands (keys below)
 #
 # CAPTURE defaults to target/bench/fleet.pcap (made by benches/make-fleet-capture.sh);
 # RUNS (rounds) defaults to 5. Builds mqtt-dissect in release mode first; installs tshark and GNU
@@ -29,7 +30,8 @@ trap 'rm -rf "$tmp"' EXIT
 # so that the machine getting faster or slower during the run (it does, by tens of per
 # cent on a shared VM) shifts every command alike, and each ratio is the median of the
 # ratios of one round.
-keys=(cat sum sum1 ts jl jl1 tj st st2)
+# shellcheck disable=SC2206
+keys=(${ONLY:-cat sum sum1 ts jl jl1 tj st st2})
 declare -A cmd=(
   [cat]="cat $CAP"
   [sum]="$MD pcap $CAP"
@@ -62,6 +64,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 # ratio A B: the median over the rounds of A's time / B's time.
 ratio() {
+  [[ -n ${secs[$1]:-} && -n ${secs[$2]:-} ]] || { echo "-"; return; }
   local a b r=() i
   read -r -a a <<< "${secs[$1]}"
   read -r -a b <<< "${secs[$2]}"
@@ -70,7 +73,7 @@ ratio() {
   done
   median "${r[@]}" | awk '{printf "%.1f", $1}'
 }
-t() { read -r -a v <<< "${secs[$1]}"; median "${v[@]}"; }
+t() { read -r -a v <<< "${secs[$1]:-}"; median "${v[@]}"; }
 m() { echo "$((${rss[$1]:-0} / 1024))"; }
 mbps() { awk -v s="$size" -v t="$(t "$1")" 'BEGIN {printf "%.0f", s / (t > 0 ? t : 1e-9) / 1e6}'; }
 
@@ -80,7 +83,8 @@ echo "capture: $CAP ($((size / 1000000)) MB, $packets MQTT packets), $RUNS round
 echo "mqtt-dissect threads: default ($(nproc) cores: the summary on 2, JSON on $(( $(nproc) < 4 ? $(nproc) + 1 : 5 )), --stats on 1)"
 echo "machine: $(nproc) cores, $(tshark -v 2>/dev/null | head -1 | cut -d' ' -f1-3), load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-row() { printf '| %-52s | %9s | %6s MiB | %s |\n' "$1" "$(t "$2")" "$(m "$2")" "$3"; }
+# row LABEL KEY RATIO: a table row, left out when KEY was not run.
+row() { [[ -n ${secs[$2]:-} ]] || return 0; printf '| %-52s | %9s | %6s MiB | %s |\n' "$1" "$(t "$2")" "$(m "$2")" "$3"; }
 printf '| %-52s | %9s | %9s | %s |\n' "command" "median s" "max RSS" "ratio (median of the rounds' ratios)"
 printf '|%s|%s|%s|%s|\n' "------------------------------------------------------" "-----------" "-----------" "------------------------------"
 row "cat CAPTURE > /dev/null" cat "floor ($(mbps cat) MB/s)"
