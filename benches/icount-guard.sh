@@ -24,6 +24,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 packets=$("$HERE/target/release/synthetic_fleet" "$tmp/fleet.pcap" "$ROUNDS")
 echo "capture: synthetic fleet, $ROUNDS rounds, $packets MQTT packets"
+# The budgets are for well-formed traffic: a capture with findings would measure other paths.
+"$MD" pcap --check "$tmp/fleet.pcap" > "$tmp/check" || {
+  tail -n 20 "$tmp/check"
+  echo "the synthetic capture is not clean MQTT (pcap --check failed)"
+  exit 1
+}
 over=0
 while read -r mode budget opts; do
   [[ -z $mode || $mode == \#* ]] && continue
