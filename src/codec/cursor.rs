@@ -547,25 +547,21 @@ pub(crate) struct Scan {
 pub(crate) const NOT_PRINTABLE: u8 = 1;
 pub(crate) const WILDCARD: u8 = 2;
 
-/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`, eight bytes at a time. Strings up to 32
-/// bytes (topics, client identifiers: the usual case) are read as up to four words of
-/// overlapping pieces, without a loop.
+/// [`NOT_PRINTABLE`] and [`WILDCARD`] bits of `s`. Strings of 16 to 32 bytes (topics,
+/// client identifiers: the usual case) are read as two overlapping blocks of sixteen bytes,
+/// shorter ones as up to two words of overlapping pieces, without a loop.
 #[inline]
 pub(crate) fn scan(s: &[u8]) -> u8 {
     let n = s.len();
-    if n >= 8 {
+    if n >= 16 {
         if n > 32 {
             return scan_long(s);
         }
-        // Two words, overlapping when n < 16; two more (overlapping) past 16 bytes.
-        let (head, tail) = (word8(s), word8(&s[n - 8..]));
-        if n <= 16 {
-            return scan8(head) | scan8(tail);
-        }
-        let (second, third) = (word8(&s[8..]), word8(&s[n - 16..]));
-        let outside = outside8(head) | outside8(second) | outside8(third) | outside8(tail);
-        let wild = wild8(head) | wild8(second) | wild8(third) | wild8(tail);
-        bits(outside, wild)
+        let (head, tail) = (flags16(block(s)), flags16(block(&s[n - 16..])));
+        bits16(head.0 | tail.0, head.1 | tail.1)
+    } else if n >= 8 {
+        // Two words, overlapping when n < 16.
+        scan8(word8(s)) | scan8(word8(&s[n - 8..]))
     } else if n >= 4 {
         scan8(u64::from(word4(&s[..4])) | (u64::from(word4(&s[n - 4..])) << 32))
     } else if n > 0 {
@@ -581,22 +577,41 @@ pub(crate) fn scan(s: &[u8]) -> u8 {
 /// for its setup).
 #[inline(never)]
 fn scan_long(s: &[u8]) -> u8 {
-    // The high bits of every word, gathered: one test at the end instead of one per word.
-    let (mut outside, mut wild) = (0, 0);
-    let mut mark = |x: u64| {
-        outside |= outside8(x);
-        wild |= wild8(x);
-    };
+    let (mut outside, mut wild) = (false, false);
     let mut chunks = s.chunks_exact(16);
-    for c in &mut chunks {
-        mark(word8(c));
-        mark(word8(&c[8..]));
+    // The last sixteen bytes too, overlapping what was read (harmless for an or).
+    let tail = block(&s[s.len().saturating_sub(16)..]);
+    for b in (&mut chunks).map(block).chain([tail]) {
+        let (o, w) = flags16(b);
+        outside |= o;
+        wild |= w;
     }
-    // The last sixteen bytes, overlapping what was read (harmless for an or).
-    let tail = &s[s.len().saturating_sub(16)..];
-    mark(word8(tail));
-    mark(word8(tail.get(8..).unwrap_or_default()));
-    bits(outside, wild)
+    bits16(outside, wild)
+}
+
+/// The first sixteen bytes of `c` (printable filler when shorter: never the case here).
+#[inline]
+fn block(c: &[u8]) -> [u8; 16] {
+    c.first_chunk().copied().unwrap_or([b'a'; 16])
+}
+
+/// Whether a block has a byte outside 0x20..=0x7e, and a `+` or `#` (they differ only in
+/// bit 3). A plain loop over a fixed-size block: the compiler makes it a few vector
+/// instructions.
+#[inline]
+fn flags16(b: [u8; 16]) -> (bool, bool) {
+    let (mut outside, mut wild) = (0u8, 0u8);
+    for x in b {
+        outside |= u8::from(!(0x20..0x7f).contains(&x));
+        wild |= u8::from(x | 8 == b'+');
+    }
+    (outside != 0, wild != 0)
+}
+
+/// The [`scan`] bits of [`flags16`] results.
+#[inline]
+fn bits16(outside: bool, wild: bool) -> u8 {
+    u8::from(outside) | (u8::from(wild) << 1)
 }
 
 fn word8(c: &[u8]) -> u64 {
@@ -673,12 +688,14 @@ mod tests {
                 acc | u8::from(!(0x20..0x7f).contains(&b)) | (u8::from(b == b'+' || b == b'#') << 1)
             })
         };
+        const TEXT: &[u8] =
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.:;,=";
         let mut cases: Vec<Vec<u8>> = vec![vec![], b"a/b".to_vec(), b"device-1".to_vec()];
         for b in 0..=255u8 {
-            // Every length up to past four words, the byte at every position.
-            for len in 1..=40 {
+            // Every length up to past four blocks, the byte at every position.
+            for len in 1..=70 {
                 for at in 0..len {
-                    let mut v = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"[..len].to_vec();
+                    let mut v = TEXT[..len].to_vec();
                     v[at] = b;
                     cases.push(v);
                 }

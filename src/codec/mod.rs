@@ -6,6 +6,7 @@ pub(crate) mod decode;
 pub mod diag;
 pub mod encode;
 pub mod fields;
+pub mod list;
 pub mod packet;
 pub mod primitives;
 pub mod property;
@@ -19,6 +20,7 @@ pub mod types;
 
 pub use decode::{decode, decode_checked, DecodeOptions, Decoded};
 pub use encode::{encode, encode_into, EncodeError};
+pub use list::List;
 pub use packet::{
     Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe,
     Subscription, UnsubAck, Unsubscribe, Will,

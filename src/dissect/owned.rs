@@ -19,7 +19,7 @@ use super::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use super::fasthash::FastMap;
 use super::version::{Assumed, VersionSource};
 use crate::codec::diag::Diagnostic;
-use crate::codec::{decode, DecodeOptions, Direction, ProtocolVersion};
+use crate::codec::{decode, DecodeOptions, Direction, List, ProtocolVersion};
 use crate::transport::{Side, Timestamp};
 use std::sync::Arc;
 
@@ -429,10 +429,10 @@ impl OwnedPacket {
 /// What most packets lack: findings, or a version in doubt.
 #[derive(Debug)]
 struct Extra {
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: List<Diagnostic>,
     reason: Option<String>,
     /// The version of the other reading, when both are shown.
-    alternative: Option<(ProtocolVersion, Vec<Diagnostic>)>,
+    alternative: Option<(ProtocolVersion, List<Diagnostic>)>,
 }
 
 /// The owned form of an [`EventRecord`].

@@ -4,6 +4,7 @@ use super::{qos_meaning, undecoded, Decoded};
 use crate::codec::cursor::{self, Cx, Res, Stop};
 use crate::codec::diag::{self, Check, Severity};
 use crate::codec::fields::{self, FieldDef};
+use crate::codec::list::List;
 use crate::codec::packet::{Connect, Packet, Will};
 use crate::codec::primitives;
 use crate::codec::property::{self, Properties, PropertyId};
@@ -135,8 +136,8 @@ pub(super) fn fast(input: &[u8]) -> Option<Decoded<'_>> {
         complete: true,
         version,
         packet: Some(Packet::Connect(connect)),
-        diagnostics: Vec::new(),
-        tree: Vec::new(),
+        diagnostics: List::new(),
+        tree: List::new(),
     })
 }
 

@@ -15,6 +15,7 @@ mod unsubscribe;
 use super::cursor::{Cx, Res};
 use super::diag::{self, Diagnostic, Severity};
 use super::fields::{self, FieldDef};
+use super::list::List;
 use super::packet::Packet;
 use super::primitives::{self, VbiError};
 use super::reason::{self, ReasonCode};
@@ -71,10 +72,10 @@ pub struct Decoded<'a> {
     pub version: ProtocolVersion,
     /// The typed packet; `None` when the bytes cannot be represented (truncated, QoS 3…).
     pub packet: Option<Packet<'a>>,
-    /// Findings, in byte order of discovery.
-    pub diagnostics: Vec<Diagnostic>,
+    /// Findings, in byte order of discovery (usually none: a [`List`] then costs nothing).
+    pub diagnostics: List<Diagnostic>,
     /// The field tree (empty unless asked for).
-    pub tree: Vec<Node<'a>>,
+    pub tree: List<Node<'a>>,
 }
 
 impl Decoded<'_> {
@@ -124,8 +125,8 @@ fn general<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Deco
     let end = cx.buf.len();
     let complete = !cx.truncated() && remaining_length.is_some();
     let tree = match cx.tree.take() {
-        Some(t) => (*t).finish(end, &cx.diags),
-        None => Vec::new(),
+        Some(t) => (*t).finish(end, &cx.diags).into(),
+        None => List::new(),
     };
     *errors = cx.diags.iter().any(|d| d.severity == Severity::Error);
     Decoded {
@@ -137,7 +138,7 @@ fn general<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool) -> Deco
         complete,
         version: cx.version,
         packet: if cx.unrepresentable { None } else { packet },
-        diagnostics: cx.diags,
+        diagnostics: cx.diags.into(),
         tree,
     }
 }

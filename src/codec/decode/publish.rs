@@ -4,6 +4,7 @@ use super::{DecodeOptions, Decoded};
 use crate::codec::cursor::{self, Cx, Res};
 use crate::codec::diag::{self, Severity};
 use crate::codec::fields;
+use crate::codec::list::List;
 use crate::codec::packet::Packet;
 use crate::codec::packet::Publish;
 use crate::codec::primitives;
@@ -44,8 +45,8 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool)
             properties: p.properties,
             payload: p.payload,
         })),
-        diagnostics: Vec::new(),
-        tree: Vec::new(),
+        diagnostics: List::new(),
+        tree: List::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{DecodeOptions, Decoded};
 use crate::codec::cursor::{Cx, Res};
 use crate::codec::fields::{self, FieldDef};
+use crate::codec::list::List;
 use crate::codec::packet::{Packet, PubResponse};
 use crate::codec::property::Properties;
 use crate::codec::reason::{self, ReasonCode};
@@ -37,8 +38,8 @@ pub(super) fn fast<'a>(input: &'a [u8], opts: &DecodeOptions, errors: &mut bool)
             PacketType::PUBREL => Packet::PubRel(r),
             _ => Packet::PubComp(r),
         }),
-        diagnostics: Vec::new(),
-        tree: Vec::new(),
+        diagnostics: List::new(),
+        tree: List::new(),
     }
 }
 
