@@ -569,6 +569,76 @@ impl Dissector {
 
     /// Handles one transport event.
     pub fn event(&mut self, ev: TransportEvent<'_>, sink: &mut Sink<'_>) {
+        // Nearly every event: bytes of an MQTT over TCP connection already open, handled
+        // here with a small frame; the general path has a large one.
+        if let (
+            TransportEvent::Data {
+                dir,
+                frame,
+                ts,
+                offset,
+                data,
+            },
+            Some(start),
+        ) = (&ev, self.start)
+        {
+            if self.mqtt_tcp_data(dir, *frame, *ts, *offset, data, start, sink) {
+                return;
+            }
+        }
+        self.event_general(ev, sink);
+    }
+
+    /// Bytes of an MQTT over TCP connection already open (one map lookup, no configuration
+    /// to share); false, having done nothing, for any other bytes.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn mqtt_tcp_data(
+        &mut self,
+        dir: &StreamDir,
+        frame: u64,
+        ts: Timestamp,
+        offset: u64,
+        data: &[u8],
+        start: Timestamp,
+        sink: &mut Sink<'_>,
+    ) -> bool {
+        let Some(c) = self.conns.get_mut(&dir.conn) else {
+            return false;
+        };
+        if c.info.kind != ConnKind::Mqtt || c.ws.is_some() {
+            return false;
+        }
+        if frame >= self.now.0 {
+            self.now = (frame, ts);
+        }
+        let side = dir.side;
+        c.info.bytes[side.index()] += data.len() as u64;
+        let at = At {
+            side,
+            frame: self.now.0,
+            carried: frame,
+            ts: self.now.1,
+            start,
+        };
+        let framer = &mut c.framers[side.index()];
+        mqtt_data(
+            &mut c.info,
+            framer,
+            &mut c.tracker,
+            &mut self.summary,
+            self.light.protocol,
+            at,
+            data,
+            offset,
+            sink,
+        );
+        true
+    }
+
+    /// [`Self::event`], whatever the event.
+    #[inline(never)]
+    fn event_general(&mut self, ev: TransportEvent<'_>, sink: &mut Sink<'_>) {
         if self.start.is_none() {
             self.start = match &ev {
                 TransportEvent::ConnectionOpened { ts, .. } | TransportEvent::Data { ts, .. } => {
@@ -763,34 +833,6 @@ impl Dissector {
         sink: &mut Sink<'_>,
     ) {
         let start = self.start.unwrap_or_default();
-        if let Some(c) = self.conns.get_mut(&dir.conn) {
-            // The common case on its own: an MQTT over TCP connection already open, one
-            // map lookup and no configuration to share.
-            if c.info.kind == ConnKind::Mqtt && c.ws.is_none() {
-                let side = dir.side;
-                c.info.bytes[side.index()] += data.len() as u64;
-                let at = At {
-                    side,
-                    frame: self.now.0.max(frame),
-                    carried: frame,
-                    ts: if frame >= self.now.0 { ts } else { self.now.1 },
-                    start,
-                };
-                let framer = &mut c.framers[side.index()];
-                let (protocol, summary) = (self.light.protocol, &mut self.summary);
-                return mqtt_data(
-                    &mut c.info,
-                    framer,
-                    &mut c.tracker,
-                    summary,
-                    protocol,
-                    at,
-                    data,
-                    offset,
-                    sink,
-                );
-            }
-        }
         let initiator = dir
             .from_initiator
             .map(|i| if i { dir.side } else { dir.side.other() });

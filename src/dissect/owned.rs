@@ -318,8 +318,9 @@ impl Batch {
         self.events.push((self.used, event));
     }
 
-    // Per packet, so kept small: what most packets lack is handled out of line.
-    #[inline(never)]
+    // Per packet, so kept small (what most packets lack is handled out of line) and
+    // inlined into the caller's loop: a call cost more than a tenth of it.
+    #[inline]
     fn packet(&mut self, p: &mut PacketRecord<'_>, snapshots: &mut Snapshots) {
         let a = &mut p.assumed;
         let start = self.bytes.len();
