@@ -152,7 +152,7 @@ impl Framer {
         let mut data = data;
         let mut off = offset;
         if self.skip == 0 && self.partial.is_empty() && !self.lost {
-            while let Frame::Complete { len } = frame(data) {
+            while let Some(len) = whole_len(data) {
                 let (packet, rest) = data.split_at(len);
                 out.framed(Framed::Packet {
                     bytes: packet,
@@ -340,6 +340,22 @@ impl Framer {
     }
 }
 
+/// The length of the packet at the start of `data` when `data` holds it whole: what
+/// [`frame`] says, with the usual one-byte Remaining Length read on the spot.
+#[inline]
+fn whole_len(data: &[u8]) -> Option<usize> {
+    match data {
+        [_, rl, ..] if rl & 0x80 == 0 => {
+            let len = 2 + usize::from(*rl);
+            (data.len() >= len).then_some(len)
+        }
+        _ => match frame(data) {
+            Frame::Complete { len } => Some(len),
+            _ => None,
+        },
+    }
+}
+
 /// A fixed-header first byte that some packet type can have (flags as the type requires).
 fn plausible_first_byte(b: u8) -> bool {
     let flags = b & 0x0f;
@@ -437,6 +453,8 @@ mod tests {
         stream.extend_from_slice(PUB);
         stream.extend_from_slice(&[0x30, 0x40]);
         stream.extend(std::iter::repeat_n(b'x', 0x40));
+        stream.extend_from_slice(&[0x30, 0x80, 0x01]);
+        stream.extend(std::iter::repeat_n(b'y', 0x80));
         stream.extend_from_slice(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
         stream.extend_from_slice(PUB);
         for a in 0..stream.len() {
