@@ -126,16 +126,20 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// True when the record is to be printed.
-    #[inline]
-    pub fn wants(&self, r: &Record<'_>) -> bool {
-        // No filter (the usual case): no need to look at the record.
-        let everything = self.conns.is_empty()
+    /// True when every record is to be printed (no filter, the usual case): a caller can
+    /// ask once rather than per record.
+    pub fn is_everything(&self) -> bool {
+        self.conns.is_empty()
             && self.client.is_none()
             && self.types.is_empty()
             && self.topic.is_none()
-            && !self.problems;
-        everything || self.selects(r)
+            && !self.problems
+    }
+
+    /// True when the record is to be printed.
+    #[inline]
+    pub fn wants(&self, r: &Record<'_>) -> bool {
+        self.is_everything() || self.selects(r)
     }
 
     fn selects(&self, r: &Record<'_>) -> bool {

@@ -7,13 +7,15 @@
 //! that nothing in the stream goes unaccounted.
 
 use super::fasthash::FastMap;
-use super::framer::{Framed, Framer, SkipReason};
+use super::framer::{Framed, FramedOut, Framer, SkipReason};
 use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
 use super::version::{Assumed, VersionTracker};
 use super::websocket::{WsDecoder, WsNote, WsOut};
 use crate::codec::packet::Connect;
-use crate::codec::{decode, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion};
+use crate::codec::{
+    decode, decode_checked, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion,
+};
 use crate::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, RecordProblem,
     Side, StreamDir, Timestamp, TransportConfig, TransportEvent,
@@ -567,6 +569,76 @@ impl Dissector {
 
     /// Handles one transport event.
     pub fn event(&mut self, ev: TransportEvent<'_>, sink: &mut Sink<'_>) {
+        // Nearly every event: bytes of an MQTT over TCP connection already open, handled
+        // here with a small frame; the general path has a large one.
+        if let (
+            TransportEvent::Data {
+                dir,
+                frame,
+                ts,
+                offset,
+                data,
+            },
+            Some(start),
+        ) = (&ev, self.start)
+        {
+            if self.mqtt_tcp_data(dir, *frame, *ts, *offset, data, start, sink) {
+                return;
+            }
+        }
+        self.event_general(ev, sink);
+    }
+
+    /// Bytes of an MQTT over TCP connection already open (one map lookup, no configuration
+    /// to share); false, having done nothing, for any other bytes.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn mqtt_tcp_data(
+        &mut self,
+        dir: &StreamDir,
+        frame: u64,
+        ts: Timestamp,
+        offset: u64,
+        data: &[u8],
+        start: Timestamp,
+        sink: &mut Sink<'_>,
+    ) -> bool {
+        let Some(c) = self.conns.get_mut(&dir.conn) else {
+            return false;
+        };
+        if c.info.kind != ConnKind::Mqtt || c.ws.is_some() {
+            return false;
+        }
+        if frame >= self.now.0 {
+            self.now = (frame, ts);
+        }
+        let side = dir.side;
+        c.info.bytes[side.index()] += data.len() as u64;
+        let at = At {
+            side,
+            frame: self.now.0,
+            carried: frame,
+            ts: self.now.1,
+            start,
+        };
+        let framer = &mut c.framers[side.index()];
+        mqtt_data(
+            &mut c.info,
+            framer,
+            &mut c.tracker,
+            &mut self.summary,
+            self.light.protocol,
+            at,
+            data,
+            offset,
+            sink,
+        );
+        true
+    }
+
+    /// [`Self::event`], whatever the event.
+    #[inline(never)]
+    fn event_general(&mut self, ev: TransportEvent<'_>, sink: &mut Sink<'_>) {
         if self.start.is_none() {
             self.start = match &ev {
                 TransportEvent::ConnectionOpened { ts, .. } | TransportEvent::Data { ts, .. } => {
@@ -761,34 +833,6 @@ impl Dissector {
         sink: &mut Sink<'_>,
     ) {
         let start = self.start.unwrap_or_default();
-        if let Some(c) = self.conns.get_mut(&dir.conn) {
-            // The common case on its own: an MQTT over TCP connection already open, one
-            // map lookup and no configuration to share.
-            if c.info.kind == ConnKind::Mqtt && c.ws.is_none() {
-                let side = dir.side;
-                c.info.bytes[side.index()] += data.len() as u64;
-                let at = At {
-                    side,
-                    frame: self.now.0.max(frame),
-                    carried: frame,
-                    ts: if frame >= self.now.0 { ts } else { self.now.1 },
-                    start,
-                };
-                let framer = &mut c.framers[side.index()];
-                let (protocol, summary) = (self.light.protocol, &mut self.summary);
-                return mqtt_data(
-                    &mut c.info,
-                    framer,
-                    &mut c.tracker,
-                    summary,
-                    protocol,
-                    at,
-                    data,
-                    offset,
-                    sink,
-                );
-            }
-        }
         let initiator = dir
             .from_initiator
             .map(|i| if i { dir.side } else { dir.side.other() });
@@ -1400,13 +1444,7 @@ fn mqtt_data(
     offset: u64,
     sink: &mut Sink<'_>,
 ) {
-    let At {
-        side,
-        frame,
-        carried,
-        ts,
-        start,
-    } = at;
+    let carried = at.carried;
     let known = tracker.connect_version().or(protocol);
     let mut validate = |p: &[u8]| {
         let try_v = |v| {
@@ -1425,31 +1463,98 @@ fn mqtt_data(
             None => try_v(ProtocolVersion::V3_1_1) || try_v(ProtocolVersion::V5),
         }
     };
-    // `move`: the closure holds the values it reads per packet, not references to them.
-    framer.push(data, offset, carried, &mut validate, &mut move |f| match f {
-        Framed::Packet { bytes, offset, first_frame } => {
-            // A framed packet has at least two bytes.
-            let t = PacketType(bytes.first().map_or(0, |b| b >> 4));
-            if t == PacketType::CONNECT {
-                info.learn_client(side, ClientBasis::Connect);
-                info.connect_level = connect_level(bytes);
-                info.rev += 1;
-            } else if t == PacketType::CONNACK {
-                info.learn_client(side.other(), ClientBasis::ConnAck);
-            }
-            let direction = info.direction(side);
-            info.packets[side.index()] += 1;
-            summary.packets += 1;
-            if t == PacketType::CONNECT {
-                // It updates the connection the record shows.
-                let assumed = tracker.decode(bytes, direction);
+    let mut out = Framing {
+        info,
+        tracker,
+        summary,
+        at,
+        sink,
+    };
+    framer.push(data, offset, carried, &mut validate, &mut out);
+}
+
+/// What [`mqtt_data`] does with what the framer finds in one direction's bytes.
+struct Framing<'c, 's> {
+    info: &'c mut ConnInfo,
+    tracker: &'c mut VersionTracker,
+    summary: &'c mut DissectSummary,
+    at: At,
+    sink: &'c mut Sink<'s>,
+}
+
+impl FramedOut for Framing<'_, '_> {
+    // Inlined into the framer's loop over the whole packets of a segment: no call per
+    // packet.
+    #[inline(always)]
+    fn framed(&mut self, f: Framed<'_>) {
+        match f {
+            Framed::Packet {
+                bytes,
+                offset,
+                first_frame,
+            } => self.packet(bytes, offset, first_frame),
+            Framed::Skipped {
+                offset,
+                len,
+                reason,
+            } => self.skipped(offset, len, reason),
+            Framed::TooLarge { offset, len, cap } => self.too_large(offset, len, cap),
+        }
+    }
+}
+
+impl Framing<'_, '_> {
+    #[inline(always)]
+    fn packet(&mut self, bytes: &[u8], offset: u64, first_frame: u64) {
+        let At {
+            side,
+            frame,
+            ts,
+            start,
+            ..
+        } = self.at;
+        let info = &mut *self.info;
+        // A framed packet has at least two bytes.
+        let t = PacketType(bytes.first().map_or(0, |b| b >> 4));
+        if t == PacketType::CONNECT {
+            info.learn_client(side, ClientBasis::Connect);
+            info.connect_level = connect_level(bytes);
+            info.rev += 1;
+        } else if t == PacketType::CONNACK {
+            info.learn_client(side.other(), ClientBasis::ConnAck);
+        }
+        let direction = info.direction(side);
+        info.packets[side.index()] += 1;
+        self.summary.packets += 1;
+        // Whether the packet has errors is told on the side: the record is handed on
+        // before it could be looked at.
+        let mut errors = false;
+        match self.tracker.plain(bytes, direction) {
+            // The usual packet, decoded straight into the record handed on (large: a copy
+            // per packet counts).
+            Some((opts, source)) => (self.sink)(Record::Packet(PacketRecord {
+                conn: info,
+                side,
+                direction,
+                first_frame,
+                frame,
+                ts,
+                start,
+                stream_offset: offset,
+                assumed: Assumed {
+                    decoded: decode_checked(bytes, &opts, &mut errors),
+                    source,
+                    reason: None,
+                    alternative: None,
+                },
+            })),
+            None => {
+                let assumed = self.tracker.decode_checked(bytes, direction, &mut errors);
+                // A CONNECT updates the connection the record shows.
                 if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
                     learn_connect(info, c, assumed.decoded.version);
                 }
-                if !assumed.decoded.is_ok() {
-                    summary.packets_with_errors += 1;
-                }
-                let record = PacketRecord {
+                (self.sink)(Record::Packet(PacketRecord {
                     conn: info,
                     side,
                     direction,
@@ -1459,59 +1564,47 @@ fn mqtt_data(
                     start,
                     stream_offset: offset,
                     assumed,
-                };
-                return sink(Record::Packet(record));
-            }
-            // Decoded straight into the record handed on (large: a copy per packet counts),
-            // so whether it has errors is told on the side.
-            let mut errors = false;
-            sink(Record::Packet(PacketRecord {
-                conn: info,
-                side,
-                direction,
-                first_frame,
-                frame,
-                ts,
-                start,
-                stream_offset: offset,
-                assumed: tracker.decode_checked(bytes, direction, &mut errors),
-            }));
-            if errors {
-                summary.packets_with_errors += 1;
+                }));
             }
         }
-        Framed::Skipped { offset, len, reason } => {
-            summary.undecodable_bytes += len;
-            let why = match reason {
-                SkipReason::InvalidLength => "the Remaining Length has a 5th byte, so the stream cannot be framed; looking for the next packet",
-                SkipReason::Resync => "no packet boundary recognised in them after lost or unframeable bytes",
-                SkipReason::CutByGap => "a packet cut by lost bytes",
-            };
-            sink(Record::Event(EventRecord {
-                conn: Some(info),
-                side: Some(side),
-                frame,
-                ts: Some(ts),
-                start,
-                offset: Some(offset),
-                kind: EventKind::Undecodable { len, reason },
-                message: format!("{len} byte(s) at stream offset {offset} not decoded: {why}"),
-            }));
+        if errors {
+            self.summary.packets_with_errors += 1;
         }
-        Framed::TooLarge { offset, len, cap } => {
-            summary.undecodable_bytes += len;
-            sink(Record::Event(EventRecord {
-                conn: Some(info),
-                side: Some(side),
-                frame,
-                ts: Some(ts),
-                start,
-                offset: Some(offset),
-                kind: EventKind::TooLarge { len, cap },
-                message: format!("a {len}-byte packet exceeds the {cap}-byte assembly cap; skipped"),
-            }));
-        }
-    });
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn skipped(&mut self, offset: u64, len: u64, reason: SkipReason) {
+        let why = match reason {
+            SkipReason::InvalidLength => "the Remaining Length has a 5th byte, so the stream cannot be framed; looking for the next packet",
+            SkipReason::Resync => "no packet boundary recognised in them after lost or unframeable bytes",
+            SkipReason::CutByGap => "a packet cut by lost bytes",
+        };
+        let message = format!("{len} byte(s) at stream offset {offset} not decoded: {why}");
+        self.undecodable(offset, len, EventKind::Undecodable { len, reason }, message);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_large(&mut self, offset: u64, len: u64, cap: usize) {
+        let message = format!("a {len}-byte packet exceeds the {cap}-byte assembly cap; skipped");
+        self.undecodable(offset, len, EventKind::TooLarge { len, cap }, message);
+    }
+
+    /// Reports `len` bytes at `offset` that are not decoded.
+    fn undecodable(&mut self, offset: u64, len: u64, kind: EventKind, message: String) {
+        self.summary.undecodable_bytes += len;
+        (self.sink)(Record::Event(EventRecord {
+            conn: Some(self.info),
+            side: Some(self.at.side),
+            frame: self.at.frame,
+            ts: Some(self.at.ts),
+            start: self.at.start,
+            offset: Some(offset),
+            kind,
+            message,
+        }));
+    }
 }
 
 /// What a CONNECT tells about its connection.

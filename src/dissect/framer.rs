@@ -77,6 +77,19 @@ impl<F: FnMut(&[u8]) -> bool> Validate for F {
     }
 }
 
+/// Where the framer's findings go: any `FnMut(Framed)`, or a type of the caller's whose
+/// handler [`Framer::push`] can inline.
+pub trait FramedOut {
+    /// Takes one finding.
+    fn framed(&mut self, f: Framed<'_>);
+}
+
+impl<F: FnMut(Framed<'_>)> FramedOut for F {
+    fn framed(&mut self, f: Framed<'_>) {
+        self(f)
+    }
+}
+
 /// How far to look for a packet boundary in one segment after a gap.
 const RESYNC_SCAN: usize = 64 * 1024;
 
@@ -123,13 +136,47 @@ impl Framer {
     }
 
     /// Feeds the next in-order bytes of the stream.
-    pub fn push(
+    ///
+    /// Generic in `out` for the usual segment (whole packets, nothing pending): those are
+    /// handed out here, where the caller's handler can be inlined, rather than through a
+    /// call per packet; anything else takes the general path.
+    #[inline]
+    pub fn push<O: FramedOut>(
         &mut self,
         data: &[u8],
         offset: u64,
         frame_no: u64,
         validate: &mut dyn Validate,
-        out: &mut dyn FnMut(Framed<'_>),
+        out: &mut O,
+    ) {
+        let mut data = data;
+        let mut off = offset;
+        if self.skip == 0 && self.partial.is_empty() && !self.lost {
+            while let Some(len) = whole_len(data) {
+                let (packet, rest) = data.split_at(len);
+                out.framed(Framed::Packet {
+                    bytes: packet,
+                    offset: off,
+                    first_frame: frame_no,
+                });
+                data = rest;
+                off += len as u64;
+            }
+            if data.is_empty() {
+                return;
+            }
+        }
+        self.push_general(data, off, frame_no, validate, out);
+    }
+
+    /// [`Self::push`], whatever the state and the bytes.
+    fn push_general(
+        &mut self,
+        data: &[u8],
+        offset: u64,
+        frame_no: u64,
+        validate: &mut dyn Validate,
+        out: &mut dyn FramedOut,
     ) {
         let mut data = data;
         let mut off = offset;
@@ -153,7 +200,7 @@ impl Framer {
             match resync(data, validate) {
                 Some(at) => {
                     if at > 0 {
-                        out(Framed::Skipped {
+                        out.framed(Framed::Skipped {
                             offset: off,
                             len: at as u64,
                             reason: SkipReason::Resync,
@@ -164,7 +211,7 @@ impl Framer {
                     off += at as u64;
                 }
                 None => {
-                    out(Framed::Skipped {
+                    out.framed(Framed::Skipped {
                         offset: off,
                         len: data.len() as u64,
                         reason: SkipReason::Resync,
@@ -176,7 +223,7 @@ impl Framer {
         while !data.is_empty() {
             match frame(data) {
                 Frame::Complete { len } => {
-                    out(Framed::Packet {
+                    out.framed(Framed::Packet {
                         bytes: &data[..len],
                         offset: off,
                         first_frame: frame_no,
@@ -190,7 +237,7 @@ impl Framer {
                         Needed::AtLeast(_) => None,
                     };
                     if let Some(total) = total.filter(|&t| t > self.cap) {
-                        out(Framed::TooLarge {
+                        out.framed(Framed::TooLarge {
                             offset: off,
                             len: total as u64,
                             cap: self.cap,
@@ -210,7 +257,7 @@ impl Framer {
                     // follows in the same segment is not lost with it).
                     match resync(&data[1..], validate) {
                         Some(at) => {
-                            out(Framed::Skipped {
+                            out.framed(Framed::Skipped {
                                 offset: off,
                                 len: at as u64 + 1,
                                 reason: SkipReason::InvalidLength,
@@ -229,7 +276,7 @@ impl Framer {
     }
 
     /// Adds bytes to the partial packet; returns how many of `data` were used.
-    fn continue_partial(&mut self, data: &[u8], out: &mut dyn FnMut(Framed<'_>)) -> usize {
+    fn continue_partial(&mut self, data: &[u8], out: &mut dyn FramedOut) -> usize {
         let mut used = 0;
         // Complete the Remaining Length first: at most 4 more bytes, one at a time.
         while self.need.is_none() {
@@ -254,7 +301,7 @@ impl Framer {
         }
         let need = self.need.unwrap_or(0);
         if need > self.cap {
-            out(Framed::TooLarge {
+            out.framed(Framed::TooLarge {
                 offset: self.partial_offset,
                 len: need as u64,
                 cap: self.cap,
@@ -272,7 +319,7 @@ impl Framer {
         self.partial.extend_from_slice(&data[used..used + take]);
         used += take;
         if self.partial.len() == need {
-            out(Framed::Packet {
+            out.framed(Framed::Packet {
                 bytes: &self.partial,
                 offset: self.partial_offset,
                 first_frame: self.partial_frame,
@@ -283,13 +330,29 @@ impl Framer {
         used
     }
 
-    fn unframeable(&mut self, data: &[u8], off: u64, out: &mut dyn FnMut(Framed<'_>)) {
-        out(Framed::Skipped {
+    fn unframeable(&mut self, data: &[u8], off: u64, out: &mut dyn FramedOut) {
+        out.framed(Framed::Skipped {
             offset: off,
             len: data.len() as u64,
             reason: SkipReason::InvalidLength,
         });
         self.lost = true;
+    }
+}
+
+/// The length of the packet at the start of `data` when `data` holds it whole: what
+/// [`frame`] says, with the usual one-byte Remaining Length read on the spot.
+#[inline]
+fn whole_len(data: &[u8]) -> Option<usize> {
+    match data {
+        [_, rl, ..] if rl & 0x80 == 0 => {
+            let len = 2 + usize::from(*rl);
+            (data.len() >= len).then_some(len)
+        }
+        _ => match frame(data) {
+            Frame::Complete { len } => Some(len),
+            _ => None,
+        },
     }
 }
 
@@ -337,29 +400,71 @@ mod tests {
         L(u64, u64),
     }
 
+    fn got(x: Framed<'_>) -> Got {
+        match x {
+            Framed::Packet {
+                bytes,
+                offset,
+                first_frame,
+            } => Got::P(bytes.to_vec(), offset, first_frame),
+            Framed::Skipped {
+                offset,
+                len,
+                reason,
+            } => Got::S(offset, len, reason),
+            Framed::TooLarge { offset, len, .. } => Got::L(offset, len),
+        }
+    }
+
     fn run(f: &mut Framer, chunks: &[(&[u8], u64)]) -> Vec<Got> {
         let mut got = Vec::new();
         let mut off = 0;
         for (c, frame_no) in chunks {
             let mut yes = |_: &[u8]| true;
-            f.push(c, off, *frame_no, &mut yes, &mut |x| {
-                got.push(match x {
-                    Framed::Packet {
-                        bytes,
-                        offset,
-                        first_frame,
-                    } => Got::P(bytes.to_vec(), offset, first_frame),
-                    Framed::Skipped {
-                        offset,
-                        len,
-                        reason,
-                    } => Got::S(offset, len, reason),
-                    Framed::TooLarge { offset, len, .. } => Got::L(offset, len),
-                })
+            f.push(c, off, *frame_no, &mut yes, &mut |x: Framed<'_>| {
+                got.push(self::got(x))
             });
             off += c.len() as u64;
         }
         got
+    }
+
+    /// [`run`] through the general path only.
+    fn run_general(f: &mut Framer, chunks: &[(&[u8], u64)]) -> Vec<Got> {
+        let mut got = Vec::new();
+        let mut off = 0;
+        for (c, frame_no) in chunks {
+            let mut yes = |_: &[u8]| true;
+            f.push_general(c, off, *frame_no, &mut yes, &mut |x: Framed<'_>| {
+                got.push(self::got(x))
+            });
+            off += c.len() as u64;
+        }
+        got
+    }
+
+    #[test]
+    fn the_fast_path_frames_as_the_general_one() {
+        // Whole packets, a packet across segments, an unframeable byte run, a packet over
+        // the cap: every way to leave the fast path, at every split of the stream.
+        let mut stream = vec![0xc0, 0x00];
+        stream.extend_from_slice(PUB);
+        stream.extend_from_slice(&[0xd0, 0x00]);
+        stream.extend_from_slice(PUB);
+        stream.extend_from_slice(&[0x30, 0x40]);
+        stream.extend(std::iter::repeat_n(b'x', 0x40));
+        stream.extend_from_slice(&[0x30, 0x80, 0x01]);
+        stream.extend(std::iter::repeat_n(b'y', 0x80));
+        stream.extend_from_slice(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        stream.extend_from_slice(PUB);
+        for a in 0..stream.len() {
+            for b in a..stream.len() {
+                let chunks = [(&stream[..a], 1), (&stream[a..b], 2), (&stream[b..], 3)];
+                let fast = run(&mut Framer::new(0x30), &chunks);
+                let general = run_general(&mut Framer::new(0x30), &chunks);
+                assert_eq!(fast, general, "split at {a} and {b}");
+            }
+        }
     }
 
     const PUB: &[u8] = &[0x30, 0x05, 0x00, 0x01, b't', b'h', b'i'];
@@ -409,7 +514,7 @@ mod tests {
                 i as u64,
                 i as u64,
                 &mut yes,
-                &mut |x| {
+                &mut |x: Framed<'_>| {
                     if let Framed::Packet { bytes, .. } = x {
                         assert_eq!(bytes.len(), pkt.len());
                         n += 1;
@@ -457,7 +562,7 @@ mod tests {
         seg.extend_from_slice(PUB);
         let mut got = Vec::new();
         let mut yes = |_: &[u8]| true;
-        f.push(&seg, 100, 5, &mut yes, &mut |x| {
+        f.push(&seg, 100, 5, &mut yes, &mut |x: Framed<'_>| {
             got.push(match x {
                 Framed::Packet { bytes, offset, .. } => Got::P(bytes.to_vec(), offset, 5),
                 Framed::Skipped {

@@ -257,41 +257,74 @@ impl VersionTracker {
         self.decode_checked(packet, direction, &mut false)
     }
 
-    /// [`Self::decode`], also setting `errors` to whether the reading shown has an error
-    /// (see [`crate::codec::decode_checked`]).
-    // Inlined: the common case builds its result where the caller keeps it, not in a
-    // temporary copied there.
+    /// How the usual packet is decoded: with the stream's version known (from its CONNECT
+    /// or the option), neither a CONNECT nor a CONNACK answering one. Then
+    /// [`Self::decode_checked`] is `crate::codec::decode_checked` with these options and
+    /// source; `None`: it has more to do. Lets a caller decode straight into where it keeps
+    /// the result (a `Decoded` is large: a copy per packet counts).
     #[inline]
-    pub fn decode_checked<'a>(
-        &mut self,
-        packet: &'a [u8],
+    pub fn plain(
+        &self,
+        packet: &[u8],
         direction: Option<Direction>,
-        errors: &mut bool,
-    ) -> Assumed<'a> {
+    ) -> Option<(DecodeOptions, VersionSource)> {
         let t = packet.first().map_or(0, |b| b >> 4);
-        let is_connect = t == PacketType::CONNECT.0;
         let (version, source) = match (self.connect, self.forced) {
-            _ if is_connect => return self.decode_other(packet, direction, true, errors),
+            _ if t == PacketType::CONNECT.0 => return None,
+            (Some(_), _) if t == PacketType::CONNACK.0 => return None,
             (Some(v), _) => (v, VersionSource::Connect),
             (None, Some(v)) => (v, VersionSource::Option),
-            (None, None) => return self.decode_other(packet, direction, false, errors),
+            (None, None) => return None,
         };
         let opts = DecodeOptions {
             version,
             direction,
             tree: self.tree,
         };
-        // Decided before decoding, so that the usual result is built in the return slot.
-        if source == VersionSource::Connect && t == PacketType::CONNACK.0 {
-            let result = self.connack(packet, &opts);
-            *errors = !result.decoded.is_ok();
-            return result;
+        Some((opts, source))
+    }
+
+    /// [`Self::decode`], also setting `errors` to whether the reading shown has an error
+    /// (see [`crate::codec::decode_checked`]).
+    pub fn decode_checked<'a>(
+        &mut self,
+        packet: &'a [u8],
+        direction: Option<Direction>,
+        errors: &mut bool,
+    ) -> Assumed<'a> {
+        match self.plain(packet, direction) {
+            Some((opts, source)) => Assumed {
+                decoded: decode_checked(packet, &opts, errors),
+                source,
+                reason: None,
+                alternative: None,
+            },
+            None => self.decode_unusual(packet, direction, errors),
         }
-        Assumed {
-            decoded: decode_checked(packet, &opts, errors),
-            source,
-            reason: None,
-            alternative: None,
+    }
+
+    /// [`Self::decode_checked`] of the packets [`Self::plain`] leaves out.
+    #[inline(never)]
+    fn decode_unusual<'a>(
+        &mut self,
+        packet: &'a [u8],
+        direction: Option<Direction>,
+        errors: &mut bool,
+    ) -> Assumed<'a> {
+        let is_connect = packet.first().map(|b| b >> 4) == Some(PacketType::CONNECT.0);
+        match self.connect {
+            Some(version) if !is_connect => {
+                // A CONNACK answering the CONNECT.
+                let opts = DecodeOptions {
+                    version,
+                    direction,
+                    tree: self.tree,
+                };
+                let result = self.connack(packet, &opts);
+                *errors = !result.decoded.is_ok();
+                result
+            }
+            _ => self.decode_other(packet, direction, is_connect, errors),
         }
     }
 
@@ -400,6 +433,41 @@ fn connect_level(after_type: &[u8]) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_is_what_decode_checked_does() {
+        let packets = [
+            hex("30 05 00 01 74 68 69"),
+            hex("20 02 00 00"),
+            hex("20 03 00 00 00"),
+            hex("40 02 00 01"),
+            hex("10 10 00 04 4d 51 54 54 05 02 00 3c 00 00 03 61 62 63"),
+        ];
+        let trackers = [
+            VersionTracker::new(None),
+            VersionTracker::new(Some(ProtocolVersion::V5)),
+            {
+                let mut t = VersionTracker::new(None).without_tree();
+                t.set_connect(ProtocolVersion::V3_1_1);
+                t
+            },
+        ];
+        for t in &trackers {
+            for p in &packets {
+                let Some((opts, source)) = t.plain(p, None) else {
+                    continue;
+                };
+                let mut errors = false;
+                let general = t.clone().decode_checked(p, None, &mut errors);
+                let mut plain_errors = false;
+                let plain = decode_checked(p, &opts, &mut plain_errors);
+                assert_eq!(general.decoded, plain);
+                assert_eq!(general.source, source);
+                assert!(general.reason.is_none() && general.alternative.is_none());
+                assert_eq!(errors, plain_errors);
+            }
+        }
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         hex::decode(s.replace(' ', "")).unwrap_or_default()

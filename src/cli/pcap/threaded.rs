@@ -322,13 +322,14 @@ fn files<W: Write>(
         let mut analyzer = Analyzer::new(AnalysisConfig::for_printing());
         let mut snapshots = Snapshots::default();
         let mut batch = h.batch();
+        let everything = cfg.filter.is_everything();
         let result = dissect_capture(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
             capture.clone(),
             &mut |mut r: Record<'_>| {
                 analyzer.record(&mut r);
-                if h.error.is_none() && cfg.filter.wants(&r) {
+                if h.error.is_none() && (everything || cfg.filter.wants(&r)) {
                     batch.push(&mut r, &mut snapshots);
                     if batch.len() == BATCH {
                         let next = h.batch();
