@@ -4,7 +4,8 @@
 
 use super::advice::{protocol_version_remedy, ClientRequest};
 use super::line::{
-    details, digits, pad, problems, push_num, write_details, write_problems, write_time, Line,
+    details, digits, frame_time_block, pad, problems, push_num, write_details, write_problems,
+    write_time, Line,
 };
 use super::{json, jsonw, pretty, Options, PacketReport};
 use crate::codec::Direction;
@@ -259,17 +260,35 @@ impl Cols {
 /// The frame and time columns of the last line: the packets of a frame share them.
 #[derive(Default)]
 struct FrameTimeCols {
-    last: Option<((u64, u64, Timestamp, Timestamp), Cols)>,
+    last: Option<(FrameKey, Cols)>,
+}
+
+/// What the frame and time columns depend on.
+type FrameKey = (u64, u64, Timestamp, Timestamp);
+
+fn key(p: &PacketRecord<'_>) -> FrameKey {
+    (p.first_frame, p.frame, p.ts, p.start)
 }
 
 impl FrameTimeCols {
-    #[inline]
+    /// Inlined: most lines share their frame with the line before.
+    #[inline(always)]
     fn write(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
-        let key = (p.first_frame, p.frame, p.ts, p.start);
         match &self.last {
-            Some((k, cols)) if *k == key => cols.write(line),
-            _ => Cols::fill(&mut self.last, key, line, |l| write_frame_time(l, p)),
+            Some((k, cols)) if *k == key(p) => cols.write(line),
+            _ => self.write_new(line, p),
         }
+    }
+
+    #[inline(never)]
+    fn write_new(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
+        let block = frame_time_block(p.frame, p.ts, p.start).filter(|_| p.first_frame == p.frame);
+        let cols = match block {
+            Some(bytes) => Cols { bytes, len: 20 },
+            None => return Cols::fill(&mut self.last, key(p), line, |l| write_frame_time(l, p)),
+        };
+        cols.write(line);
+        self.last = Some((key(p), cols));
     }
 }
 
