@@ -144,6 +144,19 @@ impl Line {
         ok
     }
 
+    /// Inserts `s` at byte `at` (a length the line had before), moving the text after it.
+    pub fn insert(&mut self, at: usize, s: &str) {
+        let at = at.min(self.len);
+        let end = self.len + s.len();
+        if self.buf.len() < end {
+            self.grow(end);
+        }
+        // In bounds: the buffer holds `end` bytes.
+        self.buf.copy_within(at..self.len, at + s.len());
+        self.buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+        self.len = end;
+    }
+
     /// Drops trailing spaces (the padding of empty columns).
     pub fn trim_end(&mut self) {
         while self.len > 0 && self.buf[self.len - 1].is_ascii_whitespace() {
