@@ -160,19 +160,28 @@ impl Scratch {
         self.batch += 1;
     }
 
-    fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
-        // Indices come from `Conns::snap`, which pushed the snapshot first.
-        let i = at.snap as usize;
+    /// Copies snapshot `i` of the batch (which has it: indices come from `Conns::snap`,
+    /// which pushed the snapshot first).
+    #[cold]
+    #[inline(never)]
+    fn copy(&mut self, i: usize, snaps: &[Arc<ConnInfo>]) {
         let info = &snaps[i];
         if i >= self.conns.len() {
             self.conns.resize_with(i + 1, || (**info).clone());
             self.made_for.resize(i + 1, 0);
         }
-        let c = &mut self.conns[i];
-        if self.made_for[i] != self.batch {
-            copy_into(c, info);
-            self.made_for[i] = self.batch;
+        copy_into(&mut self.conns[i], info);
+        self.made_for[i] = self.batch;
+    }
+
+    /// The connection as it was at `at`. Inlined: most records find the copy made.
+    #[inline]
+    fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
+        let i = at.snap as usize;
+        if self.made_for.get(i) != Some(&self.batch) {
+            self.copy(i, snaps);
         }
+        let c = &mut self.conns[i];
         c.packets = at.packets;
         c.bytes = at.bytes;
         if let Some(w) = &mut c.websocket {
