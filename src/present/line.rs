@@ -189,11 +189,12 @@ fn reason_name(out: &mut Line, v: ProtocolVersion, t: PacketType, code: ReasonCo
     }
 }
 
-fn preview(out: &mut Line, payload: &[u8]) {
+/// The payload's first bytes, after the opening quote the caller wrote (with what came
+/// before it: one block), which goes when the preview is in hex.
+fn preview_opened(out: &mut Line, payload: &[u8]) {
     const MAX: usize = 40;
     let cut = &payload[..payload.len().min(MAX)];
-    let start = out.len();
-    out.byte(b'"');
+    let start = out.len().saturating_sub(1);
     if out.plain(cut) {
         // The usual JSON or text payload: no escaping to do.
         out.byte(b'"');
@@ -285,8 +286,7 @@ fn write_packet_details(
         Packet::Publish(p) => {
             out.block(&[b'q', b'0' + p.qos as u8], 2);
             if let Some(id) = p.packet_id {
-                out.push_str(" id=");
-                push_num(out, id.into(), 0);
+                labeled_num(out, b" id=", id.into());
             }
             let resolved = match p.topic.is_empty() {
                 true => crate::dissect::analysis::resolved_topic(d),
@@ -296,8 +296,9 @@ fn write_packet_details(
                 // An alias-only PUBLISH whose topic the analysis resolved.
                 Some((a, t)) => write!(out, " \"{t}\" (via alias {a})")?,
                 None => {
-                    out.push(' ');
-                    quoted(out, p.topic.0);
+                    out.block(b" \"", 2);
+                    unquoted(out, p.topic.0);
+                    out.byte(b'"');
                     if let Some(a) = p
                         .properties
                         .get(crate::codec::PropertyId::TOPIC_ALIAS)
@@ -314,14 +315,12 @@ fn write_packet_details(
             if p.dup {
                 out.push_str(" dup");
             }
-            out.push(' ');
-            push_num(out, p.payload.len() as u64, 0);
-            out.push_str("B ");
-            preview(out, p.payload);
+            labeled_num(out, b" ", p.payload.len() as u64);
+            out.block(b"B \"", 3);
+            preview_opened(out, p.payload);
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
-            out.push_str("id=");
-            push_num(out, r.packet_id.into(), 0);
+            labeled_num(out, b"id=", r.packet_id.into());
             if r.reason_code.0 != 0 {
                 out.push(' ');
                 reason_name(out, v, d.packet_type, r.reason_code);
@@ -412,10 +411,42 @@ pub(super) fn pad(out: &mut Line, n: usize) {
 #[inline(always)]
 pub(super) fn quoted(out: &mut Line, bytes: &[u8]) {
     out.byte(b'"');
+    unquoted(out, bytes);
+    out.byte(b'"');
+}
+
+/// Appends `bytes` escaped.
+#[inline(always)]
+fn unquoted(out: &mut Line, bytes: &[u8]) {
     if !out.plain(bytes) {
         let _ = write!(out, "{}", Escaped(bytes));
     }
-    out.byte(b'"');
+}
+
+/// Appends `label` (ASCII, at most 8 bytes) and `n`, as one block when `n` has at most
+/// eight digits.
+#[inline(always)]
+fn labeled_num<const L: usize>(out: &mut Line, label: &[u8; L], n: u64) {
+    match u32::try_from(n)
+        .ok()
+        .filter(|&n| u64::from(n) < WORD_DIGITS)
+    {
+        Some(n) if L <= 8 => {
+            let (digits, len) = decimal(n);
+            let label = label
+                .iter()
+                .rev()
+                .fold(0u128, |x, &b| x << 8 | u128::from(b));
+            out.block(
+                &(label | u128::from(digits) << (8 * L)).to_le_bytes(),
+                L + len,
+            );
+        }
+        _ => {
+            out.bytes(label);
+            push_num(out, n, 0);
+        }
+    }
 }
 
 /// The number of decimal digits of `n`.
@@ -582,6 +613,35 @@ mod tests {
                 assert_eq!(line.into_string(), format!("x{n:>w$}y"), "{n} {width}");
             }
         }
+    }
+
+    /// A label and a number written as one block against the two written one by one,
+    /// around the eight-digit edge of the block and with labels of every length.
+    #[test]
+    fn labeled_numbers_match_label_then_number() {
+        for n in [0, 7, 10, 65_535, 99_999_999, 100_000_000, u64::MAX] {
+            let mut want = Line::default();
+            want.push_str(" alias=");
+            push_num(&mut want, n, 0);
+            want.push_str("id=");
+            push_num(&mut want, n, 0);
+            push_num(&mut want, n, 0);
+            let mut line = Line::default();
+            labeled_num(&mut line, b" alias=", n);
+            labeled_num(&mut line, b"id=", n);
+            labeled_num(&mut line, b"", n);
+            assert_eq!(line.as_bytes(), want.as_bytes(), "{n}");
+        }
+    }
+
+    /// A legend inserted before the line being written.
+    #[test]
+    fn insert_moves_the_text_after() {
+        let mut line = Line::default();
+        line.push_str("a\nline");
+        line.insert(2, "# legend\n");
+        line.insert(99, "!");
+        assert_eq!(line.into_string(), "a\n# legend\nline!");
     }
 
     /// Quoted text against [`Escaped`]: every byte at every position of short and long
