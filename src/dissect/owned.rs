@@ -163,19 +163,28 @@ impl Scratch {
         self.batch += 1;
     }
 
-    fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
-        // Indices come from `Conns::snap`, which pushed the snapshot first.
-        let i = at.snap as usize;
+    /// Copies snapshot `i` of the batch (which has it: indices come from `Conns::snap`,
+    /// which pushed the snapshot first).
+    #[cold]
+    #[inline(never)]
+    fn copy(&mut self, i: usize, snaps: &[Arc<ConnInfo>]) {
         let info = &snaps[i];
         if i >= self.conns.len() {
             self.conns.resize_with(i + 1, || (**info).clone());
             self.made_for.resize(i + 1, 0);
         }
-        let c = &mut self.conns[i];
-        if self.made_for[i] != self.batch {
-            copy_into(c, info);
-            self.made_for[i] = self.batch;
+        copy_into(&mut self.conns[i], info);
+        self.made_for[i] = self.batch;
+    }
+
+    /// The connection as it was at `at`. Inlined: most records find the copy made.
+    #[inline]
+    fn fill(&mut self, at: &ConnAt, snaps: &[Arc<ConnInfo>]) -> &ConnInfo {
+        let i = at.snap as usize;
+        if self.made_for.get(i) != Some(&self.batch) {
+            self.copy(i, snaps);
         }
+        let c = &mut self.conns[i];
         c.packets = at.packets;
         c.bytes = at.bytes;
         if let Some(w) = &mut c.websocket {
@@ -466,6 +475,24 @@ struct Extra {
     alternative: Option<(ProtocolVersion, List<Diagnostic>)>,
 }
 
+impl Extra {
+    /// Moves what the packet has beside its bytes into its record (`a`, decoded from
+    /// `bytes` with `opts`), the other reading decoded again too.
+    #[cold]
+    fn move_into<'b>(&mut self, a: &mut Assumed<'b>, bytes: &'b [u8], opts: DecodeOptions) {
+        a.decoded.diagnostics = std::mem::take(&mut self.diagnostics);
+        a.reason = self.reason.take();
+        a.alternative = self.alternative.take().map(|(version, diagnostics)| {
+            let mut d = Box::new(decode(bytes, &DecodeOptions { version, ..opts }));
+            d.diagnostics = diagnostics;
+            if opts.tree {
+                show_resolved_topic(&mut d);
+            }
+            d
+        });
+    }
+}
+
 /// The owned form of an [`EventRecord`].
 #[derive(Debug)]
 struct OwnedEvent {
@@ -492,24 +519,12 @@ impl Parts<'_> {
     /// Calls `f` with the packet's record; what the batch held for it is moved into it.
     #[inline(always)]
     fn packet<T>(&mut self, p: &OwnedPacket, f: impl FnOnce(&mut Record<'_>) -> T) -> T {
-        let tree = self.tree;
         let conn = self.scratch.fill(&p.conn, self.snaps);
         let bytes = self.bytes.get(p.bytes.clone()).unwrap_or_default();
-        let extra = p.extra.and_then(|i| self.extras.get_mut(i));
-        let (diagnostics, reason, alternative) = match extra {
-            Some(x) => (
-                std::mem::take(&mut x.diagnostics),
-                x.reason.take(),
-                x.alternative.take(),
-            ),
-            None => Default::default(),
-        };
-        // One expression, so that the record is built in place, the decoder writing into
-        // it (built apart and moved, it cost a copy of 272 bytes).
-        let opts = |version| DecodeOptions {
-            version,
+        let opts = DecodeOptions {
+            version: p.version,
             direction: p.direction,
-            tree,
+            tree: self.tree,
         };
         let mut r = Record::Packet(PacketRecord {
             conn,
@@ -521,24 +536,21 @@ impl Parts<'_> {
             start: p.start,
             stream_offset: p.stream_offset,
             assumed: Assumed {
-                decoded: decode(bytes, &opts(p.version)),
+                decoded: decode(bytes, &opts),
                 source: p.source,
-                reason,
-                alternative: alternative.map(|(v, diagnostics)| {
-                    let mut d = Box::new(decode(bytes, &opts(v)));
-                    d.diagnostics = diagnostics;
-                    if tree {
-                        show_resolved_topic(&mut d);
-                    }
-                    d
-                }),
+                reason: None,
+                alternative: None,
             },
         });
         if let Record::Packet(r) = &mut r {
-            let d = &mut r.assumed.decoded;
-            d.diagnostics = diagnostics;
-            if tree {
-                show_resolved_topic(d);
+            let a = &mut r.assumed;
+            match p.extra.and_then(|i| self.extras.get_mut(i)) {
+                Some(x) => x.move_into(a, bytes, opts),
+                // The dissector's findings are the record's: it had none.
+                None => a.decoded.diagnostics.clear(),
+            }
+            if opts.tree {
+                show_resolved_topic(&mut a.decoded);
             }
         }
         f(&mut r)

@@ -4,7 +4,8 @@
 
 use super::advice::{protocol_version_remedy, ClientRequest};
 use super::line::{
-    details, digits, pad, problems, push_num, write_details, write_problems, write_time, Line,
+    details, digits, frame_time_block, pad, problems, push_num, write_details, write_problems,
+    write_time, Line,
 };
 use super::{json, jsonw, pretty, Options, PacketReport};
 use crate::codec::Direction;
@@ -156,8 +157,12 @@ pub struct SummaryPrinter<W: Write> {
     legends: Vec<String>,
     index: usize,
     assumed_note: bool,
-    /// The line being written (reused: no allocation per packet).
-    line: Line,
+    /// Lines not yet written to `w` (the line being written last): written in blocks of
+    /// [`FLUSH_AT`] bytes, one copy instead of one per line.
+    pending: Line,
+    /// What writing the pending lines in [`SummaryPrinter::writer_mut`] failed with, for
+    /// the next call that can say so.
+    error: Option<io::Error>,
     /// The frame and time columns of the last line.
     frame_time: FrameTimeCols,
     /// The connection, direction and client id columns, by connection.
@@ -165,6 +170,11 @@ pub struct SummaryPrinter<W: Write> {
     /// The packet column of each packet type.
     names: NameCols,
 }
+
+/// Bytes of pending lines written to the output at once: a copy of some 2 KiB is a few
+/// dozen vector moves; from 4 KiB on, `memcpy` turns to `rep movsb`, which costs an
+/// instruction per byte in the instruction counts the benchmarks use.
+const FLUSH_AT: usize = 2 * 1024;
 
 const HEADER: [&str; 8] = [
     "frame",
@@ -259,17 +269,35 @@ impl Cols {
 /// The frame and time columns of the last line: the packets of a frame share them.
 #[derive(Default)]
 struct FrameTimeCols {
-    last: Option<((u64, u64, Timestamp, Timestamp), Cols)>,
+    last: Option<(FrameKey, Cols)>,
+}
+
+/// What the frame and time columns depend on.
+type FrameKey = (u64, u64, Timestamp, Timestamp);
+
+fn key(p: &PacketRecord<'_>) -> FrameKey {
+    (p.first_frame, p.frame, p.ts, p.start)
 }
 
 impl FrameTimeCols {
-    #[inline]
+    /// Inlined: most lines share their frame with the line before.
+    #[inline(always)]
     fn write(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
-        let key = (p.first_frame, p.frame, p.ts, p.start);
         match &self.last {
-            Some((k, cols)) if *k == key => cols.write(line),
-            _ => Cols::fill(&mut self.last, key, line, |l| write_frame_time(l, p)),
+            Some((k, cols)) if *k == key(p) => cols.write(line),
+            _ => self.write_new(line, p),
         }
+    }
+
+    #[inline(never)]
+    fn write_new(&mut self, line: &mut Line, p: &PacketRecord<'_>) {
+        let block = frame_time_block(p.frame, p.ts, p.start).filter(|_| p.first_frame == p.frame);
+        let cols = match block {
+            Some(bytes) => Cols { bytes, len: 20 },
+            None => return Cols::fill(&mut self.last, key(p), line, |l| write_frame_time(l, p)),
+        };
+        cols.write(line);
+        self.last = Some((key(p), cols));
     }
 }
 
@@ -358,9 +386,31 @@ impl NameCols {
 }
 
 impl<W: Write> SummaryPrinter<W> {
-    /// The output (to take what was written so far when it is a buffer).
+    /// The output, with everything printed so far written to it (to take it when it is a
+    /// buffer). Should writing fail, the next call that prints returns the error.
     pub fn writer_mut(&mut self) -> &mut W {
+        if let Err(e) = self.flush_pending() {
+            self.error.get_or_insert(e);
+        }
         &mut self.w
+    }
+
+    /// Writes the pending lines to the output.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        let r = self.w.write_all(self.pending.as_bytes());
+        self.pending.clear();
+        r
+    }
+
+    /// The output, for writing to it directly: the pending lines go first.
+    fn out(&mut self) -> io::Result<&mut W> {
+        self.flush_pending()?;
+        Ok(&mut self.w)
+    }
+
+    /// A write error held since [`SummaryPrinter::writer_mut`].
+    fn held_error(&mut self) -> io::Result<()> {
+        self.error.take().map_or(Ok(()), Err)
     }
 
     /// `table`: a comfy-table (for terminals); else aligned plain lines.
@@ -376,7 +426,8 @@ impl<W: Write> SummaryPrinter<W> {
             legends: Vec::new(),
             index: 0,
             assumed_note: false,
-            line: Line::default(),
+            pending: Line::default(),
+            error: None,
             frame_time: FrameTimeCols::default(),
             conn_cols: ConnCols::new(),
             names: NameCols::new(),
@@ -386,8 +437,8 @@ impl<W: Write> SummaryPrinter<W> {
     /// One packet as a plain aligned line, written without allocating: the summary of a
     /// capture with millions of packets spends its time here.
     fn packet_line(&mut self, p: &PacketRecord<'_>, assumed: bool) -> io::Result<()> {
-        let line = &mut self.line;
-        line.clear();
+        let line = &mut self.pending;
+        let start = line.len();
         let d = &p.assumed.decoded;
         self.frame_time.write(line, p);
         let known = self.conn_cols.write(line, p.conn, p.direction);
@@ -405,15 +456,20 @@ impl<W: Write> SummaryPrinter<W> {
         line.push('\n');
         // A connection whose columns were cached has had its legend: skip the check.
         if !known {
-            self.conn_legend(p.conn)?;
+            self.conn_legend(p.conn, start);
         }
-        self.w.write_all(self.line.as_bytes())
+        if self.pending.len() >= FLUSH_AT {
+            self.flush_pending()?;
+        }
+        Ok(())
     }
 
-    fn conn_legend(&mut self, c: &ConnInfo) -> io::Result<()> {
+    /// Introduces the connection if it is new: a legend line in the pending lines at
+    /// `at` (before the line that needs it), or with the table's legends.
+    fn conn_legend(&mut self, c: &ConnInfo, at: usize) {
         // Runs of packets of one connection are the rule: skip the hash for them.
         if self.last_legend == Some(c.id) {
-            return Ok(());
+            return;
         }
         self.last_legend = Some(c.id);
         if self.seen.insert(c.id) {
@@ -421,10 +477,18 @@ impl<W: Write> SummaryPrinter<W> {
             if self.table {
                 self.legends.push(l);
             } else {
-                writeln!(self.w, "# {l}")?;
+                self.pending.insert(at, &format!("# {l}\n"));
             }
         }
-        Ok(())
+    }
+
+    /// The packet's field tree after its line (`-V`).
+    fn verbose_packet(&mut self, p: &PacketRecord<'_>) -> io::Result<()> {
+        let report = packet_report(p, self.index);
+        let opts = self.opts;
+        let w = self.out()?;
+        pretty::write_packet(w, &report, &opts)?;
+        writeln!(w)
     }
 
     fn row(&mut self, cells: Vec<String>) -> io::Result<()> {
@@ -451,11 +515,14 @@ impl<W: Write> SummaryPrinter<W> {
                     format!("  ! {}", c[7])
                 }
             );
-            writeln!(self.w, "{}", line.trim_end())
+            self.pending.push_str(line.trim_end());
+            self.pending.push('\n');
+            Ok(())
         }
     }
 
     fn flush_table(&mut self) -> io::Result<()> {
+        self.flush_pending()?;
         for l in self.legends.drain(..) {
             writeln!(self.w, "{l}")?;
         }
@@ -498,20 +565,24 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
         self.last_legend = None;
         self.conn_cols.clear();
         self.index = 0;
-        if !self.table {
-            writeln!(self.w, "# {file}")?;
+        self.held_error()?;
+        let table = self.table;
+        let w = self.out()?;
+        if !table {
+            writeln!(w, "# {file}")?;
             // Same widths as the rows below.
             writeln!(
-                self.w,
+                w,
                 "  frame        time conn dir client id        packet      details  ! problems"
             )?;
         } else {
-            writeln!(self.w, "{file}")?;
+            writeln!(w, "{file}")?;
         }
         Ok(())
     }
 
     fn record(&mut self, r: &Record<'_>) -> io::Result<()> {
+        self.held_error()?;
         match r {
             Record::Packet(p) => {
                 self.index += 1;
@@ -521,13 +592,11 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                 if !self.table {
                     self.packet_line(p, assumed)?;
                     if self.verbose {
-                        let report = packet_report(p, self.index);
-                        pretty::write_packet(&mut self.w, &report, &self.opts)?;
-                        writeln!(self.w)?;
+                        self.verbose_packet(p)?;
                     }
                     return Ok(());
                 }
-                self.conn_legend(p.conn)?;
+                self.conn_legend(p.conn, self.pending.len());
                 let mut name = d.packet_type.to_string();
                 if assumed {
                     name.push('*');
@@ -544,15 +613,13 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                 ];
                 self.row(cells)?;
                 if self.verbose {
-                    let report = packet_report(p, self.index);
-                    pretty::write_packet(&mut self.w, &report, &self.opts)?;
-                    writeln!(self.w)?;
+                    self.verbose_packet(p)?;
                 }
                 Ok(())
             }
             Record::Event(e) => {
                 if let Some(c) = e.conn {
-                    self.conn_legend(c)?;
+                    self.conn_legend(c, self.pending.len());
                 }
                 let cells = vec![
                     e.frame.to_string(),
@@ -576,12 +643,15 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     }
 
     fn end(&mut self, _file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> io::Result<()> {
+        self.held_error()?;
         if self.table {
             self.flush_table()?;
         }
-        if self.assumed_note {
+        let assumed_note = self.assumed_note;
+        let w = self.out()?;
+        if assumed_note {
             writeln!(
-                self.w,
+                w,
                 "* version assumed, not given by a CONNECT of the connection (-V or --format json says why)"
             )?;
         }
@@ -599,7 +669,7 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
             String::new()
         };
         writeln!(
-            self.w,
+            w,
             "{} frames, {} TCP connections ({} MQTT{ws}, {} TLS{tls}, {} other), {} MQTT packets ({} with errors), {} byte(s) undecodable, {} byte(s) lost in gaps",
             cap.frames,
             dis.connections,

@@ -144,6 +144,19 @@ impl Line {
         ok
     }
 
+    /// Inserts `s` at byte `at` (a length the line had before), moving the text after it.
+    pub fn insert(&mut self, at: usize, s: &str) {
+        let at = at.min(self.len);
+        let end = self.len + s.len();
+        if self.buf.len() < end {
+            self.grow(end);
+        }
+        // In bounds: the buffer holds `end` bytes.
+        self.buf.copy_within(at..self.len, at + s.len());
+        self.buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+        self.len = end;
+    }
+
     /// Drops trailing spaces (the padding of empty columns).
     pub fn trim_end(&mut self) {
         while self.len > 0 && self.buf[self.len - 1].is_ascii_whitespace() {
@@ -176,11 +189,12 @@ fn reason_name(out: &mut Line, v: ProtocolVersion, t: PacketType, code: ReasonCo
     }
 }
 
-fn preview(out: &mut Line, payload: &[u8]) {
+/// The payload's first bytes, after the opening quote the caller wrote (with what came
+/// before it: one block), which goes when the preview is in hex.
+fn preview_opened(out: &mut Line, payload: &[u8]) {
     const MAX: usize = 40;
     let cut = &payload[..payload.len().min(MAX)];
-    let start = out.len();
-    out.byte(b'"');
+    let start = out.len().saturating_sub(1);
     if out.plain(cut) {
         // The usual JSON or text payload: no escaping to do.
         out.byte(b'"');
@@ -272,8 +286,7 @@ fn write_packet_details(
         Packet::Publish(p) => {
             out.block(&[b'q', b'0' + p.qos as u8], 2);
             if let Some(id) = p.packet_id {
-                out.push_str(" id=");
-                push_num(out, id.into(), 0);
+                labeled_num(out, b" id=", id.into());
             }
             let resolved = match p.topic.is_empty() {
                 true => crate::dissect::analysis::resolved_topic(d),
@@ -283,8 +296,9 @@ fn write_packet_details(
                 // An alias-only PUBLISH whose topic the analysis resolved.
                 Some((a, t)) => write!(out, " \"{t}\" (via alias {a})")?,
                 None => {
-                    out.push(' ');
-                    quoted(out, p.topic.0);
+                    out.block(b" \"", 2);
+                    unquoted(out, p.topic.0);
+                    out.byte(b'"');
                     if let Some(a) = p
                         .properties
                         .get(crate::codec::PropertyId::TOPIC_ALIAS)
@@ -301,14 +315,12 @@ fn write_packet_details(
             if p.dup {
                 out.push_str(" dup");
             }
-            out.push(' ');
-            push_num(out, p.payload.len() as u64, 0);
-            out.push_str("B ");
-            preview(out, p.payload);
+            labeled_num(out, b" ", p.payload.len() as u64);
+            out.block(b"B \"", 3);
+            preview_opened(out, p.payload);
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
-            out.push_str("id=");
-            push_num(out, r.packet_id.into(), 0);
+            labeled_num(out, b"id=", r.packet_id.into());
             if r.reason_code.0 != 0 {
                 out.push(' ');
                 reason_name(out, v, d.packet_type, r.reason_code);
@@ -399,10 +411,42 @@ pub(super) fn pad(out: &mut Line, n: usize) {
 #[inline(always)]
 pub(super) fn quoted(out: &mut Line, bytes: &[u8]) {
     out.byte(b'"');
+    unquoted(out, bytes);
+    out.byte(b'"');
+}
+
+/// Appends `bytes` escaped.
+#[inline(always)]
+fn unquoted(out: &mut Line, bytes: &[u8]) {
     if !out.plain(bytes) {
         let _ = write!(out, "{}", Escaped(bytes));
     }
-    out.byte(b'"');
+}
+
+/// Appends `label` (ASCII, at most 8 bytes) and `n`, as one block when `n` has at most
+/// eight digits.
+#[inline(always)]
+fn labeled_num<const L: usize>(out: &mut Line, label: &[u8; L], n: u64) {
+    match u32::try_from(n)
+        .ok()
+        .filter(|&n| u64::from(n) < WORD_DIGITS)
+    {
+        Some(n) if L <= 8 => {
+            let (digits, len) = decimal(n);
+            let label = label
+                .iter()
+                .rev()
+                .fold(0u128, |x, &b| x << 8 | u128::from(b));
+            out.block(
+                &(label | u128::from(digits) << (8 * L)).to_le_bytes(),
+                L + len,
+            );
+        }
+        _ => {
+            out.bytes(label);
+            push_num(out, n, 0);
+        }
+    }
 }
 
 /// The number of decimal digits of `n`.
@@ -491,6 +535,36 @@ pub(super) fn write_time(out: &mut Line, ts: Timestamp, start: Timestamp) {
     out.word(u64::from(b'.') | (fraction << 8), 7);
 }
 
+/// `n` (below `10^width`, `width` from 1 to 8) right-aligned in `width` columns: its
+/// digits with the leading zeros but the last as spaces, the first column in the lowest
+/// byte of the word.
+fn spaced(n: u32, width: u32) -> u64 {
+    let x = digits8(n) >> (8 * (8 - width.clamp(1, 8)));
+    let zeros = ((x ^ text::ones(b'0')).trailing_zeros() / 8).min(width.max(1) - 1);
+    x ^ (((1 << (8 * zeros)) - 1) & text::ones(b'0' ^ b' '))
+}
+
+/// The frame and time columns and the space after each (what [`push_num`] with width 7,
+/// a space, [`write_time`] and a space write) as one block of 20 bytes, in the usual case:
+/// a frame below 10^7, and from 0 to 9,999 seconds after the start. `None` otherwise.
+pub(super) fn frame_time_block(frame: u64, ts: Timestamp, start: Timestamp) -> Option<[u8; 32]> {
+    let frame = u32::try_from(frame).ok().filter(|&f| f < 10_000_000)?;
+    let (negative, whole, micros) = elapsed(ts, start);
+    let whole = u32::try_from(whole)
+        .ok()
+        .filter(|&w| w < 10_000 && !negative)?;
+    let frame = spaced(frame, 7) | u64::from(b' ') << 56;
+    // The last six of the eight digits, in the low bytes.
+    let fraction = digits8(micros) >> 16;
+    let time = spaced(whole, 4) | u64::from(b'.') << 32 | fraction << 40;
+    let rest = (fraction >> 24) as u32 | u32::from(b' ') << 24;
+    let mut b = [0; 32];
+    b[..8].copy_from_slice(&frame.to_le_bytes());
+    b[8..16].copy_from_slice(&time.to_le_bytes());
+    b[16..20].copy_from_slice(&rest.to_le_bytes());
+    Some(b)
+}
+
 /// The time from `start` to `ts` as a sign, whole seconds and microseconds (below a
 /// million), truncated toward zero.
 fn elapsed(ts: Timestamp, start: Timestamp) -> (bool, u64, u32) {
@@ -541,6 +615,35 @@ mod tests {
         }
     }
 
+    /// A label and a number written as one block against the two written one by one,
+    /// around the eight-digit edge of the block and with labels of every length.
+    #[test]
+    fn labeled_numbers_match_label_then_number() {
+        for n in [0, 7, 10, 65_535, 99_999_999, 100_000_000, u64::MAX] {
+            let mut want = Line::default();
+            want.push_str(" alias=");
+            push_num(&mut want, n, 0);
+            want.push_str("id=");
+            push_num(&mut want, n, 0);
+            push_num(&mut want, n, 0);
+            let mut line = Line::default();
+            labeled_num(&mut line, b" alias=", n);
+            labeled_num(&mut line, b"id=", n);
+            labeled_num(&mut line, b"", n);
+            assert_eq!(line.as_bytes(), want.as_bytes(), "{n}");
+        }
+    }
+
+    /// A legend inserted before the line being written.
+    #[test]
+    fn insert_moves_the_text_after() {
+        let mut line = Line::default();
+        line.push_str("a\nline");
+        line.insert(2, "# legend\n");
+        line.insert(99, "!");
+        assert_eq!(line.into_string(), "a\n# legend\nline!");
+    }
+
     /// Quoted text against [`Escaped`]: every byte at every position of short and long
     /// strings (plain text is copied, anything else escaped).
     #[test]
@@ -558,6 +661,50 @@ mod tests {
                     line.push_str(" end");
                     let want = format!("t=\"{}\" end", Escaped(&v));
                     assert_eq!(line.into_string(), want, "{len} {at} {b}");
+                }
+            }
+        }
+    }
+
+    /// The frame and time block against the columns written one by one: every digit count
+    /// of both, at and beyond the edges of the fast path.
+    #[test]
+    fn frame_time_block_matches_the_columns() {
+        let start = Timestamp::new(1_700_000_000, 250_000_000);
+        let frames = [
+            0, 1, 9, 10, 99, 100, 12_345, 999_999, 1_000_000, 9_999_999, 10_000_000,
+        ];
+        const NANOS: i64 = 1_000_000_000;
+        // Nanoseconds after the start.
+        let offsets: [i64; 9] = [
+            0,
+            999,
+            1_000,
+            999_999_999,
+            1_000_000_000,
+            9_999_999_999_999,
+            10_000_000_000_000,
+            -1_000,
+            -1_000_000_000,
+        ];
+        for frame in frames {
+            for after in offsets {
+                let ts = Timestamp::new(
+                    start.secs + after.div_euclid(NANOS),
+                    u64::from(start.nanos) + after.rem_euclid(NANOS) as u64,
+                );
+                let mut want = Line::default();
+                push_num(&mut want, frame, 7);
+                want.push(' ');
+                write_time(&mut want, ts, start);
+                want.push(' ');
+                let fast = frame < 10_000_000 && (0..10_000 * NANOS).contains(&after);
+                match frame_time_block(frame, ts, start) {
+                    Some(b) => {
+                        assert!(fast, "{frame} {ts}");
+                        assert_eq!(&b[..20], want.as_bytes(), "{frame} {ts}");
+                    }
+                    None => assert!(!fast, "{frame} {ts}"),
                 }
             }
         }
