@@ -160,9 +160,6 @@ pub struct SummaryPrinter<W: Write> {
     /// Lines not yet written to `w` (the line being written last): written in blocks of
     /// [`FLUSH_AT`] bytes, one copy instead of one per line.
     pending: Line,
-    /// What writing the pending lines in [`SummaryPrinter::writer_mut`] failed with, for
-    /// the next call that can say so.
-    error: Option<io::Error>,
     /// The frame and time columns of the last line.
     frame_time: FrameTimeCols,
     /// The connection, direction and client id columns, by connection.
@@ -171,9 +168,9 @@ pub struct SummaryPrinter<W: Write> {
     names: NameCols,
 }
 
-/// Bytes of pending lines written to the output at once: a copy of some 2 KiB is a few
-/// dozen vector moves; from 4 KiB on, `memcpy` turns to `rep movsb`, which costs an
-/// instruction per byte in the instruction counts the benchmarks use.
+/// Bytes of pending lines written to the output at once: enough to make a copy per line a
+/// copy per block. (Larger blocks gain nothing, and from 4 KiB on glibc's `memcpy` uses
+/// `rep movsb`, which callgrind counts per byte: instruction counts would mislead.)
 const FLUSH_AT: usize = 2 * 1024;
 
 const HEADER: [&str; 8] = [
@@ -386,13 +383,10 @@ impl NameCols {
 }
 
 impl<W: Write> SummaryPrinter<W> {
-    /// The output, with everything printed so far written to it (to take it when it is a
-    /// buffer). Should writing fail, the next call that prints returns the error.
-    pub fn writer_mut(&mut self) -> &mut W {
-        if let Err(e) = self.flush_pending() {
-            self.error.get_or_insert(e);
-        }
-        &mut self.w
+    /// The output, with everything printed so far written to it (to take what was printed
+    /// when it is a buffer).
+    pub fn flushed_writer(&mut self) -> io::Result<&mut W> {
+        self.out()
     }
 
     /// Writes the pending lines to the output.
@@ -406,11 +400,6 @@ impl<W: Write> SummaryPrinter<W> {
     fn out(&mut self) -> io::Result<&mut W> {
         self.flush_pending()?;
         Ok(&mut self.w)
-    }
-
-    /// A write error held since [`SummaryPrinter::writer_mut`].
-    fn held_error(&mut self) -> io::Result<()> {
-        self.error.take().map_or(Ok(()), Err)
     }
 
     /// `table`: a comfy-table (for terminals); else aligned plain lines.
@@ -427,7 +416,6 @@ impl<W: Write> SummaryPrinter<W> {
             index: 0,
             assumed_note: false,
             pending: Line::default(),
-            error: None,
             frame_time: FrameTimeCols::default(),
             conn_cols: ConnCols::new(),
             names: NameCols::new(),
@@ -565,7 +553,6 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
         self.last_legend = None;
         self.conn_cols.clear();
         self.index = 0;
-        self.held_error()?;
         let table = self.table;
         let w = self.out()?;
         if !table {
@@ -582,7 +569,6 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     }
 
     fn record(&mut self, r: &Record<'_>) -> io::Result<()> {
-        self.held_error()?;
         match r {
             Record::Packet(p) => {
                 self.index += 1;
@@ -643,7 +629,6 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
     }
 
     fn end(&mut self, _file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> io::Result<()> {
-        self.held_error()?;
         if self.table {
             self.flush_table()?;
         }

@@ -98,7 +98,7 @@ impl Printer {
     /// What was printed so far; printing goes on in `spare` (an emptied buffer).
     fn take(&mut self, spare: Vec<u8>) -> io::Result<Vec<u8>> {
         let w = match self {
-            Printer::Summary(p) => p.writer_mut(),
+            Printer::Summary(p) => p.flushed_writer()?,
             Printer::Json(p) => p.flushed_writer()?,
         };
         Ok(std::mem::replace(w, spare))
