@@ -47,8 +47,10 @@ pub struct AnalysisConfig {
     pub max_alias_bytes: usize,
     /// Latency samples kept per flow kind and connection for the median.
     pub max_latency_samples: usize,
-    /// Keep the topic and latency statistics (what `--stats` reports). Printing packets
-    /// needs only the diagnostics, and the topic table cost a hash and a probe per PUBLISH.
+    /// Keep the packet type, topic and latency statistics (what `--stats` reports).
+    /// Printing packets needs only the diagnostics, and the topic table costs a hash and a
+    /// probe per PUBLISH. Without them, [`Analysis`] lists no packet types, topics or
+    /// latencies.
     pub statistics: bool,
 }
 
@@ -167,6 +169,8 @@ struct Live {
     rev: Option<u64>,
     /// The client identifier this connection is listed under in `Analyzer::by_client`.
     indexed: Option<String>,
+    /// By sending side: the topic-table index of its last PUBLISH (with statistics).
+    recent_topic: [Option<usize>; 2],
 }
 
 impl Live {
@@ -223,6 +227,7 @@ impl Live {
             problems: Vec::new(),
             rev: None,
             indexed: None,
+            recent_topic: [None; 2],
         }
     }
 
@@ -641,6 +646,8 @@ struct TopicTable {
     /// by the bytes, not the escaped text: escaping is one-to-one, and the bytes need no
     /// UTF-8 check per PUBLISH.
     map: FastMap<Box<[u8]>, usize>,
+    /// The keys of `map` by index, to check a connection's last topic without hashing.
+    keys: Vec<Box<[u8]>>,
     stats: Vec<TopicStats>,
     /// The topics past the cap, together.
     other: TopicStats,
@@ -648,7 +655,10 @@ struct TopicTable {
 }
 
 impl TopicTable {
-    /// Counts one PUBLISH; `topic` is the raw topic (or what an alias gave).
+    /// Counts one PUBLISH; `topic` is the raw topic (or what an alias gave). `recent`: the
+    /// index of the last topic its sender published on, tried first (a publisher usually
+    /// repeats its topic).
+    #[allow(clippy::too_many_arguments)]
     fn count(
         &mut self,
         topic: &[u8],
@@ -656,8 +666,16 @@ impl TopicTable {
         direction: Option<Direction>,
         pb: &Publish<'_>,
         max_topics: usize,
+        recent: &mut Option<usize>,
     ) {
-        let index = self.index(topic, max_topics);
+        let index = match *recent {
+            Some(i) if self.keys.get(i).is_some_and(|k| **k == *topic) => Some(i),
+            _ => {
+                let i = self.index(topic, max_topics);
+                *recent = i;
+                i
+            }
+        };
         let bucket = if let Some(b) = index.and_then(|i| self.stats.get_mut(i)) {
             b
         } else {
@@ -683,6 +701,7 @@ impl TopicTable {
             Some(&i) => Some(i),
             None if self.map.len() < max_topics => {
                 self.map.insert(topic.into(), self.stats.len());
+                self.keys.push(topic.into());
                 self.stats.push(TopicStats {
                     topic: Some(text::escape_bytes(topic)),
                     ..TopicStats::default()
@@ -864,10 +883,13 @@ impl Analyzer {
             bytes: d.bytes,
         };
 
-        // Packet type counts: the direction's position is its discriminant (None: 2).
-        let t = &mut self.types[usize::from(ptype.0 & 15)];
-        t[at.direction.map_or(2, |d| d as usize)] += 1;
-        t[3] += d.len as u64;
+        let statistics = self.cfg.statistics;
+        if statistics {
+            // Packet type counts: the direction's position is its discriminant (None: 2).
+            let t = &mut self.types[usize::from(ptype.0 & 15)];
+            t[at.direction.map_or(2, |d| d as usize)] += 1;
+            t[3] += d.len as u64;
+        }
 
         // A CONNECT with a client id that another open connection uses: takeover.
         let connect = matches!(d.packet, Some(Packet::Connect(_)));
@@ -877,7 +899,7 @@ impl Analyzer {
             }
         }
 
-        let samples = self.cfg.statistics.then_some(self.cfg.max_latency_samples);
+        let samples = statistics.then_some(self.cfg.max_latency_samples);
         let l = self
             .live
             .get_or_insert_with(info.id, || Live::new(info, at.ts));
@@ -911,9 +933,10 @@ impl Analyzer {
                     let range = || wire::publish_id(at.bytes, pb.topic.len());
                     start_flow(l, &at, id, kind, 0, pb.dup, range, out);
                 }
-                if self.cfg.statistics {
+                if statistics {
                     let max = self.cfg.max_topics;
-                    self.topics.count(&topic, via_alias, at.direction, pb, max);
+                    let recent = &mut l.recent_topic[at.side.index()];
+                    (self.topics).count(&topic, via_alias, at.direction, pb, max, recent);
                 }
                 false
             }
@@ -1692,7 +1715,7 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
 fn surely_within(ka: u16, last: Timestamp, ts: Timestamp) -> bool {
     let secs = ts.secs.wrapping_sub(last.secs);
     // secs + 1 <= 1.5 × ka, in integers.
-    secs <= (3 * i64::from(ka) - 2) / 2
+    secs < i64::from(ka) + i64::from(ka / 2)
 }
 
 /// Client silence longer than 1.5 × keep alive `ka` (since `last`) before this packet.
