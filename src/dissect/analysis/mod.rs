@@ -936,7 +936,8 @@ impl Analyzer {
                 if statistics {
                     let max = self.cfg.max_topics;
                     let recent = &mut l.recent_topic[at.side.index()];
-                    (self.topics).count(&topic, via_alias, at.direction, pb, max, recent);
+                    self.topics
+                        .count(&topic, via_alias, at.direction, pb, max, recent);
                 }
                 false
             }
