@@ -10,6 +10,7 @@
 //! per direction), alias tables are capped in bytes, topics beyond a cap share an "other
 //! topics" bucket, and finished connections keep a compact summary (capped in number).
 
+mod flows;
 pub mod report;
 mod wire;
 
@@ -27,8 +28,8 @@ use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Re
 use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
 use crate::transport::{CloseKind, Side, Timestamp};
+use flows::{step, Flow, FlowState, FlowTable, Step};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 /// Limits of the analysis.
@@ -46,8 +47,10 @@ pub struct AnalysisConfig {
     pub max_alias_bytes: usize,
     /// Latency samples kept per flow kind and connection for the median.
     pub max_latency_samples: usize,
-    /// Keep the topic and latency statistics (what `--stats` reports). Printing packets
-    /// needs only the diagnostics, and the topic table cost a hash and a probe per PUBLISH.
+    /// Keep the packet type, topic and latency statistics (what `--stats` reports).
+    /// Printing packets needs only the diagnostics, and the topic table costs a hash and a
+    /// probe per PUBLISH. Without them, [`Analysis`] lists no packet types, topics or
+    /// latencies.
     pub statistics: bool,
 }
 
@@ -73,26 +76,6 @@ impl AnalysisConfig {
             ..AnalysisConfig::default()
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FlowState {
-    /// Waiting for PUBACK, SUBACK, UNSUBACK, or PUBREC for QoS 2.
-    Ack,
-    /// QoS 2: PUBREC seen (frame), waiting for PUBREL from the sender.
-    Rel(u64),
-    /// QoS 2: PUBREL seen (frame), waiting for PUBCOMP.
-    Comp(u64),
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Flow {
-    kind: FlowKind,
-    state: FlowState,
-    frame: u64,
-    ts: Timestamp,
-    /// Filters of a SUBSCRIBE/UNSUBSCRIBE.
-    filters: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -156,6 +139,10 @@ const FLOW_KINDS: [FlowKind; 4] = [
 
 struct Live {
     summary: ConnSummary,
+    /// `ConnInfo::packets` and `bytes` (A, B) as of the last record: the summary's (client
+    /// first) are worked out when the connection ends.
+    packets: [u64; 2],
+    bytes: [u64; 2],
     client_side: Option<Side>,
     syn_seen: bool,
     connect_frame: Option<u64>,
@@ -164,7 +151,7 @@ struct Live {
     before_connack_flagged: bool,
     will_topic: Option<String>,
     session_resumed: bool,
-    flows: [FastMap<u16, Flow>; 2],
+    flows: [FlowTable; 2],
     aliases: [Aliases; 2],
     /// Topic Alias Maximum that applies to PUBLISHes sent by each side.
     alias_max: [Option<u16>; 2],
@@ -182,6 +169,8 @@ struct Live {
     rev: Option<u64>,
     /// The client identifier this connection is listed under in `Analyzer::by_client`.
     indexed: Option<String>,
+    /// By sending side: the topic-table index of its last PUBLISH (with statistics).
+    recent_topic: [Option<usize>; 2],
 }
 
 impl Live {
@@ -214,6 +203,8 @@ impl Live {
                 flows: Vec::new(),
                 problems: Vec::new(),
             },
+            packets: info.packets,
+            bytes: info.bytes,
             client_side: info.client_side,
             syn_seen: info.syn_seen,
             connect_frame: None,
@@ -222,7 +213,7 @@ impl Live {
             before_connack_flagged: false,
             will_topic: None,
             session_resumed: false,
-            flows: [FastMap::default(), FastMap::default()],
+            flows: [FlowTable::default(), FlowTable::default()],
             aliases: [Aliases::default(), Aliases::default()],
             alias_max: [None, None],
             keep_alive: None,
@@ -236,28 +227,31 @@ impl Live {
             problems: Vec::new(),
             rev: None,
             indexed: None,
+            recent_topic: [None; 2],
         }
     }
 
+    #[inline]
     fn update(&mut self, info: &ConnInfo, ts: Timestamp) {
-        // Client→server first when roles are known, else A→B first.
-        let s = &mut self.summary;
-        let [a, b] = info.packets;
-        let [ba, bb] = info.bytes;
-        (s.packets, s.bytes) = match info.client_side {
-            Some(Side::B) => ([b, a], [bb, ba]),
-            _ => ([a, b], [ba, bb]),
-        };
-        if ts > s.last_ts {
-            s.last_ts = ts;
+        self.packets = info.packets;
+        self.bytes = info.bytes;
+        if ts > self.summary.last_ts {
+            self.summary.last_ts = ts;
         }
         // Nothing but the counters changed since the last packet: the usual case.
-        if self.rev == Some(info.rev) {
-            debug_assert!(s.client_id == info.client_id && s.version == info.version);
-            debug_assert!(self.client_side == info.client_side && s.client == info.client());
-            return;
+        if self.rev != Some(info.rev) {
+            self.refresh(info);
         }
+        debug_assert!(self.summary.client_id == info.client_id);
+        debug_assert!(self.client_side == info.client_side);
+    }
+
+    /// Copies what changed in the connection's description besides the counters.
+    #[cold]
+    #[inline(never)]
+    fn refresh(&mut self, info: &ConnInfo) {
         self.rev = Some(info.rev);
+        let s = &mut self.summary;
         s.client = info.client();
         s.server = info.server();
         // Compared first: these change once per connection, and this runs per packet.
@@ -312,6 +306,170 @@ impl Live {
 
     fn fully_closed(&self) -> bool {
         self.closed == [true, true]
+    }
+
+    /// The summary's counters: client→server first when roles are known, else A→B first.
+    fn set_counters(&mut self) {
+        let s = &mut self.summary;
+        let ([a, b], [ba, bb]) = (self.packets, self.bytes);
+        (s.packets, s.bytes) = match self.client_side {
+            Some(Side::B) => ([b, a], [bb, ba]),
+            _ => ([a, b], [ba, bb]),
+        };
+    }
+
+    /// True once CONNECT-first and CONNACK-first can no longer be broken (or were, and
+    /// reported): most packets need no order check.
+    #[inline]
+    fn order_settled(&self) -> bool {
+        self.connect_frame.is_some() && (self.connack_seen || self.before_connack_flagged)
+    }
+
+    /// CONNECT first, CONNACK first.
+    #[cold]
+    #[inline(never)]
+    fn check_order(&mut self, at: &At<'_>, ptype: PacketType, out: &mut Vec<Diagnostic>) {
+        if at.direction == Some(Direction::ClientToServer)
+            && ptype != PacketType::CONNECT
+            && self.connect_frame.is_none()
+            && self.syn_seen
+            && !self.before_connect_flagged
+        {
+            self.before_connect_flagged = true;
+            out.push(at.diag(
+                &diag::PACKET_BEFORE_CONNECT,
+                at.first_byte(),
+                None,
+                format!(
+                    "{ptype} before any CONNECT on a connection whose start was captured: the \
+                     client's first packet must be CONNECT; the server closes the connection"
+                ),
+            ));
+        }
+        if at.direction == Some(Direction::ServerToClient)
+            && ptype != PacketType::CONNACK
+            && ptype != PacketType::AUTH
+            && self.connect_frame.is_some()
+            && !self.connack_seen
+            && !self.before_connack_flagged
+        {
+            self.before_connack_flagged = true;
+            out.push(at.diag(
+                &diag::PACKET_BEFORE_CONNACK,
+                at.first_byte(),
+                None,
+                format!("{ptype} from the server before its CONNACK"),
+            ));
+        }
+    }
+
+    /// A packet from the client: silence from it longer than 1.5 × keep alive before it.
+    #[inline]
+    fn client_sent(&mut self, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        if let (Some(ka), Some(last)) = (self.keep_alive, self.last_client_ts) {
+            if !surely_within(ka, last, at.ts) {
+                keep_alive_gap(ka, last, at, out);
+            }
+        }
+        self.last_client_ts = Some(at.ts);
+    }
+
+    /// The packets other than PUBLISH and its acknowledgements: a few per connection.
+    /// Returns whether the packet has a failure code.
+    #[cold]
+    #[inline(never)]
+    fn other_packet(
+        &mut self,
+        pkt: &Packet<'_>,
+        at: &At<'_>,
+        ptype: PacketType,
+        samples: Option<usize>,
+        out: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let v = at.v;
+        match pkt {
+            Packet::Connect(c) => on_connect(self, c, at, out),
+            Packet::ConnAck(c) => on_connack(self, c, at),
+            Packet::Subscribe(s) => {
+                let range = || wire::id_after_header(at.bytes);
+                let n = s.subscriptions.len();
+                start_flow(
+                    self,
+                    at,
+                    s.packet_id,
+                    FlowKind::Subscribe,
+                    n,
+                    false,
+                    range,
+                    out,
+                );
+            }
+            Packet::Unsubscribe(u) => {
+                let range = || wire::id_after_header(at.bytes);
+                let n = u.filters.len();
+                start_flow(
+                    self,
+                    at,
+                    u.packet_id,
+                    FlowKind::Unsubscribe,
+                    n,
+                    false,
+                    range,
+                    out,
+                );
+            }
+            Packet::SubAck(s) => {
+                let failed = s.codes.iter().any(|c| is_failure(v, ptype, c.0));
+                ack(
+                    self,
+                    at,
+                    s.packet_id,
+                    ptype,
+                    failed,
+                    s.codes.len(),
+                    samples,
+                    out,
+                );
+            }
+            Packet::UnsubAck(u) => {
+                let failed = u.codes.iter().any(|c| is_failure(v, ptype, c.0));
+                ack(
+                    self,
+                    at,
+                    u.packet_id,
+                    ptype,
+                    failed,
+                    u.codes.len(),
+                    samples,
+                    out,
+                );
+            }
+            Packet::PingReq => {
+                if let Some((f, _)) = self.pending_ping {
+                    out.push(at.diag(
+                        &diag::PINGREQ_UNANSWERED,
+                        at.first_byte(),
+                        None,
+                        format!("the PINGREQ of frame {f} got no PINGRESP before this one"),
+                    ));
+                }
+                self.pending_ping = Some((at.frame, at.ts));
+            }
+            Packet::PingResp => self.pending_ping = None,
+            Packet::Disconnect(x) => {
+                if self.disconnect.is_none() {
+                    self.disconnect = Some((at.side, x.reason_code.0, at.frame));
+                }
+            }
+            // Handled on the per-packet path.
+            Packet::Publish(_)
+            | Packet::PubAck(_)
+            | Packet::PubRec(_)
+            | Packet::PubRel(_)
+            | Packet::PubComp(_)
+            | Packet::Auth(_) => {}
+        }
+        !failure_codes(v, ptype, Some(pkt)).is_empty()
     }
 }
 
@@ -406,22 +564,36 @@ struct ProblemAcc {
     example: String,
 }
 
-/// The open connections: a slab, an index by connection number, and the slot of the last
-/// one looked up (the packets of one TCP segment are of one connection: no hashing).
-#[derive(Default)]
+/// The open connections: a slab, an index by connection number, and the slots of recently
+/// seen connections by connection number modulo `RECENT`. Connection numbers are
+/// consecutive, so the packets of up to that many interleaved connections need no hashing.
 struct LiveTable {
     slots: Vec<Live>,
     index: FastMap<u64, usize>,
-    last: Option<(u64, usize)>,
+    recent: [Option<(u64, usize)>; RECENT],
+}
+
+const RECENT: usize = 16;
+
+impl Default for LiveTable {
+    fn default() -> Self {
+        LiveTable {
+            slots: Vec::new(),
+            index: FastMap::default(),
+            recent: [None; RECENT],
+        }
+    }
 }
 
 impl LiveTable {
+    #[inline]
     fn slot(&mut self, id: u64) -> Option<usize> {
-        match self.last {
+        let r = &mut self.recent[(id % RECENT as u64) as usize];
+        match *r {
             Some((i, s)) if i == id => Some(s),
             _ => {
                 let s = *self.index.get(&id)?;
-                self.last = Some((id, s));
+                *r = Some((id, s));
                 Some(s)
             }
         }
@@ -432,6 +604,7 @@ impl LiveTable {
         self.slots.get_mut(s)
     }
 
+    #[inline]
     fn get_or_insert_with(&mut self, id: u64, new: impl FnOnce() -> Live) -> &mut Live {
         let s = match self.slot(id) {
             Some(s) if s < self.slots.len() => s,
@@ -447,14 +620,14 @@ impl LiveTable {
         self.slots.push(new());
         let s = self.slots.len() - 1;
         self.index.insert(id, s);
-        self.last = Some((id, s));
+        self.recent[(id % RECENT as u64) as usize] = Some((id, s));
         s
     }
 
     /// Takes a connection out; the last slot moves into its place.
     fn remove(&mut self, id: u64) -> Option<Live> {
         let s = self.index.remove(&id)?;
-        self.last = None;
+        self.recent = [None; RECENT];
         if s >= self.slots.len() {
             return None;
         }
@@ -466,19 +639,88 @@ impl LiveTable {
     }
 }
 
+/// Messages per topic (for `--stats`).
+#[derive(Default)]
+struct TopicTable {
+    /// Raw topic bytes → index in `stats` (one lookup per PUBLISH, no borrow held). Keyed
+    /// by the bytes, not the escaped text: escaping is one-to-one, and the bytes need no
+    /// UTF-8 check per PUBLISH.
+    map: FastMap<Box<[u8]>, usize>,
+    /// The keys of `map` by index, to check a connection's last topic without hashing.
+    keys: Vec<Box<[u8]>>,
+    stats: Vec<TopicStats>,
+    /// The topics past the cap, together.
+    other: TopicStats,
+    other_names: FastSet<u64>,
+}
+
+impl TopicTable {
+    /// Counts one PUBLISH; `topic` is the raw topic (or what an alias gave). `recent`: the
+    /// index of the last topic its sender published on, tried first (a publisher usually
+    /// repeats its topic).
+    #[allow(clippy::too_many_arguments)]
+    fn count(
+        &mut self,
+        topic: &[u8],
+        via_alias: bool,
+        direction: Option<Direction>,
+        pb: &Publish<'_>,
+        max_topics: usize,
+        recent: &mut Option<usize>,
+    ) {
+        let index = match *recent {
+            Some(i) if self.keys.get(i).is_some_and(|k| **k == *topic) => Some(i),
+            _ => {
+                let i = self.index(topic, max_topics);
+                *recent = i;
+                i
+            }
+        };
+        let bucket = if let Some(b) = index.and_then(|i| self.stats.get_mut(i)) {
+            b
+        } else {
+            if self.other_names.len() < 100_000 {
+                self.other_names.insert(hash(topic));
+            }
+            &mut self.other
+        };
+        match direction {
+            Some(Direction::ClientToServer) => bucket.published += 1,
+            Some(Direction::ServerToClient) => bucket.delivered += 1,
+            None => bucket.unknown_direction += 1,
+        }
+        bucket.bytes += pb.payload.len() as u64;
+        bucket.qos[(pb.qos as usize).min(2)] += 1;
+        bucket.retained += u64::from(pb.retain);
+        bucket.via_alias += u64::from(via_alias);
+    }
+
+    /// The index of a topic in `stats`; `None` past the topic cap.
+    fn index(&mut self, topic: &[u8], max_topics: usize) -> Option<usize> {
+        match self.map.get(topic) {
+            Some(&i) => Some(i),
+            None if self.map.len() < max_topics => {
+                self.map.insert(topic.into(), self.stats.len());
+                self.keys.push(topic.into());
+                self.stats.push(TopicStats {
+                    topic: Some(text::escape_bytes(topic)),
+                    ..TopicStats::default()
+                });
+                Some(self.stats.len() - 1)
+            }
+            None => None,
+        }
+    }
+}
+
 /// The analysis stage. Feed it every record, in order, before printing it.
 pub struct Analyzer {
     cfg: AnalysisConfig,
     live: LiveTable,
     done: Vec<ConnSummary>,
     not_kept: u64,
-    /// Raw topic bytes → index in `topic_stats` (one lookup per PUBLISH, no borrow held).
-    /// Keyed by the bytes, not the escaped text: escaping is one-to-one, and the bytes
-    /// need no UTF-8 check per PUBLISH.
-    topics: FastMap<Box<[u8]>, usize>,
-    topic_stats: Vec<TopicStats>,
-    other_topics: TopicStats,
-    other_topic_names: FastSet<u64>,
+    topics: TopicTable,
+    /// By packet type: client→server, server→client, unknown direction, bytes.
     types: [[u64; 4]; 16],
     problems: BTreeMap<&'static str, ProblemAcc>,
     check_items: Vec<CheckItem>,
@@ -503,10 +745,7 @@ impl Analyzer {
             live: LiveTable::default(),
             done: Vec::new(),
             not_kept: 0,
-            topics: FastMap::default(),
-            topic_stats: Vec::new(),
-            other_topics: TopicStats::default(),
-            other_topic_names: FastSet::default(),
+            topics: TopicTable::default(),
             types: [[0; 4]; 16],
             problems: BTreeMap::new(),
             check_items: Vec::new(),
@@ -633,298 +872,94 @@ impl Analyzer {
 
     fn packet(&mut self, p: &mut PacketRecord<'_>) {
         let info = p.conn;
-        let (side, frame, ts) = (p.side, p.frame, p.ts);
-        let d = &p.assumed.decoded;
-        let v = d.version;
-        let direction = p.direction;
+        let d = &mut p.assumed.decoded;
+        let ptype = d.packet_type;
+        let at = At {
+            side: p.side,
+            direction: p.direction,
+            frame: p.frame,
+            ts: p.ts,
+            v: d.version,
+            bytes: d.bytes,
+        };
 
-        // Packet type counts.
-        let t = &mut self.types[usize::from(d.packet_type.0 & 15)];
-        match direction {
-            Some(Direction::ClientToServer) => t[0] += 1,
-            Some(Direction::ServerToClient) => t[1] += 1,
-            None => t[2] += 1,
+        let statistics = self.cfg.statistics;
+        if statistics {
+            // Packet type counts: the direction's position is its discriminant (None: 2).
+            let t = &mut self.types[usize::from(ptype.0 & 15)];
+            t[at.direction.map_or(2, |d| d as usize)] += 1;
+            t[3] += d.len as u64;
         }
-        t[3] += d.len as u64;
 
         // A CONNECT with a client id that another open connection uses: takeover.
-        if d.packet_type == PacketType::CONNECT {
+        let connect = matches!(d.packet, Some(Packet::Connect(_)));
+        if connect {
             if let Some(Packet::Connect(c)) = &d.packet {
-                self.takeover(info, frame, ts, c.client_id);
+                self.takeover(info, at.frame, at.ts, c.client_id);
             }
         }
 
-        let max_alias_bytes = self.cfg.max_alias_bytes;
-        let samples = self.cfg.statistics.then_some(self.cfg.max_latency_samples);
-        let l = self.live_mut(info, ts);
-        let mut new: Vec<Diagnostic> = Vec::new();
-        let mut failures: Vec<String> = Vec::new();
-        // Raw topic bytes (the key of the topic statistics) and whether an alias gave them.
-        let mut topic_for_stats: Option<(Cow<'_, [u8]>, bool)> = None;
-        let mut resolved: Option<(u16, String, u64)> = None;
-        let mut connect = false;
-        let from_client = direction == Some(Direction::ClientToServer);
-        let from_server = direction == Some(Direction::ServerToClient);
-        let bytes = d.bytes;
-        let ptype = d.packet_type;
-
-        // Order: CONNECT first, CONNACK first.
-        if from_client
-            && ptype != PacketType::CONNECT
-            && l.connect_frame.is_none()
-            && l.syn_seen
-            && !l.before_connect_flagged
-        {
-            l.before_connect_flagged = true;
-            new.push(make(
-                &diag::PACKET_BEFORE_CONNECT,
-                v,
-                (0, 1.min(bytes.len())),
-                None,
-                format!(
-                    "{ptype} before any CONNECT on a connection whose start was captured: the \
-                     client's first packet must be CONNECT; the server closes the connection"
-                ),
-            ));
+        let samples = statistics.then_some(self.cfg.max_latency_samples);
+        let l = self
+            .live
+            .get_or_insert_with(info.id, || Live::new(info, at.ts));
+        l.update(info, at.ts);
+        // Findings follow the codec's, in the order they are found.
+        let out = &mut d.diagnostics;
+        if !l.order_settled() {
+            l.check_order(&at, ptype, out);
         }
-        if from_server
-            && ptype != PacketType::CONNACK
-            && ptype != PacketType::AUTH
-            && l.connect_frame.is_some()
-            && !l.connack_seen
-            && !l.before_connack_flagged
-        {
-            l.before_connack_flagged = true;
-            new.push(make(
-                &diag::PACKET_BEFORE_CONNACK,
-                v,
-                (0, 1.min(bytes.len())),
-                None,
-                format!("{ptype} from the server before its CONNACK"),
-            ));
+        if at.direction == Some(Direction::ClientToServer) {
+            l.client_sent(&at, out);
         }
 
-        // Keep alive: silence from the client longer than 1.5 × keep alive.
-        if from_client {
-            if let (Some(ka), Some(last)) = (l.keep_alive, l.last_client_ts) {
-                let gap = seconds_between(last, ts);
-                if ka > 0 && gap > 1.5 * f64::from(ka) {
-                    new.push(make(
-                        &diag::KEEP_ALIVE_EXCEEDED,
-                        v,
-                        (0, 0),
-                        None,
-                        format!(
-                            "{gap:.3} s without a packet from the client, more than 1.5 × keep \
-                             alive ({ka} s): the server may close the connection"
-                        ),
-                    ));
-                }
-            }
-            l.last_client_ts = Some(ts);
-        }
-
-        if let Some(pkt) = &d.packet {
-            match pkt {
-                Packet::Connect(c) => {
-                    connect = true;
-                    on_connect(l, c, side, frame, ts, v, bytes, &mut new);
-                }
-                Packet::ConnAck(c) => on_connack(l, c, side, frame, v, &mut failures),
-                Packet::Publish(pb) => {
-                    let alias = if v.is_v5() {
-                        pb.properties
-                            .get(PropertyId::TOPIC_ALIAS)
-                            .and_then(|x| x.as_u32())
-                            .and_then(|x| u16::try_from(x).ok())
-                            .filter(|a| *a > 0)
+        let failed = match &d.packet {
+            Some(Packet::Publish(pb)) => {
+                let alias = if at.v.is_v5() { alias_of(pb) } else { None };
+                // Borrowed in the usual case: no allocation per PUBLISH.
+                let (topic, via_alias) = match alias {
+                    None => (Cow::Borrowed(pb.topic.0), false),
+                    Some(a) => {
+                        let max = self.cfg.max_alias_bytes;
+                        topic_alias(l, pb, a, &at, max, out, &mut d.tree)
+                    }
+                };
+                if let Some(id) = pb.packet_id {
+                    let kind = if pb.qos == QoS::ExactlyOnce {
+                        FlowKind::Qos2
                     } else {
-                        None
+                        FlowKind::Qos1
                     };
-                    // Borrowed in the usual case: no allocation per PUBLISH.
-                    let (topic, via_alias) = match alias {
-                        None => (Cow::Borrowed(pb.topic.0), false),
-                        Some(a) => topic_alias(
-                            l,
-                            pb,
-                            a,
-                            side,
-                            frame,
-                            v,
-                            direction,
-                            bytes,
-                            max_alias_bytes,
-                            &mut new,
-                            &mut resolved,
-                        ),
-                    };
-                    topic_for_stats = Some((topic, via_alias));
-                    if let Some(id) = pb.packet_id {
-                        let kind = if pb.qos == QoS::ExactlyOnce {
-                            FlowKind::Qos2
-                        } else {
-                            FlowKind::Qos1
-                        };
-                        let range = || wire::publish_id(bytes, pb.topic.len());
-                        start_flow(l, side, id, kind, frame, ts, 0, pb.dup, range, v, &mut new);
-                    }
+                    let range = || wire::publish_id(at.bytes, pb.topic.len());
+                    start_flow(l, &at, id, kind, 0, pb.dup, range, out);
                 }
-                // The packet type tells ack() which step of the flow this is.
-                Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
-                    let failed = v.is_v5() && r.reason_code.0 >= 0x80;
-                    ack(
-                        l,
-                        side,
-                        r.packet_id,
-                        ptype,
-                        frame,
-                        ts,
-                        failed,
-                        0,
-                        v,
-                        bytes,
-                        samples,
-                        &mut new,
-                    );
-                    if failed {
-                        failures.push(code_text(v, ptype, r.reason_code.0));
-                    }
+                if statistics {
+                    let max = self.cfg.max_topics;
+                    let recent = &mut l.recent_topic[at.side.index()];
+                    self.topics
+                        .count(&topic, via_alias, at.direction, pb, max, recent);
                 }
-                Packet::Subscribe(s) => {
-                    let range = || wire::id_after_header(bytes);
-                    start_flow(
-                        l,
-                        side,
-                        s.packet_id,
-                        FlowKind::Subscribe,
-                        frame,
-                        ts,
-                        s.subscriptions.len(),
-                        false,
-                        range,
-                        v,
-                        &mut new,
-                    );
-                }
-                Packet::Unsubscribe(u) => {
-                    let range = || wire::id_after_header(bytes);
-                    start_flow(
-                        l,
-                        side,
-                        u.packet_id,
-                        FlowKind::Unsubscribe,
-                        frame,
-                        ts,
-                        u.filters.len(),
-                        false,
-                        range,
-                        v,
-                        &mut new,
-                    );
-                }
-                Packet::SubAck(s) => {
-                    let failed: Vec<u8> = s
-                        .codes
-                        .iter()
-                        .map(|c| c.0)
-                        .filter(|c| is_failure_in(v, ptype, *c))
-                        .collect();
-                    ack(
-                        l,
-                        side,
-                        s.packet_id,
-                        ptype,
-                        frame,
-                        ts,
-                        !failed.is_empty(),
-                        s.codes.len(),
-                        v,
-                        bytes,
-                        samples,
-                        &mut new,
-                    );
-                    for c in failed {
-                        failures.push(code_text(v, ptype, c));
-                    }
-                }
-                Packet::UnsubAck(u) => {
-                    let failed: Vec<u8> = u
-                        .codes
-                        .iter()
-                        .map(|c| c.0)
-                        .filter(|c| v.is_v5() && *c >= 0x80)
-                        .collect();
-                    ack(
-                        l,
-                        side,
-                        u.packet_id,
-                        ptype,
-                        frame,
-                        ts,
-                        !failed.is_empty(),
-                        u.codes.len(),
-                        v,
-                        bytes,
-                        samples,
-                        &mut new,
-                    );
-                    for c in failed {
-                        failures.push(code_text(v, ptype, c));
-                    }
-                }
-                Packet::PingReq => {
-                    if let Some((f, _)) = l.pending_ping {
-                        new.push(make(
-                            &diag::PINGREQ_UNANSWERED,
-                            v,
-                            (0, 1.min(bytes.len())),
-                            None,
-                            format!("the PINGREQ of frame {f} got no PINGRESP before this one"),
-                        ));
-                    }
-                    l.pending_ping = Some((frame, ts));
-                }
-                Packet::PingResp => l.pending_ping = None,
-                Packet::Disconnect(x) => {
-                    if l.disconnect.is_none() {
-                        l.disconnect = Some((side, x.reason_code.0, frame));
-                    }
-                    if v.is_v5() && x.reason_code.0 >= 0x80 {
-                        failures.push(code_text(v, ptype, x.reason_code.0));
-                    }
-                }
-                Packet::Auth(x) => {
-                    if x.reason_code.0 >= 0x80 {
-                        failures.push(code_text(v, ptype, x.reason_code.0));
-                    }
-                }
+                false
             }
-        }
+            // The packet type tells ack() which step of the flow this is.
+            Some(
+                Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r),
+            ) => {
+                let failed = is_failure(at.v, ptype, r.reason_code.0);
+                ack(l, &at, r.packet_id, ptype, failed, 0, samples, out);
+                failed
+            }
+            Some(pkt) => l.other_packet(pkt, &at, ptype, samples, out),
+            None => false,
+        };
 
         if connect {
             self.index_client(info.id);
         }
 
-        // Attach, and show the resolved topic in the field tree.
-        let conn_id = info.id;
-        let d = &mut p.assumed.decoded;
-        if let Some((a, t, f)) = &resolved {
-            mark_resolved(&mut d.tree, *a, t, *f);
-        }
-        if !new.is_empty() {
-            d.diagnostics.append(&mut new);
-        }
-
-        if let (Some((topic, via_alias)), Some(Packet::Publish(pb))) = (topic_for_stats, &d.packet)
-        {
-            if self.cfg.statistics {
-                self.count_topic(&topic, via_alias, direction, pb);
-            }
-        }
-
         // Problems, grouped; the check list. Most packets have none.
-        if !d.diagnostics.is_empty() || !failures.is_empty() {
-            self.packet_problems(conn_id, frame, ptype, &d.diagnostics, failures);
+        if failed || !d.diagnostics.is_empty() {
+            self.packet_problems(info.id, &at, ptype, d, failed);
         }
     }
 
@@ -935,11 +970,17 @@ impl Analyzer {
     fn packet_problems(
         &mut self,
         conn_id: u64,
-        frame: u64,
+        at: &At<'_>,
         ptype: PacketType,
-        diagnostics: &[Diagnostic],
-        failures: Vec<String>,
+        d: &Decoded<'_>,
+        failed: bool,
     ) {
+        let (frame, diagnostics) = (at.frame, &d.diagnostics);
+        let failures = if failed {
+            failure_codes(at.v, ptype, d.packet.as_ref())
+        } else {
+            Vec::new()
+        };
         let client_id = self
             .live
             .get_mut(conn_id)
@@ -967,7 +1008,8 @@ impl Analyzer {
                 });
             }
         }
-        for message in failures {
+        for code in failures {
+            let message = code_text(at.v, ptype, code);
             if let Some(l) = self.live.get_mut(conn_id) {
                 l.count_problem("failure-code", Severity::Warning);
             }
@@ -990,50 +1032,6 @@ impl Analyzer {
                 spec: "§2.4",
                 message: format!("{ptype} {message}"),
             });
-        }
-    }
-
-    /// Topic statistics for one PUBLISH; `topic` is the raw topic (or what an alias gave).
-    fn count_topic(
-        &mut self,
-        topic: &[u8],
-        via_alias: bool,
-        direction: Option<Direction>,
-        pb: &crate::codec::Publish<'_>,
-    ) {
-        let index = self.topic_index(topic);
-        let bucket = if let Some(b) = index.and_then(|i| self.topic_stats.get_mut(i)) {
-            b
-        } else {
-            if self.other_topic_names.len() < 100_000 {
-                self.other_topic_names.insert(hash(topic));
-            }
-            &mut self.other_topics
-        };
-        match direction {
-            Some(Direction::ClientToServer) => bucket.published += 1,
-            Some(Direction::ServerToClient) => bucket.delivered += 1,
-            None => bucket.unknown_direction += 1,
-        }
-        bucket.bytes += pb.payload.len() as u64;
-        bucket.qos[(pb.qos as usize).min(2)] += 1;
-        bucket.retained += u64::from(pb.retain);
-        bucket.via_alias += u64::from(via_alias);
-    }
-
-    /// The index of a topic in `topic_stats`; `None` past the topic cap.
-    fn topic_index(&mut self, topic: &[u8]) -> Option<usize> {
-        match self.topics.get(topic) {
-            Some(&i) => Some(i),
-            None if self.topics.len() < self.cfg.max_topics => {
-                self.topics.insert(topic.into(), self.topic_stats.len());
-                self.topic_stats.push(TopicStats {
-                    topic: Some(text::escape_bytes(topic)),
-                    ..TopicStats::default()
-                });
-                Some(self.topic_stats.len() - 1)
-            }
-            None => None,
         }
     }
 
@@ -1119,6 +1117,7 @@ impl Analyzer {
     /// Returns a sentence for the close event.
     fn finalize(&mut self, mut l: Live, frame: u64, ts: Timestamp) -> String {
         let conn = l.summary.id;
+        l.set_counters();
         if let Some(c) = l.indexed.take() {
             unindex_client(&mut self.by_client, &c, conn);
         }
@@ -1349,13 +1348,13 @@ impl Analyzer {
             }
         }
         self.done.sort_by_key(|c| c.id);
-        let mut topics: Vec<TopicStats> = self.topic_stats;
+        let mut topics: Vec<TopicStats> = self.topics.stats;
         topics.sort_by(|a, b| {
             b.messages()
                 .cmp(&a.messages())
                 .then_with(|| a.topic.cmp(&b.topic))
         });
-        let other = (self.other_topics.messages() > 0).then_some(self.other_topics);
+        let other = (self.topics.other.messages() > 0).then_some(self.topics.other);
         let packet_types = self
             .types
             .iter()
@@ -1394,7 +1393,7 @@ impl Analyzer {
             connections_not_kept: self.not_kept,
             topics,
             other_topics: other,
-            other_topic_count: self.other_topic_names.len() as u64,
+            other_topic_count: self.topics.other_names.len() as u64,
             packet_types,
             problems,
             check_items: self.check_items,
@@ -1517,27 +1516,66 @@ pub fn describe_outcome(c: &ConnSummary) -> String {
     }
     s
 }
+
+/// The packet being analysed: who sent it, when, decoded as which version, its bytes.
+#[derive(Clone, Copy)]
+struct At<'p> {
+    side: Side,
+    direction: Option<Direction>,
+    frame: u64,
+    ts: Timestamp,
+    v: ProtocolVersion,
+    bytes: &'p [u8],
+}
+
+impl At<'_> {
+    /// A finding about this packet.
+    fn diag(
+        &self,
+        check: &'static Check,
+        range: (usize, usize),
+        field: Option<&'static str>,
+        message: String,
+    ) -> Diagnostic {
+        make(check, self.v, range, field, message)
+    }
+
+    /// The first byte: where a finding about the packet as a whole points.
+    fn first_byte(&self) -> (usize, usize) {
+        (0, 1.min(self.bytes.len()))
+    }
+}
+
+/// The Topic Alias of a v5 PUBLISH, when it has one (0 is no alias: the codec flags it).
+#[inline]
+fn alias_of(pb: &Publish<'_>) -> Option<u16> {
+    if !pb.properties.may_have(PropertyId::TOPIC_ALIAS) {
+        return None;
+    }
+    pb.properties
+        .get(PropertyId::TOPIC_ALIAS)
+        .and_then(|x| x.as_u32())
+        .and_then(|x| u16::try_from(x).ok())
+        .filter(|a| *a > 0)
+}
+
 /// A PUBLISH with a Topic Alias: checks it against the maximum, resolves an alias-only
-/// PUBLISH or records what the alias is set to. Returns the topic and whether the alias
-/// gave it; an alias-only PUBLISH also sets `resolved` (alias, topic, frame that set it).
+/// PUBLISH (and shows what it resolved to in the field tree) or records what the alias is
+/// set to. Returns the topic and whether the alias gave it.
 // Out of line: most PUBLISHes carry no alias.
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
 fn topic_alias<'t>(
     l: &mut Live,
     pb: &Publish<'t>,
     a: u16,
-    side: Side,
-    frame: u64,
-    v: ProtocolVersion,
-    direction: Option<Direction>,
-    bytes: &[u8],
+    at: &At<'_>,
     max_alias_bytes: usize,
-    new: &mut Vec<Diagnostic>,
-    resolved: &mut Option<(u16, String, u64)>,
+    out: &mut Vec<Diagnostic>,
+    tree: &mut [Node<'_>],
 ) -> (Cow<'t, [u8]>, bool) {
-    let from_client = direction == Some(Direction::ClientToServer);
-    let from_server = direction == Some(Direction::ServerToClient);
+    let (side, bytes) = (at.side, at.bytes);
+    let from_client = at.direction == Some(Direction::ClientToServer);
+    let from_server = at.direction == Some(Direction::ServerToClient);
     let mut topic = Cow::Borrowed(pb.topic.0);
     let mut via_alias = false;
     let props_start =
@@ -1546,9 +1584,8 @@ fn topic_alias<'t>(
         .unwrap_or((0, 1.min(bytes.len())));
     if let Some(max) = l.alias_max[side.index()] {
         if a > max {
-            let mut x = make(
+            let mut x = at.diag(
                 &diag::TOPIC_ALIAS_ABOVE_MAXIMUM,
-                v,
                 range,
                 Some("property.topic_alias"),
                 format!(
@@ -1562,7 +1599,7 @@ fn topic_alias<'t>(
             } else {
                 "MQTT-3.3.2-9"
             };
-            new.push(x);
+            out.push(x);
         }
     }
     let table = &mut l.aliases[side.index()];
@@ -1572,19 +1609,17 @@ fn topic_alias<'t>(
                 let t = text::escape_bytes(raw);
                 topic = Cow::Owned(raw.to_vec());
                 via_alias = true;
-                new.push(make(
+                mark_resolved(tree, a, &t, *set_frame);
+                out.push(at.diag(
                     &diag::TOPIC_ALIAS_RESOLVED,
-                    v,
                     range,
                     Some("property.topic_alias"),
                     format!("Topic Alias {a} stands for \"{t}\" (set in frame {set_frame})"),
                 ));
-                *resolved = Some((a, t, *set_frame));
             }
             None => {
-                let mut x = make(
+                let mut x = at.diag(
                     &diag::TOPIC_ALIAS_UNKNOWN,
-                    v,
                     range,
                     Some("property.topic_alias"),
                     format!(
@@ -1597,7 +1632,7 @@ fn topic_alias<'t>(
                     x.message
                         .push_str(" (the capture may have started after it was set)");
                 }
-                new.push(x);
+                out.push(x);
                 topic = Cow::Owned(format!("(unknown alias {a})").into_bytes());
             }
         }
@@ -1606,32 +1641,18 @@ fn topic_alias<'t>(
         let len = display_len(&topic);
         if table.bytes - old + len <= max_alias_bytes {
             table.bytes = table.bytes - old + len;
-            table.map.insert(a, (topic.as_ref().into(), frame));
+            table.map.insert(a, (topic.as_ref().into(), at.frame));
         }
     }
     (topic, via_alias)
 }
 
 /// A CONNECT: the first one starts the session's state; another is a Protocol Error.
-// Out of line, as the other once-per-connection packets: the per-packet path stays small.
-#[cold]
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn on_connect(
-    l: &mut Live,
-    c: &Connect<'_>,
-    side: Side,
-    frame: u64,
-    ts: Timestamp,
-    v: ProtocolVersion,
-    bytes: &[u8],
-    new: &mut Vec<Diagnostic>,
-) {
+fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(first) = l.connect_frame {
-        new.push(make(
+        out.push(at.diag(
             &diag::CONNECT_TWICE,
-            v,
-            (0, 1.min(bytes.len())),
+            at.first_byte(),
             None,
             format!(
                 "a second CONNECT on this connection (the first was in frame \
@@ -1639,12 +1660,12 @@ fn on_connect(
             ),
         ));
     } else {
-        l.connect_frame = Some(frame);
+        l.connect_frame = Some(at.frame);
         l.summary.outcome.acceptance = Acceptance::NoAnswer;
         l.will_topic = c.will.as_ref().map(|w| w.topic.to_string());
         l.keep_alive = Some(c.keep_alive);
-        l.last_client_ts = Some(ts);
-        declare_alias_max(l, side, &c.properties);
+        l.last_client_ts = Some(at.ts);
+        declare_alias_max(l, at.side, &c.properties);
     }
 }
 
@@ -1659,59 +1680,106 @@ fn declare_alias_max(l: &mut Live, side: Side, props: &Properties<'_>) {
 }
 
 /// A CONNACK: the first one says how the connection was accepted.
-#[cold]
-#[inline(never)]
-fn on_connack(
-    l: &mut Live,
-    c: &ConnAck<'_>,
-    side: Side,
-    frame: u64,
-    v: ProtocolVersion,
-    failures: &mut Vec<String>,
-) {
-    if !l.connack_seen {
-        l.connack_seen = true;
-        let failed = is_failure_in(v, PacketType::CONNACK, c.code.0);
-        l.summary.outcome.acceptance = if failed {
-            Acceptance::Refused {
-                frame,
-                code: c.code.0,
-                version: v,
-            }
-        } else {
-            Acceptance::Accepted {
-                frame,
-                session_present: c.session_present,
-            }
-        };
-        l.session_resumed = c.session_present && !failed;
-        declare_alias_max(l, side, &c.properties);
-        if let Some(ska) = c
-            .properties
-            .get(PropertyId::SERVER_KEEP_ALIVE)
-            .and_then(|x| x.as_u32())
-        {
-            l.keep_alive = Some(ska as u16);
-        }
+fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
+    if l.connack_seen {
+        return;
     }
-    if is_failure_in(v, PacketType::CONNACK, c.code.0) {
-        failures.push(code_text(v, PacketType::CONNACK, c.code.0));
+    l.connack_seen = true;
+    let failed = is_failure_in(at.v, PacketType::CONNACK, c.code.0);
+    l.summary.outcome.acceptance = if failed {
+        Acceptance::Refused {
+            frame: at.frame,
+            code: c.code.0,
+            version: at.v,
+        }
+    } else {
+        Acceptance::Accepted {
+            frame: at.frame,
+            session_present: c.session_present,
+        }
+    };
+    l.session_resumed = c.session_present && !failed;
+    declare_alias_max(l, at.side, &c.properties);
+    if let Some(ska) = c
+        .properties
+        .get(PropertyId::SERVER_KEEP_ALIVE)
+        .and_then(|x| x.as_u32())
+    {
+        l.keep_alive = Some(ska as u16);
     }
 }
 
+/// True when `ts` is certainly no more than 1.5 × keep alive `ka` after `last`, by whole
+/// seconds: the gap is below the seconds' difference plus one. Spares most client packets
+/// the floating-point gap of [`keep_alive_gap`], which decides the rest.
+#[inline]
+fn surely_within(ka: u16, last: Timestamp, ts: Timestamp) -> bool {
+    let secs = ts.secs.wrapping_sub(last.secs);
+    // secs + 1 <= 1.5 × ka, in integers.
+    secs < i64::from(ka) + i64::from(ka / 2)
+}
+
+/// Client silence longer than 1.5 × keep alive `ka` (since `last`) before this packet.
+#[cold]
+#[inline(never)]
+fn keep_alive_gap(ka: u16, last: Timestamp, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+    let gap = seconds_between(last, at.ts);
+    if ka > 0 && gap > 1.5 * f64::from(ka) {
+        out.push(at.diag(
+            &diag::KEEP_ALIVE_EXCEEDED,
+            (0, 0),
+            None,
+            format!(
+                "{gap:.3} s without a packet from the client, more than 1.5 × keep \
+                 alive ({ka} s): the server may close the connection"
+            ),
+        ));
+    }
+}
+
+/// Whether `code` in a packet of type `t` reports a failure (listed by `--check`).
+#[inline]
+fn is_failure(v: ProtocolVersion, t: PacketType, code: u8) -> bool {
+    match t {
+        PacketType::CONNACK | PacketType::SUBACK => is_failure_in(v, t, code),
+        PacketType::AUTH => code >= 0x80,
+        _ => v.is_v5() && code >= 0x80,
+    }
+}
+
+/// The codes of a packet of type `t` that report a failure, in order.
+fn failure_codes(v: ProtocolVersion, t: PacketType, pkt: Option<&Packet<'_>>) -> Vec<u8> {
+    let codes = match pkt {
+        Some(Packet::ConnAck(c)) => std::slice::from_ref(&c.code),
+        Some(Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r)) => {
+            std::slice::from_ref(&r.reason_code)
+        }
+        Some(Packet::SubAck(s)) => &s.codes,
+        Some(Packet::UnsubAck(u)) => &u.codes,
+        Some(Packet::Disconnect(x)) => std::slice::from_ref(&x.reason_code),
+        Some(Packet::Auth(x)) => std::slice::from_ref(&x.reason_code),
+        _ => &[],
+    };
+    codes
+        .iter()
+        .map(|c| c.0)
+        .filter(|c| is_failure(v, t, *c))
+        .collect()
+}
+
+/// A PUBLISH QoS 1/2, SUBSCRIBE or UNSUBSCRIBE from `at.side` starts flow `id`; `range`
+/// (where the identifier is) is only worked out for a diagnostic.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 fn start_flow(
     l: &mut Live,
-    sender: Side,
+    at: &At<'_>,
     id: u16,
     kind: FlowKind,
-    frame: u64,
-    ts: Timestamp,
     filters: usize,
     dup: bool,
     range: impl FnOnce() -> (usize, usize),
-    v: ProtocolVersion,
-    new: &mut Vec<Diagnostic>,
+    out: &mut Vec<Diagnostic>,
 ) {
     if id == 0 {
         return; // packet-id-zero is the codec's
@@ -1719,26 +1787,19 @@ fn start_flow(
     let flow = Flow {
         kind,
         state: FlowState::Ack,
-        frame,
-        ts,
+        frame: at.frame,
+        ts: at.ts,
         filters,
     };
-    // One lookup: the identifier is usually free.
-    let old = match l.flows[sender.index()].entry(id) {
-        Entry::Vacant(e) => {
-            e.insert(flow);
-            return;
-        }
-        Entry::Occupied(mut e) => {
-            let old = *e.get();
-            if dup && old.kind == kind {
-                return; // a retransmission: the flow keeps its start
-            }
-            e.insert(flow);
-            old
-        }
+    // One probe: the identifier is usually free.
+    let Some(old) = l.flows[at.side.index()].insert_or_get(id, flow) else {
+        return;
     };
-    id_in_use(l, sender, id, old, range(), v, new);
+    if dup && old.kind == kind {
+        return; // a retransmission: the flow keeps its start
+    }
+    let old = std::mem::replace(old, flow);
+    id_in_use(l, at, id, old, range(), out);
 }
 
 /// A flow started with an identifier still in use by `old`, which is given up.
@@ -1746,21 +1807,19 @@ fn start_flow(
 #[inline(never)]
 fn id_in_use(
     l: &mut Live,
-    sender: Side,
+    at: &At<'_>,
     id: u16,
     old: Flow,
     range: (usize, usize),
-    v: ProtocolVersion,
-    new: &mut Vec<Diagnostic>,
+    out: &mut Vec<Diagnostic>,
 ) {
     let state = match old.state {
         FlowState::Ack => "not yet acknowledged".to_string(),
         FlowState::Rel(f) => format!("PUBREC in frame {f}, waiting for PUBREL"),
         FlowState::Comp(f) => format!("PUBREL in frame {f}, waiting for PUBCOMP"),
     };
-    new.push(make(
+    out.push(at.diag(
         &diag::PACKET_ID_IN_USE,
-        v,
         range,
         Some("packet_id"),
         format!(
@@ -1769,102 +1828,51 @@ fn id_in_use(
             old.frame
         ),
     ));
-    l.latency(old.kind, sender).unacked += 1;
+    l.latency(old.kind, at.side).unacked += 1;
 }
 
-/// What an acknowledgement does to the flow it names.
-enum Step {
-    Done,
-    Next(FlowState),
-    Ignore,
-    Unknown,
-}
-
-/// The step an acknowledgement of type `t` takes on flow `f` (the flow table's state machine).
-fn step(f: &Flow, t: PacketType, failed: bool, frame: u64) -> Step {
-    match t {
-        PacketType::PUBACK if f.kind == FlowKind::Qos1 => Step::Done,
-        PacketType::PUBREC if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack if failed => Step::Done,
-            FlowState::Ack => Step::Next(FlowState::Rel(frame)),
-            _ => Step::Ignore,
-        },
-        PacketType::PUBREL if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Comp(_) => Step::Ignore,
-            _ => Step::Next(FlowState::Comp(frame)),
-        },
-        PacketType::PUBCOMP if f.kind == FlowKind::Qos2 => match f.state {
-            FlowState::Ack => Step::Unknown,
-            _ => Step::Done,
-        },
-        PacketType::SUBACK if f.kind == FlowKind::Subscribe => Step::Done,
-        PacketType::UNSUBACK if f.kind == FlowKind::Unsubscribe => Step::Done,
-        _ => Step::Unknown,
-    }
-}
-
-/// An acknowledgement from `acker` (PUBREL: from the publisher itself).
+/// An acknowledgement of type `t` from `at.side` (PUBREL: from the publisher itself), with
+/// `codes` return/reason codes (SUBACK, UNSUBACK); `samples`: the latency sample cap when
+/// statistics are kept.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn ack(
     l: &mut Live,
-    acker: Side,
+    at: &At<'_>,
     id: u16,
     t: PacketType,
-    frame: u64,
-    ts: Timestamp,
     failed: bool,
     codes: usize,
-    v: ProtocolVersion,
-    bytes: &[u8],
     samples: Option<usize>,
-    new: &mut Vec<Diagnostic>,
+    out: &mut Vec<Diagnostic>,
 ) {
     // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
     let owner = if t == PacketType::PUBREL {
-        acker
+        at.side
     } else {
-        acker.other()
+        at.side.other()
     };
-    // One lookup: the step is worked out and applied on the entry.
-    let Entry::Occupied(mut e) = l.flows[owner.index()].entry(id) else {
-        return unknown_ack(l, owner, id, t, None, v, bytes, new);
+    let table = &mut l.flows[owner.index()];
+    let Some(i) = table.find(id) else {
+        return unknown_ack(l, owner, id, t, None, at, out);
     };
-    let f = *e.get();
-    match step(&f, t, failed, frame) {
+    let flow = table.at(i);
+    match step(flow, t, failed, at.frame) {
         Step::Ignore => {}
-        Step::Next(s) => e.get_mut().state = s,
-        Step::Unknown => unknown_ack(l, owner, id, t, Some(f), v, bytes, new),
+        Step::Next(s) => flow.state = s,
+        Step::Unknown => {
+            let f = *flow;
+            unknown_ack(l, owner, id, t, Some(f), at, out);
+        }
         Step::Done => {
-            e.remove();
-            if t == PacketType::SUBACK && codes != f.filters {
-                new.push(make(
-                    &diag::SUBACK_CODE_COUNT,
-                    v,
-                    wire::tail(bytes, codes),
-                    None,
-                    format!(
-                        "{codes} return/reason code(s) for the {} topic filter(s) of the SUBSCRIBE \
-                         of frame {}: one code per filter, in order",
-                        f.filters, f.frame
-                    ),
-                ));
-            }
-            if t == PacketType::UNSUBACK && v.is_v5() && codes != f.filters {
-                new.push(make(
-                    &diag::UNSUBACK_CODE_COUNT,
-                    v,
-                    wire::tail(bytes, codes),
-                    None,
-                    format!(
-                        "{codes} reason code(s) for the {} topic filter(s) of the UNSUBSCRIBE \
-                         of frame {}: one code per filter, in order",
-                        f.filters, f.frame
-                    ),
-                ));
+            let f = *flow;
+            table.remove_at(i);
+            if codes != f.filters {
+                code_count(&f, t, codes, at, out);
             }
             if let Some(cap) = samples {
                 let lat = l.latency(f.kind, owner);
-                lat.add(seconds_between(f.ts, ts).max(0.0), cap);
+                lat.add(seconds_between(f.ts, at.ts).max(0.0), cap);
                 if failed {
                     lat.failed += 1;
                 }
@@ -1873,20 +1881,49 @@ fn ack(
     }
 }
 
+/// A SUBACK/UNSUBACK with a code count other than the filter count of its request.
+#[cold]
+#[inline(never)]
+fn code_count(f: &Flow, t: PacketType, codes: usize, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+    let range = wire::tail(at.bytes, codes);
+    if t == PacketType::SUBACK {
+        out.push(at.diag(
+            &diag::SUBACK_CODE_COUNT,
+            range,
+            None,
+            format!(
+                "{codes} return/reason code(s) for the {} topic filter(s) of the SUBSCRIBE \
+                 of frame {}: one code per filter, in order",
+                f.filters, f.frame
+            ),
+        ));
+    }
+    if t == PacketType::UNSUBACK && at.v.is_v5() {
+        out.push(at.diag(
+            &diag::UNSUBACK_CODE_COUNT,
+            range,
+            None,
+            format!(
+                "{codes} reason code(s) for the {} topic filter(s) of the UNSUBSCRIBE \
+                 of frame {}: one code per filter, in order",
+                f.filters, f.frame
+            ),
+        ));
+    }
+}
+
 /// An acknowledgement that matches no flow in flight (`entry`: a flow of another kind or
 /// step with that identifier): a diagnostic.
 #[cold]
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
 fn unknown_ack(
     l: &Live,
     owner: Side,
     id: u16,
     t: PacketType,
     entry: Option<Flow>,
-    v: ProtocolVersion,
-    bytes: &[u8],
-    new: &mut Vec<Diagnostic>,
+    at: &At<'_>,
+    out: &mut Vec<Diagnostic>,
 ) {
     let what = match t {
         PacketType::PUBACK => "QoS 1 PUBLISH",
@@ -1896,10 +1933,9 @@ fn unknown_ack(
         PacketType::SUBACK => "SUBSCRIBE",
         _ => "UNSUBSCRIBE",
     };
-    let mut x = make(
+    let mut x = at.diag(
         &diag::ACK_UNKNOWN_ID,
-        v,
-        wire::id_after_header(bytes),
+        wire::id_after_header(at.bytes),
         Some("packet_id"),
         format!(
             "{t} for Packet Identifier {id}, but no {what} with that identifier is in \
@@ -1922,5 +1958,53 @@ fn unknown_ack(
             ": the capture may have started after the flow"
         });
     }
-    new.push(x);
+    out.push(x);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-seconds test never spares a packet the exact one would flag.
+    #[test]
+    fn surely_within_agrees_with_the_exact_gap() {
+        let nanos = [0, 1, 499_999_999, 500_000_000, 999_999_999];
+        for ka in [0u16, 1, 2, 3, 10, 60, 65_535] {
+            let limit = 1.5 * f64::from(ka);
+            for secs in -3..=i64::from(ka) * 2 + 3 {
+                for &na in &nanos {
+                    for &nb in &nanos {
+                        let last = Timestamp {
+                            secs: 1_000,
+                            nanos: na,
+                        };
+                        let ts = Timestamp {
+                            secs: 1_000 + secs,
+                            nanos: nb,
+                        };
+                        if surely_within(ka, last, ts) {
+                            assert!(!(ka > 0 && seconds_between(last, ts) > limit));
+                        }
+                    }
+                }
+            }
+            // Timestamps far apart (hostile captures) neither overflow nor get spared.
+            let (lo, hi) = (
+                Timestamp {
+                    secs: i64::MIN,
+                    nanos: 0,
+                },
+                Timestamp {
+                    secs: i64::MAX,
+                    nanos: 0,
+                },
+            );
+            let _ = surely_within(ka, lo, hi);
+            let _ = surely_within(ka, hi, lo);
+        }
+        // Just past 1.5 × keep alive: not spared.
+        let last = Timestamp { secs: 0, nanos: 0 };
+        assert!(!surely_within(60, last, Timestamp { secs: 90, nanos: 1 }));
+        assert!(surely_within(60, last, Timestamp { secs: 89, nanos: 0 }));
+    }
 }

@@ -186,7 +186,7 @@ impl ConnSummary {
 
 /// Seconds from `a` to `b`.
 pub fn seconds_between(a: Timestamp, b: Timestamp) -> f64 {
-    (b.secs - a.secs) as f64 + (f64::from(b.nanos) - f64::from(a.nanos)) / 1e9
+    b.secs.wrapping_sub(a.secs) as f64 + (f64::from(b.nanos) - f64::from(a.nanos)) / 1e9
 }
 
 /// Messages on one topic.
