@@ -21,8 +21,8 @@ use crate::codec::reason::{self, is_failure_in};
 use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{
-    ConnAck, Connect, Decoded, Direction, MqttStr, Packet, PacketType, Properties, PropertyId,
-    ProtocolVersion, Publish, QoS,
+    ConnAck, Connect, Decoded, Direction, List, MqttStr, Packet, PacketType, Properties,
+    PropertyId, ProtocolVersion, Publish, QoS,
 };
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
@@ -328,7 +328,7 @@ impl Live {
     /// CONNECT first, CONNACK first.
     #[cold]
     #[inline(never)]
-    fn check_order(&mut self, at: &At<'_>, ptype: PacketType, out: &mut Vec<Diagnostic>) {
+    fn check_order(&mut self, at: &At<'_>, ptype: PacketType, out: &mut List<Diagnostic>) {
         if at.direction == Some(Direction::ClientToServer)
             && ptype != PacketType::CONNECT
             && self.connect_frame.is_none()
@@ -365,7 +365,7 @@ impl Live {
 
     /// A packet from the client: silence from it longer than 1.5 × keep alive before it.
     #[inline]
-    fn client_sent(&mut self, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+    fn client_sent(&mut self, at: &At<'_>, out: &mut List<Diagnostic>) {
         if let (Some(ka), Some(last)) = (self.keep_alive, self.last_client_ts) {
             if !surely_within(ka, last, at.ts) {
                 keep_alive_gap(ka, last, at, out);
@@ -384,7 +384,7 @@ impl Live {
         at: &At<'_>,
         ptype: PacketType,
         samples: Option<usize>,
-        out: &mut Vec<Diagnostic>,
+        out: &mut List<Diagnostic>,
     ) -> bool {
         let v = at.v;
         match pkt {
@@ -1570,7 +1570,7 @@ fn topic_alias<'t>(
     a: u16,
     at: &At<'_>,
     max_alias_bytes: usize,
-    out: &mut Vec<Diagnostic>,
+    out: &mut List<Diagnostic>,
     tree: &mut [Node<'_>],
 ) -> (Cow<'t, [u8]>, bool) {
     let (side, bytes) = (at.side, at.bytes);
@@ -1648,7 +1648,7 @@ fn topic_alias<'t>(
 }
 
 /// A CONNECT: the first one starts the session's state; another is a Protocol Error.
-fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnostic>) {
     if let Some(first) = l.connect_frame {
         out.push(at.diag(
             &diag::CONNECT_TWICE,
@@ -1722,7 +1722,7 @@ fn surely_within(ka: u16, last: Timestamp, ts: Timestamp) -> bool {
 /// Client silence longer than 1.5 × keep alive `ka` (since `last`) before this packet.
 #[cold]
 #[inline(never)]
-fn keep_alive_gap(ka: u16, last: Timestamp, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+fn keep_alive_gap(ka: u16, last: Timestamp, at: &At<'_>, out: &mut List<Diagnostic>) {
     let gap = seconds_between(last, at.ts);
     if ka > 0 && gap > 1.5 * f64::from(ka) {
         out.push(at.diag(
@@ -1779,7 +1779,7 @@ fn start_flow(
     filters: usize,
     dup: bool,
     range: impl FnOnce() -> (usize, usize),
-    out: &mut Vec<Diagnostic>,
+    out: &mut List<Diagnostic>,
 ) {
     if id == 0 {
         return; // packet-id-zero is the codec's
@@ -1811,7 +1811,7 @@ fn id_in_use(
     id: u16,
     old: Flow,
     range: (usize, usize),
-    out: &mut Vec<Diagnostic>,
+    out: &mut List<Diagnostic>,
 ) {
     let state = match old.state {
         FlowState::Ack => "not yet acknowledged".to_string(),
@@ -1844,7 +1844,7 @@ fn ack(
     failed: bool,
     codes: usize,
     samples: Option<usize>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut List<Diagnostic>,
 ) {
     // Whose identifier space: the sender of the PUBLISH/SUBSCRIBE/UNSUBSCRIBE.
     let owner = if t == PacketType::PUBREL {
@@ -1884,7 +1884,7 @@ fn ack(
 /// A SUBACK/UNSUBACK with a code count other than the filter count of its request.
 #[cold]
 #[inline(never)]
-fn code_count(f: &Flow, t: PacketType, codes: usize, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+fn code_count(f: &Flow, t: PacketType, codes: usize, at: &At<'_>, out: &mut List<Diagnostic>) {
     let range = wire::tail(at.bytes, codes);
     if t == PacketType::SUBACK {
         out.push(at.diag(
@@ -1923,7 +1923,7 @@ fn unknown_ack(
     t: PacketType,
     entry: Option<Flow>,
     at: &At<'_>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut List<Diagnostic>,
 ) {
     let what = match t {
         PacketType::PUBACK => "QoS 1 PUBLISH",
