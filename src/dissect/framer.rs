@@ -417,27 +417,21 @@ mod tests {
     }
 
     fn run(f: &mut Framer, chunks: &[(&[u8], u64)]) -> Vec<Got> {
-        let mut got = Vec::new();
-        let mut off = 0;
-        for (c, frame_no) in chunks {
-            let mut yes = |_: &[u8]| true;
-            f.push(c, off, *frame_no, &mut yes, &mut |x: Framed<'_>| {
-                got.push(self::got(x))
-            });
-            off += c.len() as u64;
-        }
-        got
+        run_with(f, chunks, false)
     }
 
-    /// [`run`] through the general path only.
-    fn run_general(f: &mut Framer, chunks: &[(&[u8], u64)]) -> Vec<Got> {
+    /// [`run`], through the general path only when `general`.
+    fn run_with(f: &mut Framer, chunks: &[(&[u8], u64)], general: bool) -> Vec<Got> {
         let mut got = Vec::new();
         let mut off = 0;
         for (c, frame_no) in chunks {
             let mut yes = |_: &[u8]| true;
-            f.push_general(c, off, *frame_no, &mut yes, &mut |x: Framed<'_>| {
-                got.push(self::got(x))
-            });
+            let mut out = |x: Framed<'_>| got.push(self::got(x));
+            if general {
+                f.push_general(c, off, *frame_no, &mut yes, &mut out);
+            } else {
+                f.push(c, off, *frame_no, &mut yes, &mut out);
+            }
             off += c.len() as u64;
         }
         got
@@ -461,7 +455,7 @@ mod tests {
             for b in a..stream.len() {
                 let chunks = [(&stream[..a], 1), (&stream[a..b], 2), (&stream[b..], 3)];
                 let fast = run(&mut Framer::new(0x30), &chunks);
-                let general = run_general(&mut Framer::new(0x30), &chunks);
+                let general = run_with(&mut Framer::new(0x30), &chunks, true);
                 assert_eq!(fast, general, "split at {a} and {b}");
             }
         }
