@@ -557,15 +557,7 @@ mod tests {
         let mut got = Vec::new();
         let mut yes = |_: &[u8]| true;
         f.push(&seg, 100, 5, &mut yes, &mut |x: Framed<'_>| {
-            got.push(match x {
-                Framed::Packet { bytes, offset, .. } => Got::P(bytes.to_vec(), offset, 5),
-                Framed::Skipped {
-                    offset,
-                    len,
-                    reason,
-                } => Got::S(offset, len, reason),
-                Framed::TooLarge { offset, len, .. } => Got::L(offset, len),
-            })
+            got.push(self::got(x))
         });
         assert_eq!(
             got,

@@ -22,7 +22,7 @@ use crate::codec::text;
 use crate::codec::tree::{Meaning, Node};
 use crate::codec::{
     ConnAck, Connect, Decoded, Direction, List, MqttStr, Packet, PacketType, Properties,
-    PropertyId, ProtocolVersion, Publish, QoS,
+    PropertyId, ProtocolVersion, Publish, QoS, SubAck, UnsubAck,
 };
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
@@ -418,28 +418,20 @@ impl Live {
                     out,
                 );
             }
-            Packet::SubAck(s) => {
-                let failed = s.codes.iter().any(|c| is_failure(v, ptype, c.0));
+            Packet::SubAck(SubAck {
+                packet_id, codes, ..
+            })
+            | Packet::UnsubAck(UnsubAck {
+                packet_id, codes, ..
+            }) => {
+                let failed = codes.iter().any(|c| is_failure(v, ptype, c.0));
                 ack(
                     self,
                     at,
-                    s.packet_id,
+                    *packet_id,
                     ptype,
                     failed,
-                    s.codes.len(),
-                    samples,
-                    out,
-                );
-            }
-            Packet::UnsubAck(u) => {
-                let failed = u.codes.iter().any(|c| is_failure(v, ptype, c.0));
-                ack(
-                    self,
-                    at,
-                    u.packet_id,
-                    ptype,
-                    failed,
-                    u.codes.len(),
+                    codes.len(),
                     samples,
                     out,
                 );
