@@ -124,8 +124,8 @@ fn run(pcap: &[u8], tree: bool, sink: &mut dyn FnMut(&mut Record<'_>)) {
         tree,
         ..CaptureConfig::default()
     };
-    dissect_capture(pcap, &TransportConfig::default(), cfg, &mut |mut r| {
-        sink(&mut r)
+    dissect_capture(pcap, &TransportConfig::default(), cfg, &mut |r| {
+        sink(r)
     })
     .expect("the capture reads");
 }

@@ -33,9 +33,9 @@ fn analyse(bytes: &[u8], tree: bool) -> (Vec<Seen>, Analysis) {
         tree,
         ..CaptureConfig::default()
     };
-    dissect_capture(bytes, &TransportConfig::default(), cfg, &mut |mut r| {
-        a.record(&mut r);
-        match &r {
+    dissect_capture(bytes, &TransportConfig::default(), cfg, &mut |r| {
+        a.record(r);
+        match &*r {
             Record::Packet(p) => {
                 let d = &p.assumed.decoded;
                 if tree {
@@ -741,7 +741,7 @@ fn garbage_and_truncated_captures_do_not_panic() {
             &bytes[..cut],
             &TransportConfig::default(),
             CaptureConfig::default(),
-            &mut |mut r| a.record(&mut r),
+            &mut |r| a.record(r),
         );
         let _ = a.finish();
     }
@@ -760,7 +760,7 @@ fn garbage_and_truncated_captures_do_not_panic() {
             &b[..],
             &TransportConfig::default(),
             CaptureConfig::default(),
-            &mut |mut r| a.record(&mut r),
+            &mut |r| a.record(r),
         );
         let _ = a.finish();
     }

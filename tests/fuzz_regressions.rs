@@ -56,7 +56,7 @@ fn fragment_timeouts_reported_in_arrival_order() {
             CaptureConfig::default(),
             &mut |r| {
                 if let Record::Event(e) = r {
-                    events.push(e.message);
+                    events.push(std::mem::take(&mut e.message));
                 }
             },
         );
@@ -91,7 +91,7 @@ fn pcapng_block_shorter_than_its_frame() {
         CaptureConfig::default(),
         &mut |r| {
             if let Record::Event(e) = r {
-                messages.push(e.message);
+                messages.push(std::mem::take(&mut e.message));
             }
         },
     );

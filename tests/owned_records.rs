@@ -32,10 +32,10 @@ fn records(data: &[u8], owned: bool, batch_size: usize) -> Vec<String> {
         data,
         &TransportConfig::default(),
         cfg,
-        &mut |mut r: Record<'_>| {
-            analyzer.record(&mut r);
+        &mut |r: &mut Record<'_>| {
+            analyzer.record(r);
             if owned {
-                batch.push(&mut r, &mut snapshots);
+                batch.push(r, &mut snapshots);
                 if batch.len() == batch_size {
                     let full = std::mem::replace(&mut batch, Batch::with_capacity(batch_size));
                     flush(full, &mut out);

@@ -32,7 +32,7 @@ fn records() -> (Vec<Value>, mqtt_dissect::dissect::capture::DissectSummary) {
         CaptureConfig::default(),
         &mut |r| {
             i += 1;
-            out.push(record_json(&r, i, &Options::default()));
+            out.push(record_json(r, i, &Options::default()));
         },
     )
     .unwrap();

@@ -99,7 +99,7 @@ fn dissect(pcap: &[u8]) -> (Vec<Value>, DissectSummary) {
         CaptureConfig::default(),
         &mut |r| {
             index += 1;
-            out.push(record_json(&r, index, &Options::default()));
+            out.push(record_json(r, index, &Options::default()));
         },
     )
     .expect("capture reads");

@@ -24,8 +24,8 @@ fn clean(s: &str) {
     );
 }
 
-fn check(r: Record<'_>) {
-    match r {
+fn check(r: &mut Record<'_>) {
+    match &*r {
         Record::Packet(p) => {
             for d in std::iter::once(&p.assumed.decoded).chain(p.assumed.alternative.as_deref()) {
                 assert!(d.len <= d.bytes.len() || !d.complete);
@@ -75,10 +75,10 @@ fn records(data: &[u8], owned: bool) -> Vec<String> {
             Ok::<(), ()>(())
         });
     };
-    let _ = dissect_capture(data, &TransportConfig::default(), cfg, &mut |mut r| {
-        analyzer.record(&mut r);
+    let _ = dissect_capture(data, &TransportConfig::default(), cfg, &mut |r| {
+        analyzer.record(r);
         if owned {
-            batch.push(&mut r, &mut snapshots);
+            batch.push(r, &mut snapshots);
             if batch.len() == 2 {
                 flush(
                     std::mem::replace(&mut batch, Batch::with_capacity(2)),

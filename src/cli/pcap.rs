@@ -340,9 +340,7 @@ fn run_analysis<W: Write>(
             threaded::analyse(reader, tcfg, &capture)
         } else {
             let mut analyzer = Analyzer::default();
-            let r = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r| {
-                analyzer.record(&mut r)
-            });
+            let r = dissect_capture(reader, tcfg, capture.clone(), &mut |r| analyzer.record(r));
             (r.map(|(cap, _)| cap), analyzer)
         };
         match result {
@@ -438,10 +436,10 @@ fn run_files(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
             cfg.capture.clone(),
-            &mut |mut r| {
-                analyzer.record(&mut r);
-                if write_error.is_none() && cfg.filter.wants(&r) {
-                    if let Err(e) = printer.record(&r) {
+            &mut |r| {
+                analyzer.record(r);
+                if write_error.is_none() && cfg.filter.wants(r) {
+                    if let Err(e) = printer.record(r) {
                         write_error = Some(e);
                         stop.set(true);
                     }

@@ -30,6 +30,13 @@ impl<T> List<T> {
         }
     }
 
+    /// True when the list holds an allocation (possibly empty, after
+    /// [`List::as_mut_vec`]).
+    #[inline]
+    pub fn is_allocated(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Removes every element.
     pub fn clear(&mut self) {
         self.0 = None;

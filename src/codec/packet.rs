@@ -43,6 +43,21 @@ pub enum Packet<'a> {
 }
 
 impl Packet<'_> {
+    /// True when the packet holds no allocation: a PUBLISH, PUBACK, PUBREC, PUBREL or
+    /// PUBCOMP whose properties refer to its bytes, a PINGREQ or a PINGRESP (false for
+    /// the rest, which may).
+    #[inline]
+    pub fn is_borrowed(&self) -> bool {
+        match self {
+            Packet::Publish(p) => p.properties.is_borrowed(),
+            Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
+                r.properties.is_borrowed()
+            }
+            Packet::PingReq | Packet::PingResp => true,
+            _ => false,
+        }
+    }
+
     /// The packet type.
     pub fn packet_type(&self) -> PacketType {
         match self {

@@ -139,6 +139,13 @@ impl<'a> Properties<'a> {
         Properties(Repr::Wire { bytes, seen })
     }
 
+    /// True when the block holds no allocation (it refers to the packet's bytes): the
+    /// usual case, in which dropping it has nothing to do.
+    #[inline]
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.0, Repr::Wire { .. })
+    }
+
     /// True when the block is empty.
     pub fn is_empty(&self) -> bool {
         match &self.0 {

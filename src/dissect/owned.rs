@@ -526,7 +526,7 @@ impl Parts<'_> {
             direction: p.direction,
             tree: self.tree,
         };
-        let mut r = Record::Packet(PacketRecord {
+        let mut r = std::mem::ManuallyDrop::new(Record::Packet(PacketRecord {
             conn,
             side: p.side,
             direction: p.direction,
@@ -541,8 +541,8 @@ impl Parts<'_> {
                 reason: None,
                 alternative: None,
             },
-        });
-        if let Record::Packet(r) = &mut r {
+        }));
+        if let Record::Packet(r) = &mut *r {
             let a = &mut r.assumed;
             match p.extra.and_then(|i| self.extras.get_mut(i)) {
                 Some(x) => x.move_into(a, bytes, opts),
@@ -553,7 +553,9 @@ impl Parts<'_> {
                 show_resolved_topic(&mut a.decoded);
             }
         }
-        f(&mut r)
+        let out = f(&mut r);
+        Record::release(r);
+        out
     }
 
     /// Calls `f` with the event's record; its message is moved into it.

@@ -327,10 +327,10 @@ fn files<W: Write>(
             io::BufReader::with_capacity(1 << 16, reader),
             tcfg,
             capture.clone(),
-            &mut |mut r: Record<'_>| {
-                analyzer.record(&mut r);
-                if h.error.is_none() && (everything || cfg.filter.wants(&r)) {
-                    batch.push(&mut r, &mut snapshots);
+            &mut |r: &mut Record<'_>| {
+                analyzer.record(r);
+                if h.error.is_none() && (everything || cfg.filter.wants(r)) {
+                    batch.push(r, &mut snapshots);
                     if batch.len() == BATCH {
                         let next = h.batch();
                         h.send(Job::Records(std::mem::replace(&mut batch, next)));
@@ -386,8 +386,8 @@ pub fn analyse<R: io::Read>(
         let mut snapshots = Snapshots::default();
         let mut batch = fresh();
         let mut gone = false;
-        let result = dissect_capture(reader, tcfg, capture.clone(), &mut |mut r: Record<'_>| {
-            batch.push(&mut r, &mut snapshots);
+        let result = dissect_capture(reader, tcfg, capture.clone(), &mut |r: &mut Record<'_>| {
+            batch.push(r, &mut snapshots);
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, fresh());
                 // The worker only stops by panicking; its join below reports that.

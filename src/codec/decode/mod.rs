@@ -79,6 +79,15 @@ pub struct Decoded<'a> {
 }
 
 impl Decoded<'_> {
+    /// True when the result holds no allocation (the usual packet: no findings, no tree,
+    /// a packet that [`Packet::is_borrowed`]).
+    #[inline]
+    pub fn is_borrowed(&self) -> bool {
+        !self.diagnostics.is_allocated()
+            && !self.tree.is_allocated()
+            && self.packet.as_ref().is_none_or(Packet::is_borrowed)
+    }
+
     /// The worst severity among the diagnostics.
     pub fn worst(&self) -> Option<Severity> {
         self.diagnostics.iter().map(|d| d.severity).max()
