@@ -308,7 +308,8 @@ pub struct PacketRecord<'a> {
 
 impl Record<'_> {
     /// True when the record holds no allocation (the usual packet): dropping it has nothing
-    /// to free, and [`Record::release`] skips its drop code.
+    /// to free, and [`Record::release`] skips its drop code. It tests every field of a
+    /// packet record that can own memory: a new one must be tested here, or it leaks.
     #[inline]
     pub fn is_borrowed(&self) -> bool {
         match self {
@@ -324,9 +325,9 @@ impl Record<'_> {
     /// running the drop code of its parts when it holds no allocation: for the usual
     /// packet that code is some 60 instructions of tests that find nothing to free.
     #[inline]
-    pub fn release(r: std::mem::ManuallyDrop<Self>) {
+    pub fn release(r: ManuallyDrop<Self>) {
         if !r.is_borrowed() {
-            drop(std::mem::ManuallyDrop::into_inner(r));
+            drop(ManuallyDrop::into_inner(r));
         }
     }
 }

@@ -80,7 +80,8 @@ pub struct Decoded<'a> {
 
 impl Decoded<'_> {
     /// True when the result holds no allocation (the usual packet: no findings, no tree,
-    /// a packet that [`Packet::is_borrowed`]).
+    /// a packet that [`Packet::is_borrowed`]). A new field that can own memory must be
+    /// tested here (a test checks the answer against an allocation counter).
     #[inline]
     pub fn is_borrowed(&self) -> bool {
         !self.diagnostics.is_allocated()
