@@ -1560,24 +1560,32 @@ impl Framing<'_, '_> {
             // The usual packet, decoded straight into the record handed on (large: a copy
             // per packet counts).
             Some((opts, source)) => {
-                let mut r = ManuallyDrop::new(Record::Packet(PacketRecord {
-                    conn: info,
-                    side,
-                    direction,
-                    first_frame,
-                    frame,
-                    ts,
-                    start,
-                    stream_offset: offset,
-                    assumed: Assumed {
-                        decoded: decode_checked(bytes, &opts, &mut errors),
-                        source,
-                        reason: None,
-                        alternative: None,
-                    },
-                }));
-                (self.sink)(&mut r);
-                Record::release(r);
+                let make = |decoded| {
+                    Record::Packet(PacketRecord {
+                        conn: info,
+                        side,
+                        direction,
+                        first_frame,
+                        frame,
+                        ts,
+                        start,
+                        stream_offset: offset,
+                        assumed: Assumed {
+                            decoded,
+                            source,
+                            reason: None,
+                            alternative: None,
+                        },
+                    })
+                };
+                if opts.tree {
+                    // A tree is an allocation: the record is dropped as usual.
+                    (self.sink)(&mut make(decode_checked(bytes, &opts, &mut errors)));
+                } else {
+                    let mut r = ManuallyDrop::new(make(decode_checked(bytes, &opts, &mut errors)));
+                    (self.sink)(&mut r);
+                    Record::release(r);
+                }
             }
             None => {
                 let assumed = self.tracker.decode_checked(bytes, direction, &mut errors);
