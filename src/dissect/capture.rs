@@ -1500,6 +1500,30 @@ fn mqtt_data(
     framer.push(data, offset, carried, &mut validate, &mut out);
 }
 
+/// The record of a framed packet. Inlined: it is built where it is handed on (large: a
+/// copy per packet counts).
+#[inline(always)]
+fn packet_record<'r>(
+    conn: &'r ConnInfo,
+    at: At,
+    direction: Option<Direction>,
+    first_frame: u64,
+    stream_offset: u64,
+    assumed: Assumed<'r>,
+) -> Record<'r> {
+    Record::Packet(PacketRecord {
+        conn,
+        side: at.side,
+        direction,
+        first_frame,
+        frame: at.frame,
+        ts: at.ts,
+        start: at.start,
+        stream_offset,
+        assumed,
+    })
+}
+
 /// What [`mqtt_data`] does with what the framer finds in one direction's bytes.
 struct Framing<'c, 's> {
     info: &'c mut ConnInfo,
@@ -1533,13 +1557,8 @@ impl FramedOut for Framing<'_, '_> {
 impl Framing<'_, '_> {
     #[inline(always)]
     fn packet(&mut self, bytes: &[u8], offset: u64, first_frame: u64) {
-        let At {
-            side,
-            frame,
-            ts,
-            start,
-            ..
-        } = self.at;
+        let at = self.at;
+        let side = at.side;
         let info = &mut *self.info;
         // A framed packet has at least two bytes.
         let t = PacketType(bytes.first().map_or(0, |b| b >> 4));
@@ -1560,29 +1579,31 @@ impl Framing<'_, '_> {
             // The usual packet, decoded straight into the record handed on (large: a copy
             // per packet counts).
             Some((opts, source)) => {
-                let make = |decoded| {
-                    Record::Packet(PacketRecord {
-                        conn: info,
-                        side,
-                        direction,
-                        first_frame,
-                        frame,
-                        ts,
-                        start,
-                        stream_offset: offset,
-                        assumed: Assumed {
-                            decoded,
-                            source,
-                            reason: None,
-                            alternative: None,
-                        },
-                    })
+                let assumed = |decoded| Assumed {
+                    decoded,
+                    source,
+                    reason: None,
+                    alternative: None,
                 };
                 if opts.tree {
                     // A tree is an allocation: the record is dropped as usual.
-                    (self.sink)(&mut make(decode_checked(bytes, &opts, &mut errors)));
+                    (self.sink)(&mut packet_record(
+                        info,
+                        at,
+                        direction,
+                        first_frame,
+                        offset,
+                        assumed(decode_checked(bytes, &opts, &mut errors)),
+                    ));
                 } else {
-                    let mut r = ManuallyDrop::new(make(decode_checked(bytes, &opts, &mut errors)));
+                    let mut r = ManuallyDrop::new(packet_record(
+                        info,
+                        at,
+                        direction,
+                        first_frame,
+                        offset,
+                        assumed(decode_checked(bytes, &opts, &mut errors)),
+                    ));
                     (self.sink)(&mut r);
                     Record::release(r);
                 }
@@ -1593,17 +1614,8 @@ impl Framing<'_, '_> {
                 if let Some(Packet::Connect(c)) = &assumed.decoded.packet {
                     learn_connect(info, c, assumed.decoded.version);
                 }
-                (self.sink)(&mut Record::Packet(PacketRecord {
-                    conn: info,
-                    side,
-                    direction,
-                    first_frame,
-                    frame,
-                    ts,
-                    start,
-                    stream_offset: offset,
-                    assumed,
-                }));
+                let mut r = packet_record(info, at, direction, first_frame, offset, assumed);
+                (self.sink)(&mut r);
             }
         }
         if errors {
