@@ -161,7 +161,9 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
-    let printers: [(&str, bool, fn() -> Box<dyn CapturePrinter>); 2] = [
+    // Name, with field trees, and how to make the printer.
+    type Printer = (&'static str, bool, fn() -> Box<dyn CapturePrinter>);
+    let printers: [Printer; 2] = [
         ("summary", false, || {
             Box::new(SummaryPrinter::new(
                 io::sink(),

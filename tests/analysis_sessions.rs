@@ -662,6 +662,108 @@ fn hand_built_v5_aliases_flows_and_acks() {
     assert!(!a.check_passed());
 }
 
+/// Receive Maximum, both ways: the client's CONNECT allows the server 1 QoS 1/2 PUBLISH in
+/// flight, the server's CONNACK allows the client 2. A retransmission (DUP) starts no flow;
+/// a PUBREC with a failure code ends one, a successful PUBREC does not.
+#[test]
+fn hand_built_receive_maximum_in_both_directions() {
+    const BY_CLIENT: &str = "receive-maximum-exceeded-by-client";
+    const BY_SERVER: &str = "receive-maximum-exceeded-by-server";
+    let mut cap = Cap::new();
+    let mut k = cap.open(40010);
+    cap.client(&mut k, "10 11 00044d515454 05 02 003c 03 210001 0001 72"); // Receive Maximum 1
+    let connack = cap.next_frame();
+    cap.server(&mut k, "20 06 00 00 03 210002"); // Receive Maximum 2
+    let mut over_client = Vec::new();
+    cap.client(&mut k, "32 07 000174 0001 00 78");
+    cap.client(&mut k, "32 07 000174 0002 00 78");
+    over_client.push(cap.next_frame());
+    cap.client(&mut k, "32 07 000174 0003 00 78"); // 3 in flight
+    cap.client(&mut k, "3a 07 000174 0003 00 78"); // DUP: the same flow
+    cap.server(&mut k, "40 02 0001");
+    over_client.push(cap.next_frame());
+    cap.client(&mut k, "32 07 000174 0004 00 78"); // 2, 3, 4
+    for id in ["0002", "0003", "0004"] {
+        cap.server(&mut k, &format!("40 02 {id}"));
+    }
+    cap.server(&mut k, "32 07 000174 0001 00 78");
+    let over_server = cap.next_frame();
+    cap.server(&mut k, "32 07 000174 0002 00 78"); // 2 in flight, 1 allowed
+    cap.client(&mut k, "40 02 0001");
+    cap.client(&mut k, "40 02 0002");
+    // QoS 2: a failed PUBREC ends the flow, a successful one leaves it in flight.
+    cap.client(&mut k, "34 07 000174 0010 00 78");
+    cap.server(&mut k, "50 03 0010 80");
+    cap.client(&mut k, "34 07 000174 0011 00 78");
+    cap.client(&mut k, "34 07 000174 0012 00 78"); // 2 in flight: allowed
+    cap.server(&mut k, "50 02 0011");
+    over_client.push(cap.next_frame());
+    cap.client(&mut k, "34 07 000174 0013 00 78"); // 3 in flight
+    let (seen, a) = analyse(cap.w.bytes(), false);
+
+    let flagged = |id: &str| -> Vec<u64> {
+        seen.iter()
+            .filter(|s| s.diags.iter().any(|d| d.0 == id))
+            .map(|s| s.frame)
+            .collect()
+    };
+    assert_eq!(flagged(BY_CLIENT), over_client);
+    assert_eq!(flagged(BY_SERVER), vec![over_server]);
+    let d = diag_of(&seen, over_client[0], "PUBLISH", BY_CLIENT);
+    assert_eq!(
+        (d.1, d.2.as_str(), d.3, d.4),
+        (Severity::Error, "MQTT-3.3.4-7", 0, 1)
+    );
+    assert_eq!(
+        d.5,
+        format!(
+            "3 QoS 1/2 PUBLISH packets from the client are now unacknowledged (no PUBACK, \
+             PUBCOMP, or PUBREC with a failure code yet), more than the Receive Maximum of 2 \
+             the server announced in its CONNACK (frame {connack}): the server may disconnect \
+             with 0x93 Receive Maximum exceeded"
+        )
+    );
+    let d = diag_of(&seen, over_server, "PUBLISH", BY_SERVER);
+    assert_eq!((d.1, d.2.as_str()), (Severity::Error, "MQTT-3.3.4-9"));
+    assert!(
+        d.5.starts_with("2 QoS 1/2 PUBLISH packets from the server"),
+        "{}",
+        d.5
+    );
+    assert!(
+        d.5.contains("Receive Maximum of 1 the client announced in its CONNECT"),
+        "{}",
+        d.5
+    );
+    assert_eq!(group(&a, BY_CLIENT).count, 3);
+    assert_eq!(group(&a, BY_SERVER).count, 1);
+    assert!(!a.check_passed());
+}
+
+/// Without a Receive Maximum property the limit is 65,535: never reached by a few flows,
+/// and 3.1.1 has no such limit at all.
+#[test]
+fn hand_built_receive_maximum_defaults_and_3_1_1() {
+    let mut cap = Cap::new();
+    let mut k = cap.open(40011);
+    cap.client(&mut k, "10 0e 00044d515454 05 02 003c 00 0001 72");
+    cap.server(&mut k, "20 03 00 00 00");
+    for id in 1..=40u16 {
+        cap.client(&mut k, &format!("32 07 000174 {id:04x} 00 78"));
+    }
+    let mut k = cap.open(40012);
+    cap.client(&mut k, "10 0d 00044d515454 04 02 003c 0001 73");
+    cap.server(&mut k, "20 02 00 00");
+    for id in 1..=40u16 {
+        cap.client(&mut k, &format!("32 06 000174 {id:04x} 78"));
+    }
+    let (seen, a) = analyse(cap.w.bytes(), false);
+    assert!(seen
+        .iter()
+        .all(|s| s.diags.iter().all(|d| !d.0.starts_with("receive-maximum"))));
+    assert_eq!(a.connections.len(), 2);
+}
+
 #[test]
 fn hand_built_takeover_by_disconnect_0x8e_and_packet_before_connack() {
     let mut cap = Cap::new();
@@ -804,6 +906,8 @@ fn every_stateful_check_fires() {
         "topic-alias-resolved",
         "keep-alive-exceeded",
         "pingreq-unanswered",
+        "receive-maximum-exceeded-by-client",
+        "receive-maximum-exceeded-by-server",
     ];
     let mut fired = std::collections::BTreeSet::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
@@ -830,6 +934,14 @@ fn every_stateful_check_fires() {
     cap.client(&mut k, "32 07 000174 0007 00 78");
     cap.client(&mut k, "32 07 000174 0007 00 78");
     cap.client(&mut k, "c0 00");
+    // Receive Maximum 1 both ways, and two PUBLISHes in flight each way.
+    let mut r = cap.open(40008);
+    cap.client(&mut r, "10 11 00044d515454 05 02 003c 03 210001 0001 72");
+    cap.server(&mut r, "20 06 00 00 03 210001");
+    for id in ["0001", "0002"] {
+        cap.client(&mut r, &format!("32 07 000174 {id} 00 78"));
+        cap.server(&mut r, &format!("32 07 000174 {id} 00 78"));
+    }
     inputs.push(cap.w.into_bytes());
     for b in &inputs {
         let (seen, a) = analyse(b, false);

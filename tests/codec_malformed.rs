@@ -2741,6 +2741,8 @@ const STATEFUL: &[&str] = &[
     "topic-alias-resolved",
     "keep-alive-exceeded",
     "pingreq-unanswered",
+    "receive-maximum-exceeded-by-client",
+    "receive-maximum-exceeded-by-server",
 ];
 
 #[test]

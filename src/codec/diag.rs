@@ -150,6 +150,8 @@ checks! {
     TOPIC_ALIAS_RESOLVED = "topic-alias-resolved", Note, "§3.3.2.3.4", "§3.3.2.3.4", "Alias-only PUBLISH: the topic comes from an earlier PUBLISH";
     KEEP_ALIVE_EXCEEDED = "keep-alive-exceeded", Warning, "MQTT-3.1.2-22", "MQTT-3.1.2-24", "Nothing from the client for longer than 1.5 times the keep alive";
     PINGREQ_UNANSWERED = "pingreq-unanswered", Warning, "MQTT-3.12.4-1", "MQTT-3.12.4-1", "PINGREQ without a PINGRESP";
+    RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT = "receive-maximum-exceeded-by-client", Error, "MQTT-3.3.4-7", "MQTT-3.3.4-7", "More QoS 1/2 PUBLISH packets unacknowledged from the client than the server's Receive Maximum";
+    RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER = "receive-maximum-exceeded-by-server", Error, "MQTT-3.3.4-9", "MQTT-3.3.4-9", "More QoS 1/2 PUBLISH packets unacknowledged from the server than the client's Receive Maximum";
 }
 
 /// One finding about a packet: which check, where (byte range relative to the start of

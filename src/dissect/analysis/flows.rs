@@ -90,6 +90,8 @@ pub(super) struct FlowTable {
     /// A power of two in length, or empty before the first flow.
     slots: Vec<Slot>,
     len: usize,
+    /// Flows of QoS 1/2 PUBLISHes: what the receiver's Receive Maximum bounds.
+    publishes: usize,
     /// 64 − log2(slots.len()): the hash's top bits index the slots.
     shift: u32,
 }
@@ -134,28 +136,45 @@ impl FlowTable {
         &mut self.slots[i].flow
     }
 
-    /// Starts flow `id` (non-zero) unless one with that identifier is in flight: then that
-    /// one is returned, unchanged.
+    /// QoS 1/2 PUBLISH flows in flight (not yet PUBACK, PUBCOMP, or a failed PUBREC).
+    #[inline]
+    pub fn publishes(&self) -> usize {
+        self.publishes
+    }
+
+    /// Starts flow `id` (non-zero) unless one with that identifier is in flight: then the
+    /// slot of that one is returned, unchanged.
     #[inline(always)]
-    pub fn insert_or_get(&mut self, id: u16, flow: Flow) -> Option<&mut Flow> {
+    pub fn insert_or_get(&mut self, id: u16, flow: Flow) -> Option<usize> {
         debug_assert_ne!(id, 0);
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
         }
         match self.probe(id) {
-            Ok(i) => Some(&mut self.slots[i].flow),
+            Ok(i) => Some(i),
             Err(i) => {
                 self.slots[i] = Slot { id, flow };
                 self.len += 1;
+                self.publishes += usize::from(flow.kind.is_publish());
                 None
             }
         }
+    }
+
+    /// Puts `flow` in slot `i` (from [`FlowTable::find`] or [`FlowTable::insert_or_get`])
+    /// in place of the flow there, which is returned.
+    pub fn replace_at(&mut self, i: usize, flow: Flow) -> Flow {
+        let old = std::mem::replace(&mut self.slots[i].flow, flow);
+        self.publishes += usize::from(flow.kind.is_publish());
+        self.publishes -= usize::from(old.kind.is_publish());
+        old
     }
 
     /// Ends the flow in slot `i` (from [`FlowTable::find`]): the entries after it in its
     /// probe run move back, so that no lookup stops early at the freed slot.
     #[inline]
     pub fn remove_at(&mut self, mut i: usize) {
+        self.publishes -= usize::from(self.slots[i].flow.kind.is_publish());
         let mask = self.slots.len() - 1;
         let mut j = i;
         loop {
@@ -179,6 +198,7 @@ impl FlowTable {
     /// Every flow in flight, leaving the table empty (in no particular order).
     pub fn drain(&mut self) -> impl Iterator<Item = (u16, Flow)> {
         self.len = 0;
+        self.publishes = 0;
         std::mem::take(&mut self.slots)
             .into_iter()
             .filter(|s| s.id != 0)
@@ -209,8 +229,24 @@ mod tests {
         Flow { frame, ..FREE.flow }
     }
 
-    /// The table agrees with a HashMap through inserts, lookups and removals, including
-    /// identifiers that share a home slot and runs that wrap around the end.
+    /// Flows of every kind, by frame number.
+    fn any_flow(frame: u64) -> Flow {
+        const KINDS: [FlowKind; 4] = [
+            FlowKind::Qos1,
+            FlowKind::Qos2,
+            FlowKind::Subscribe,
+            FlowKind::Unsubscribe,
+        ];
+        Flow {
+            kind: KINDS[(frame % 4) as usize],
+            frame,
+            ..FREE.flow
+        }
+    }
+
+    /// The table agrees with a HashMap through inserts, replacements, lookups and removals,
+    /// including identifiers that share a home slot and runs that wrap around the end; so
+    /// does its count of PUBLISH flows.
     #[test]
     fn agrees_with_a_hash_map() {
         let mut t = FlowTable::default();
@@ -220,11 +256,17 @@ mod tests {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
             // Few distinct identifiers, so that they collide and get removed often.
             let id = ((x >> 16) % 97) as u16 * 677 % 1000;
-            match (x >> 8) % 3 {
+            match (x >> 8) % 4 {
                 0 | 1 if id != 0 => {
-                    let got = t.insert_or_get(id, flow(n)).map(|f| f.frame);
+                    let got = t.insert_or_get(id, any_flow(n)).map(|i| t.at(i).frame);
                     assert_eq!(got, m.get(&id).copied());
                     m.entry(id).or_insert(n);
+                }
+                2 if id != 0 => {
+                    if let Some(i) = t.find(id) {
+                        let old = t.replace_at(i, any_flow(n));
+                        assert_eq!(Some(old.frame), m.insert(id, n));
+                    }
                 }
                 _ => {
                     let got = t.find(id).map(|i| {
@@ -236,6 +278,8 @@ mod tests {
                 }
             }
             assert_eq!(t.len, m.len());
+            let publishes = m.values().filter(|f| any_flow(**f).kind.is_publish());
+            assert_eq!(t.publishes(), publishes.count());
         }
         for (id, frame) in &m {
             let i = t.find(*id).expect("present");
@@ -246,7 +290,7 @@ mod tests {
         all.sort_unstable();
         want.sort_unstable();
         assert_eq!(all, want);
-        assert_eq!(t.find(1), None);
+        assert_eq!((t.find(1), t.publishes()), (None, 0));
     }
 
     #[test]

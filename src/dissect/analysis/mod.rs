@@ -155,6 +155,9 @@ struct Live {
     aliases: [Aliases; 2],
     /// Topic Alias Maximum that applies to PUBLISHes sent by each side.
     alias_max: [Option<u16>; 2],
+    /// The Receive Maximum that bounds the QoS 1/2 PUBLISHes each side has in flight (v5,
+    /// once the other side's CONNECT or CONNACK was seen).
+    recv_max: [Option<RecvMax>; 2],
     keep_alive: Option<u16>,
     last_client_ts: Option<Timestamp>,
     pending_ping: Option<(u64, Timestamp)>,
@@ -216,6 +219,7 @@ impl Live {
             flows: [FlowTable::default(), FlowTable::default()],
             aliases: [Aliases::default(), Aliases::default()],
             alias_max: [None, None],
+            recv_max: [None, None],
             keep_alive: None,
             last_client_ts: None,
             pending_ping: None,
@@ -923,7 +927,16 @@ impl Analyzer {
                         FlowKind::Qos1
                     };
                     let range = || wire::publish_id(at.bytes, pb.topic.len());
+                    let flows = &l.flows[at.side.index()];
+                    let before = flows.publishes();
                     start_flow(l, &at, id, kind, 0, pb.dup, range, out);
+                    // A new flow (not a retransmission) beyond the receiver's maximum.
+                    let in_flight = l.flows[at.side.index()].publishes();
+                    if let Some(r) = l.recv_max[at.side.index()] {
+                        if in_flight > before && in_flight > usize::from(r.max) {
+                            recv_max_exceeded(l, r, in_flight, &at, out);
+                        }
+                    }
                 }
                 if statistics {
                     let max = self.cfg.max_topics;
@@ -1658,6 +1671,12 @@ fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnos
         l.keep_alive = Some(c.keep_alive);
         l.last_client_ts = Some(at.ts);
         declare_alias_max(l, at.side, &c.properties);
+        declare_recv_max(
+            l,
+            at,
+            &c.properties,
+            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER,
+        );
     }
 }
 
@@ -1669,6 +1688,72 @@ fn declare_alias_max(l: &mut Live, side: Side, props: &Properties<'_>) {
         .and_then(|x| x.as_u32())
         .map_or(0, |x| x as u16);
     l.alias_max[side.other().index()] = Some(tam);
+}
+
+/// The Receive Maximum `at.side` declared in its CONNECT or CONNACK (65,535 when absent): it
+/// bounds the QoS 1/2 PUBLISHes the other side has in flight, which `check` checks. Not in
+/// 3.x, nor when it is 0 (a Protocol Error of its own, `receive-maximum-zero`).
+fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, check: &'static Check) {
+    if !at.v.is_v5() {
+        return;
+    }
+    let stated = props
+        .get(PropertyId::RECEIVE_MAXIMUM)
+        .and_then(|x| x.as_u32())
+        .map(|x| x as u16);
+    let max = stated.unwrap_or(u16::MAX);
+    l.recv_max[at.side.other().index()] = (max > 0).then_some(RecvMax {
+        max,
+        stated: stated.is_some(),
+        frame: at.frame,
+        check,
+    });
+}
+
+/// A Receive Maximum: the value, the frame of the CONNECT or CONNACK that declared it, and
+/// the check (which names the sender bound by it).
+#[derive(Clone, Copy)]
+struct RecvMax {
+    max: u16,
+    /// False when the packet had no Receive Maximum (65,535 then).
+    stated: bool,
+    frame: u64,
+    check: &'static Check,
+}
+
+/// A QoS 1/2 PUBLISH that started a flow: more PUBLISHes in flight from its sender than the
+/// receiver's Receive Maximum allows.
+#[cold]
+#[inline(never)]
+fn recv_max_exceeded(
+    l: &Live,
+    r: RecvMax,
+    in_flight: usize,
+    at: &At<'_>,
+    out: &mut List<Diagnostic>,
+) {
+    let (sender, receiver, packet) = match l.role(at.side) {
+        Some(Role::Server) => ("server", "client", "CONNECT"),
+        _ => ("client", "server", "CONNACK"),
+    };
+    let (max, frame) = (r.max, r.frame);
+    let declared = if r.stated {
+        format!(
+            "the Receive Maximum of {max} the {receiver} announced in its {packet} (frame {frame})"
+        )
+    } else {
+        format!("the Receive Maximum of {max} that applies when the {receiver}'s {packet} (frame {frame}) has none")
+    };
+    out.push(at.diag(
+        r.check,
+        at.first_byte(),
+        None,
+        format!(
+            "{in_flight} QoS 1/2 PUBLISH packets from the {sender} are now unacknowledged (no \
+             PUBACK, PUBCOMP, or PUBREC with a failure code yet), more than {declared}: the \
+             {receiver} may disconnect with 0x93 Receive Maximum exceeded"
+        ),
+    ));
 }
 
 /// A CONNACK: the first one says how the connection was accepted.
@@ -1692,6 +1777,12 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
     };
     l.session_resumed = c.session_present && !failed;
     declare_alias_max(l, at.side, &c.properties);
+    declare_recv_max(
+        l,
+        at,
+        &c.properties,
+        &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT,
+    );
     if let Some(ska) = c
         .properties
         .get(PropertyId::SERVER_KEEP_ALIVE)
@@ -1784,13 +1875,14 @@ fn start_flow(
         filters,
     };
     // One probe: the identifier is usually free.
-    let Some(old) = l.flows[at.side.index()].insert_or_get(id, flow) else {
+    let table = &mut l.flows[at.side.index()];
+    let Some(i) = table.insert_or_get(id, flow) else {
         return;
     };
-    if dup && old.kind == kind {
+    if dup && table.at(i).kind == kind {
         return; // a retransmission: the flow keeps its start
     }
-    let old = std::mem::replace(old, flow);
+    let old = table.replace_at(i, flow);
     id_in_use(l, at, id, old, range(), out);
 }
 

@@ -111,6 +111,11 @@ impl FlowKind {
             FlowKind::Unsubscribe => "UNSUBSCRIBE",
         }
     }
+
+    /// A QoS 1 or QoS 2 PUBLISH: what the receiver's Receive Maximum counts.
+    pub fn is_publish(self) -> bool {
+        matches!(self, FlowKind::Qos1 | FlowKind::Qos2)
+    }
 }
 
 /// Flow counts and times of one kind and direction on one connection.
