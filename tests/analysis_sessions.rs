@@ -740,6 +740,44 @@ fn hand_built_receive_maximum_in_both_directions() {
     assert!(!a.check_passed());
 }
 
+/// Bytes lost from the capture may hold the acknowledgements that freed places: after a gap
+/// the Receive Maximum is not checked on that connection.
+#[test]
+fn hand_built_receive_maximum_is_not_checked_after_lost_bytes() {
+    let mut cap = Cap::new();
+    let mut k = cap.open(40013);
+    cap.client(&mut k, "10 0e 00044d515454 05 02 003c 00 0001 72");
+    cap.server(&mut k, "20 06 00 00 03 210002"); // Receive Maximum 2
+    cap.client(&mut k, "32 07 000174 0001 00 78");
+    cap.client(&mut k, "32 07 000174 0002 00 78");
+    k.sseq += 4; // the PUBACK of 1 is not captured
+    cap.server(&mut k, "40 02 0002");
+    cap.client(&mut k, "32 07 000174 0003 00 78"); // acknowledges the lost bytes
+    cap.client(&mut k, "32 07 000174 0004 00 78"); // 1, 3 and 4 seem to be in flight
+    let (seen, a) = analyse(cap.w.bytes(), false);
+    assert!(
+        a.problems.iter().any(|p| p.id == "capture-gap"),
+        "{:#?}",
+        a.problems
+    );
+    assert!(seen
+        .iter()
+        .all(|s| s.diags.iter().all(|d| !d.0.starts_with("receive-maximum"))));
+    // Without the gap, the same packets go over the maximum.
+    let mut cap = Cap::new();
+    let mut k = cap.open(40014);
+    cap.client(&mut k, "10 0e 00044d515454 05 02 003c 00 0001 72");
+    cap.server(&mut k, "20 06 00 00 03 210002");
+    cap.client(&mut k, "32 07 000174 0001 00 78");
+    cap.client(&mut k, "32 07 000174 0002 00 78");
+    cap.server(&mut k, "40 02 0002");
+    cap.client(&mut k, "32 07 000174 0003 00 78");
+    let over = cap.next_frame();
+    cap.client(&mut k, "32 07 000174 0004 00 78");
+    let (seen, _) = analyse(cap.w.bytes(), false);
+    diag_of(&seen, over, "PUBLISH", "receive-maximum-exceeded-by-client");
+}
+
 /// Without a Receive Maximum property the limit is 65,535: never reached by a few flows,
 /// and 3.1.1 has no such limit at all.
 #[test]

@@ -1099,7 +1099,13 @@ impl Analyzer {
                 let conn = e.conn.map(|c| c.id);
                 if let Some(info) = e.conn {
                     let ts = e.ts.unwrap_or(info.first_ts);
-                    self.live_mut(info, ts).count_problem(id, severity);
+                    let l = self.live_mut(info, ts);
+                    l.count_problem(id, severity);
+                    if matches!(other, EventKind::Gap { .. }) {
+                        // The lost bytes may hold acknowledgements that freed places: the
+                        // count of PUBLISHes in flight is no longer known to be right.
+                        l.recv_max = [None, None];
+                    }
                 }
                 self.problem(id, severity, "§2.1.4", title, frame, conn, &e.message);
                 if severity == Severity::Error {
