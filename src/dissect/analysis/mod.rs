@@ -927,14 +927,13 @@ impl Analyzer {
                         FlowKind::Qos1
                     };
                     let range = || wire::publish_id(at.bytes, pb.topic.len());
-                    let flows = &l.flows[at.side.index()];
-                    let before = flows.publishes();
+                    let before = l.flows[at.side.index()].publishes();
                     start_flow(l, &at, id, kind, 0, pb.dup, range, out);
                     // A new flow (not a retransmission) beyond the receiver's maximum.
                     let in_flight = l.flows[at.side.index()].publishes();
                     if let Some(r) = l.recv_max[at.side.index()] {
                         if in_flight > before && in_flight > usize::from(r.max) {
-                            recv_max_exceeded(l, r, in_flight, &at, out);
+                            recv_max_exceeded(r, in_flight, &at, out);
                         }
                     }
                 }
@@ -1677,12 +1676,7 @@ fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnos
         l.keep_alive = Some(c.keep_alive);
         l.last_client_ts = Some(at.ts);
         declare_alias_max(l, at.side, &c.properties);
-        declare_recv_max(
-            l,
-            at,
-            &c.properties,
-            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER,
-        );
+        declare_recv_max(l, at, &c.properties, Role::Server);
     }
 }
 
@@ -1697,9 +1691,9 @@ fn declare_alias_max(l: &mut Live, side: Side, props: &Properties<'_>) {
 }
 
 /// The Receive Maximum `at.side` declared in its CONNECT or CONNACK (65,535 when absent): it
-/// bounds the QoS 1/2 PUBLISHes the other side has in flight, which `check` checks. Not in
-/// 3.x, nor when it is 0 (a Protocol Error of its own, `receive-maximum-zero`).
-fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, check: &'static Check) {
+/// bounds the QoS 1/2 PUBLISHes the other side (`sender`) has in flight. Not in 3.x, nor
+/// when it is 0 (a Protocol Error of its own, `receive-maximum-zero`).
+fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: Role) {
     if !at.v.is_v5() {
         return;
     }
@@ -1712,35 +1706,39 @@ fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, check: &'
         max,
         stated: stated.is_some(),
         frame: at.frame,
-        check,
+        sender,
     });
 }
 
 /// A Receive Maximum: the value, the frame of the CONNECT or CONNACK that declared it, and
-/// the check (which names the sender bound by it).
+/// the sender it bounds.
 #[derive(Clone, Copy)]
 struct RecvMax {
     max: u16,
     /// False when the packet had no Receive Maximum (65,535 then).
     stated: bool,
     frame: u64,
-    check: &'static Check,
+    sender: Role,
 }
 
 /// A QoS 1/2 PUBLISH that started a flow: more PUBLISHes in flight from its sender than the
 /// receiver's Receive Maximum allows.
 #[cold]
 #[inline(never)]
-fn recv_max_exceeded(
-    l: &Live,
-    r: RecvMax,
-    in_flight: usize,
-    at: &At<'_>,
-    out: &mut List<Diagnostic>,
-) {
-    let (sender, receiver, packet) = match l.role(at.side) {
-        Some(Role::Server) => ("server", "client", "CONNECT"),
-        _ => ("client", "server", "CONNACK"),
+fn recv_max_exceeded(r: RecvMax, in_flight: usize, at: &At<'_>, out: &mut List<Diagnostic>) {
+    let (check, sender, receiver, packet) = match r.sender {
+        Role::Server => (
+            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER,
+            "server",
+            "client",
+            "CONNECT",
+        ),
+        Role::Client => (
+            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT,
+            "client",
+            "server",
+            "CONNACK",
+        ),
     };
     let (max, frame) = (r.max, r.frame);
     let declared = if r.stated {
@@ -1751,7 +1749,7 @@ fn recv_max_exceeded(
         format!("the Receive Maximum of {max} that applies when the {receiver}'s {packet} (frame {frame}) has none")
     };
     out.push(at.diag(
-        r.check,
+        check,
         at.first_byte(),
         None,
         format!(
@@ -1783,12 +1781,7 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
     };
     l.session_resumed = c.session_present && !failed;
     declare_alias_max(l, at.side, &c.properties);
-    declare_recv_max(
-        l,
-        at,
-        &c.properties,
-        &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT,
-    );
+    declare_recv_max(l, at, &c.properties, Role::Client);
     if let Some(ska) = c
         .properties
         .get(PropertyId::SERVER_KEEP_ALIVE)
