@@ -586,3 +586,76 @@ fn closed_pipe_exits_quietly() {
     assert_eq!(o.status.code(), Some(0), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `--from`: who sent the packets. It turns on the checks that depend on the direction, and
+/// the output says which was assumed.
+#[test]
+fn from_says_who_sent_the_packets() {
+    // 5.0 PUBLISH with Subscription Identifier 1: only a server may send one.
+    let publish = "30 07 0001 74 02 0b01 78";
+    let o = run(&["hex", "--protocol", "5", "--from", "client", publish], "");
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    has(
+        &o,
+        "#1 PUBLISH  MQTT 5.0 (from --protocol)  9 bytes at offset 0  client → server",
+    );
+    has(
+        &o,
+        "error [MQTT-3.3.4-6] a PUBLISH from the client carries a Subscription Identifier",
+    );
+    let o = run(&["hex", "--protocol", "5", "--from", "server", publish], "");
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    has(&o, "9 bytes at offset 0  server → client");
+    let o = run(&["hex", "--protocol", "5", publish], "");
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert!(!o.stdout.contains("→"), "{}", o.stdout);
+
+    // 5.0 DISCONNECT with Session Expiry Interval 10: only a client may send one.
+    let disconnect = "e0 07 00 05 11 0000000a";
+    for format in ["json", "jsonl"] {
+        let args = [
+            "hex",
+            "--protocol",
+            "5",
+            "--from",
+            "server",
+            "--format",
+            format,
+        ];
+        let o = run(&[&args[..], &[disconnect]].concat(), "");
+        assert_eq!(o.code, 1, "{}", o.stdout);
+        let text = match format {
+            "jsonl" => o.stdout.lines().next().unwrap_or_default(),
+            _ => o.stdout.as_str(),
+        };
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let p = if format == "json" {
+            &v["packets"][0]
+        } else {
+            &v
+        };
+        assert_eq!(p["direction"], "server_to_client", "{format}");
+        let check = &p["diagnostics"][0]["check"];
+        assert_eq!(check, "server-disconnect-session-expiry", "{format}");
+    }
+    let args = [
+        "hex",
+        "--protocol",
+        "5",
+        "--from",
+        "client",
+        "--format",
+        "jsonl",
+    ];
+    let o = run(&[&args[..], &[disconnect]].concat(), "");
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    has(&o, "\"direction\":\"client_to_server\"");
+
+    let o = run(&["hex", "--from", "broker", "c0 00"], "");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("possible values: client, server"),
+        "{}",
+        o.stderr
+    );
+}

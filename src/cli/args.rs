@@ -42,6 +42,15 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `hex --from`: who sent the packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Sender {
+    /// The client sent them (to the server).
+    Client,
+    /// The server sent them (to the client).
+    Server,
+}
+
 /// `hex --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
@@ -92,6 +101,10 @@ pub struct HexArgs {
     /// after it; auto decodes other packets as 3.1.1 and 5.0 and keeps the clean reading.
     #[arg(long, value_name = "VERSION", default_value = "auto")]
     pub protocol: String,
+    /// Who sent the packets. Turns on the checks that depend on it (in 5.0: a Subscription
+    /// Identifier in a client's PUBLISH, a Session Expiry Interval in a server's DISCONNECT).
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub from: Option<Sender>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,

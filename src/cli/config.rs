@@ -1,8 +1,8 @@
 //! Validated configuration, built from the typed arguments.
 
-use super::args::{ColorChoice, HexArgs, OutputFormat, PayloadChoice};
+use super::args::{ColorChoice, HexArgs, OutputFormat, PayloadChoice, Sender};
 use super::CliError;
-use mqtt_dissect::codec::ProtocolVersion;
+use mqtt_dissect::codec::{Direction, ProtocolVersion};
 use mqtt_dissect::present::{Options, PayloadMode};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,6 +24,8 @@ pub struct HexConfig {
     pub input: Input,
     /// `None`: auto.
     pub protocol: Option<ProtocolVersion>,
+    /// `None`: not known (the checks that depend on it are off).
+    pub direction: Option<Direction>,
     pub format: OutputFormat,
     pub roundtrip: bool,
     pub present: Options,
@@ -72,9 +74,14 @@ impl HexConfig {
             PayloadChoice::Hex => PayloadMode::Hex,
             PayloadChoice::Json => PayloadMode::Json,
         };
+        let direction = a.from.map(|s| match s {
+            Sender::Client => Direction::ClientToServer,
+            Sender::Server => Direction::ServerToClient,
+        });
         Ok(HexConfig {
             input,
             protocol,
+            direction,
             format: a.format,
             roundtrip: a.roundtrip,
             present: Options {

@@ -61,10 +61,11 @@ pub fn dissect<'a>(bytes: &'a [u8], cfg: &HexConfig) -> Report<'a> {
             Frame::Incomplete(n) => (rest.len(), Some(n), true),
             Frame::Invalid => (rest.len(), None, true),
         };
-        let assumed = tracker.decode(&rest[..len], None);
+        let assumed = tracker.decode(&rest[..len], cfg.direction);
         let index = packets.len() + 1;
         let mut p = PacketReport::new(index, pos, assumed.decoded);
         p.source = assumed.source;
+        p.direction = cfg.direction;
         p.version_reason = assumed.reason;
         p.alternative = assumed.alternative.map(|b| *b);
         p.incomplete = incomplete;

@@ -874,6 +874,7 @@ fn write_packet_record(
         offset: p.stream_offset as usize,
         decoded: &p.assumed.decoded,
         source: p.assumed.source,
+        direction: None,
         version_reason: p.assumed.reason.as_deref(),
         alternative: p.assumed.alternative.as_deref(),
         incomplete: None,

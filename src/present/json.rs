@@ -9,7 +9,7 @@ use crate::codec::roundtrip::RoundTrip;
 use crate::codec::stream::Needed;
 use crate::codec::text::{escape_bytes, Escaped};
 use crate::codec::tree::{Node, Value};
-use crate::codec::{Decoded, PacketType, ProtocolVersion};
+use crate::codec::{Decoded, Direction, PacketType, ProtocolVersion};
 use crate::dissect::version::VersionSource;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -49,6 +49,9 @@ pub struct JsonPacket {
     /// Where the version came from: `connect`, `option` or `auto`.
     #[serde(default)]
     pub version_source: String,
+    /// Who sent the packet, when known: `client_to_server` or `server_to_client`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
     /// Why the version was assumed (for `auto`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_reason: Option<String>,
@@ -283,6 +286,7 @@ fn decoded_packet(d: &Decoded<'_>, opts: &Options) -> JsonPacket {
         packet_type: d.packet_type.to_string(),
         version: d.version.to_string(),
         version_source: String::new(),
+        direction: None,
         version_reason: None,
         complete: d.complete,
         missing: None,
@@ -300,6 +304,7 @@ pub fn packet(p: &PacketReport<'_>, opts: &Options) -> JsonPacket {
     j.index = p.index;
     j.offset = p.offset;
     j.version_source = p.source.as_str().to_string();
+    j.direction = p.direction.map(|d| direction_name(d).to_string());
     j.version_reason = p.version_reason.clone();
     j.missing = p.incomplete.map(|n| match n {
         Needed::Exactly(bytes) => JsonMissing { bytes, exact: true },
@@ -318,6 +323,14 @@ pub fn packet(p: &PacketReport<'_>, opts: &Options) -> JsonPacket {
         Box::new(a)
     });
     j
+}
+
+/// A direction as JSON names it.
+pub fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "client_to_server",
+        Direction::ServerToClient => "server_to_client",
+    }
 }
 
 /// The JSON form of a whole report.
@@ -359,6 +372,8 @@ pub(crate) struct PacketView<'r, 'a> {
     pub offset: usize,
     pub decoded: &'r Decoded<'a>,
     pub source: VersionSource,
+    /// Written when given (a capture's record says it beside the packet).
+    pub direction: Option<Direction>,
     pub version_reason: Option<&'r str>,
     pub alternative: Option<&'r Decoded<'a>>,
     pub incomplete: Option<Needed>,
@@ -373,6 +388,7 @@ impl<'a> PacketReport<'a> {
             offset: self.offset,
             decoded: &self.decoded,
             source: self.source,
+            direction: self.direction,
             version_reason: self.version_reason.as_deref(),
             alternative: self.alternative.as_ref(),
             incomplete: self.incomplete,
@@ -498,6 +514,11 @@ impl PacketWriter {
     /// One packet.
     pub(crate) fn write(&mut self, out: &mut Vec<u8>, p: &PacketView<'_, '_>, opts: &Options) {
         self.packet_head(out, p.index, p.offset, p.decoded, p.source);
+        if let Some(d) = p.direction {
+            out.extend_from_slice(b",\"direction\":\"");
+            out.extend_from_slice(direction_name(d).as_bytes());
+            out.push(b'"');
+        }
         if let Some(reason) = p.version_reason {
             out.extend_from_slice(b",\"version_reason\":");
             jsonw::str(out, reason);
@@ -905,6 +926,12 @@ mod tests {
                     p.version_reason = Some("why \"this\"\n".into());
                     p.advice = vec!["advice \u{1}".into(), "two".into()];
                     p.alternative = (i % 3 == 0).then(|| d.clone());
+                    let directions = [
+                        None,
+                        Some(Direction::ClientToServer),
+                        Some(Direction::ServerToClient),
+                    ];
+                    p.direction = directions[i % 3];
                     let mut ours = Vec::new();
                     writer.write(&mut ours, &p.view(), &opts);
                     let mut again = Vec::new();

@@ -22,7 +22,7 @@ pub mod table;
 use crate::codec::roundtrip::RoundTrip;
 use crate::codec::stream::Needed;
 use crate::codec::tree::{Node, Value};
-use crate::codec::Decoded;
+use crate::codec::{Decoded, Direction};
 use crate::dissect::version::VersionSource;
 use std::ops::Range;
 
@@ -62,6 +62,8 @@ pub struct PacketReport<'a> {
     pub decoded: Decoded<'a>,
     /// Where its version came from.
     pub source: VersionSource,
+    /// Who sent it, when known (`hex --from`).
+    pub direction: Option<Direction>,
     /// Why that version, when it was assumed.
     pub version_reason: Option<String>,
     /// A second reading, also without errors, when the version cannot be told.
@@ -82,6 +84,7 @@ impl<'a> PacketReport<'a> {
             offset,
             decoded,
             source: VersionSource::Option,
+            direction: None,
             version_reason: None,
             alternative: None,
             incomplete: None,

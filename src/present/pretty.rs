@@ -10,7 +10,7 @@ use super::{masks, raw_hex, Options, PacketReport, Report};
 use crate::codec::roundtrip::RoundTrip;
 use crate::codec::stream::Needed;
 use crate::codec::tree::{Node, Value};
-use crate::codec::Decoded;
+use crate::codec::{Decoded, Direction};
 use crate::dissect::version::VersionSource;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -46,8 +46,13 @@ pub fn header_line(p: &PacketReport<'_>) -> String {
         Some(_) => format!("{} bytes (incomplete)", d.len),
         None => format!("{} bytes", d.len),
     };
+    let from = match p.direction {
+        Some(Direction::ClientToServer) => "  client → server",
+        Some(Direction::ServerToClient) => "  server → client",
+        None => "",
+    };
     format!(
-        "#{} {}  MQTT {} ({})  {len} at offset {}",
+        "#{} {}  MQTT {} ({})  {len} at offset {}{from}",
         p.index,
         d.packet_type,
         d.version,
