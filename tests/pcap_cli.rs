@@ -59,7 +59,7 @@ fn packet_rows(out: &str) -> Vec<&str> {
                 && c[1].contains('.')
                 && c[2].starts_with('#')
         })
-        .filter(|l| !l.contains("(closed)") && !l.contains("(gap)"))
+        .filter(|l| !l.contains("(closed)") && !l.contains("(gap)") && !l.contains("(WebSocket)"))
         .collect()
 }
 
@@ -657,4 +657,39 @@ fn connect_frame() -> Vec<u8> {
         0x10, 13, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 1, b'a',
     ];
     ethernet(&[], &tcp_packet(c, s, 11, 91, TcpFlags(0x18), &connect))
+}
+
+/// `--ws-port`: a connection whose WebSocket handshake was not captured is decoded from its
+/// first frame; without the option it is not MQTT.
+#[test]
+fn ws_port_decodes_websocket_without_its_handshake() {
+    use mqtt_dissect::dissect::websocket::build::binary;
+    let (c, s) = (
+        "10.0.0.2:51000".parse().unwrap(),
+        "10.0.0.1:8083".parse().unwrap(),
+    );
+    let mut w = PcapWriter::new(1, false, false);
+    let psh = TcpFlags(0x18);
+    let ping = binary(Some([1, 2, 3, 4]), b"\xc0\x00");
+    let pong = binary(None, b"\xd0\x00");
+    w.packet(
+        Timestamp { secs: 1, nanos: 0 },
+        &ethernet(&[], &tcp_packet(c, s, 100, 900, psh, &ping)),
+    );
+    w.packet(
+        Timestamp { secs: 2, nanos: 0 },
+        &ethernet(&[], &tcp_packet(s, c, 900, 108, psh, &pong)),
+    );
+    let dir = std::env::temp_dir().join(format!("pcap-cli-ws-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ws.pcap");
+    std::fs::write(&file, w.into_bytes()).unwrap();
+    let path = file.to_str().unwrap();
+    let with = ok(&["pcap", "--ws-port", "8083", path]);
+    let types: Vec<String> = frames_and_types(&with).into_iter().map(|f| f.1).collect();
+    assert_eq!(types, ["PINGREQ", "PINGRESP"], "{with}");
+    assert!(with.contains("handshake not captured"), "{with}");
+    let without = ok(&["pcap", path]);
+    assert!(frames_and_types(&without).is_empty(), "{without}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -91,17 +91,16 @@ impl Conv {
 }
 
 fn dissect(pcap: &[u8]) -> (Vec<Value>, DissectSummary) {
+    dissect_with(pcap, CaptureConfig::default())
+}
+
+fn dissect_with(pcap: &[u8], cfg: CaptureConfig) -> (Vec<Value>, DissectSummary) {
     let mut out = Vec::new();
     let mut index = 0;
-    let (_, summary) = dissect_capture(
-        pcap,
-        &TransportConfig::default(),
-        CaptureConfig::default(),
-        &mut |r| {
-            index += 1;
-            out.push(record_json(r, index, &Options::default()));
-        },
-    )
+    let (_, summary) = dissect_capture(pcap, &TransportConfig::default(), cfg, &mut |r| {
+        index += 1;
+        out.push(record_json(r, index, &Options::default()));
+    })
     .expect("capture reads");
     (out, summary)
 }
@@ -773,5 +772,95 @@ proptest! {
         let (recs, _) = dissect(&v.pcap());
         prop_assert_eq!(types(&recs), ["CONNECT", "PUBLISH", "PINGREQ", "PUBLISH", "DISCONNECT"]);
         prop_assert!(clean(&recs));
+    }
+}
+
+fn ws_ports(ports: &[u16]) -> CaptureConfig {
+    CaptureConfig {
+        ws_ports: ports.to_vec(),
+        ..CaptureConfig::default()
+    }
+}
+
+/// A capture that starts after the handshake (and after the CONNECT), on a `--ws-port`:
+/// decoded as WebSocket frames from the first byte, whichever side speaks first, and with
+/// nothing without the option.
+#[test]
+fn ws_port_decodes_a_connection_whose_handshake_was_not_captured() {
+    for server_first in [true, false] {
+        let mut v = Conv::new(8083);
+        if server_first {
+            v.server(&binary(None, &publish(b"hello")));
+        }
+        v.client(&binary(Some(KEY), PINGREQ));
+        v.server(&binary(None, PINGRESP));
+        v.client(&binary(Some(KEY), &publish(b"up")));
+        // Without the TCP handshake either: the port tells the client.
+        v.frames.drain(..3);
+        let pcap = v.pcap();
+        let (recs, summary) = dissect_with(&pcap, ws_ports(&[8083]));
+        let mut want = vec![
+            ("PINGREQ", "client_to_server"),
+            ("PINGRESP", "server_to_client"),
+            ("PUBLISH", "client_to_server"),
+        ];
+        if server_first {
+            want.insert(0, ("PUBLISH", "server_to_client"));
+        }
+        let got: Vec<(String, String)> = packets(&recs).into_iter().map(|p| (p.0, p.4)).collect();
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(t, d)| (t.to_string(), d.to_string()))
+            .collect();
+        assert_eq!(got, want, "server first: {server_first}");
+        assert!(clean(&recs), "{recs:#?}");
+        let e = events(&recs, "websocket_without_handshake");
+        assert_eq!(e.len(), 1, "{recs:#?}");
+        assert_eq!(
+            e[0]["message"],
+            "MQTT over WebSocket whose handshake was not captured (port 8083 is a --ws-port): \
+             decoded as WebSocket frames from the first byte"
+        );
+        let ws = &recs.iter().find(|r| r["record"] == "packet").unwrap()["connection"]["websocket"];
+        assert_eq!(ws["handshake"], false, "{ws}");
+        assert_eq!(
+            (summary.mqtt_connections, summary.websocket_connections),
+            (1, 1)
+        );
+        assert!(events(&recs, "websocket_frame").is_empty(), "{recs:#?}");
+        // Without --ws-port the connection is not MQTT.
+        let (recs, summary) = dissect(&pcap);
+        assert!(packets(&recs).is_empty());
+        assert_eq!(summary.mqtt_connections, 0);
+    }
+}
+
+/// On any port, a connection that starts with a client's masked frame carrying a CONNECT is
+/// MQTT over WebSocket; other first frames are not taken for it.
+#[test]
+fn a_masked_connect_frame_is_mqtt_over_websocket_on_any_port() {
+    let mut v = Conv::new(40123);
+    v.client(&binary(Some(KEY), CONNECT));
+    v.server(&binary(None, CONNACK));
+    v.client(&binary(Some(KEY), DISCONNECT));
+    v.close();
+    let (recs, summary) = dissect(&v.pcap());
+    assert_eq!(types(&recs), ["CONNECT", "CONNACK", "DISCONNECT"]);
+    assert!(clean(&recs), "{recs:#?}");
+    let e = events(&recs, "websocket_without_handshake");
+    assert_eq!(e.len(), 1);
+    let m = e[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("starts with a masked WebSocket frame carrying a CONNECT"),
+        "{m}"
+    );
+    assert_eq!(summary.websocket_connections, 1);
+    // An unmasked frame, or a masked frame of something else: not MQTT.
+    for first in [binary(None, CONNECT), binary(Some(KEY), PINGREQ)] {
+        let mut v = Conv::new(40124);
+        v.client(&first);
+        let (recs, summary) = dissect(&v.pcap());
+        assert!(packets(&recs).is_empty());
+        assert_eq!(summary.mqtt_connections, 0);
     }
 }

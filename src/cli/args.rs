@@ -146,6 +146,11 @@ pub struct PcapArgs {
     /// Another TCP port that carries MQTT over TLS (8883 always does). Repeatable.
     #[arg(long = "tls-port", value_name = "PORT")]
     pub tls_ports: Vec<u16>,
+    /// A TCP port that carries MQTT over WebSocket, for connections whose handshake was not
+    /// captured: they are decoded as WebSocket frames from their first byte. (A captured
+    /// handshake is recognised on any port.) Repeatable.
+    #[arg(long = "ws-port", value_name = "PORT")]
+    pub ws_ports: Vec<u16>,
     /// Version for connections whose CONNECT was not captured: 3.1, 3.1.1, 5 or auto.
     #[arg(long, value_name = "VERSION", default_value = "auto")]
     pub protocol: String,

@@ -247,6 +247,7 @@ impl PcapConfig {
             capture: CaptureConfig {
                 mqtt_ports,
                 tls_ports,
+                ws_ports: a.ws_ports,
                 protocol,
                 tree,
                 ..CaptureConfig::default()

@@ -11,7 +11,7 @@ use super::framer::{Framed, FramedOut, Framer, SkipReason};
 use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
 use super::version::{Assumed, VersionTracker};
-use super::websocket::{WsDecoder, WsNote, WsOut};
+use super::websocket::{self, WsDecoder, WsNote, WsOut};
 use crate::codec::packet::Connect;
 use crate::codec::{
     decode, decode_checked, DecodeOptions, Direction, Packet, PacketType, ProtocolVersion,
@@ -30,6 +30,11 @@ pub struct CaptureConfig {
     pub mqtt_ports: Vec<u16>,
     /// TCP ports that carry MQTT over TLS (default 8883): reported, not decoded.
     pub tls_ports: Vec<u16>,
+    /// TCP ports that carry MQTT over WebSocket (none by default): a connection whose
+    /// handshake was not captured is decoded as WebSocket frames from its first byte. (A
+    /// captured handshake is recognised on any port, and so is a client's masked frame
+    /// carrying a CONNECT.)
+    pub ws_ports: Vec<u16>,
     /// The version for connections whose CONNECT was not captured (`None`: auto-detect).
     pub protocol: Option<ProtocolVersion>,
     /// Largest MQTT packet assembled from several segments; larger ones are skipped with
@@ -44,6 +49,7 @@ impl Default for CaptureConfig {
         CaptureConfig {
             mqtt_ports: vec![1883],
             tls_ports: vec![8883],
+            ws_ports: Vec::new(),
             protocol: None,
             max_packet: 16 << 20,
             tree: true,
@@ -220,13 +226,15 @@ impl ConnInfo {
             (None, None) => true,
             (Some(p), Some(q)) => {
                 let WsInfo {
+                    handshake,
                     path,
                     host,
                     offered,
                     subprotocol,
                     frames: _,
                 } = p;
-                *path == q.path
+                *handshake == q.handshake
+                    && *path == q.path
                     && *host == q.host
                     && *offered == q.offered
                     && *subprotocol == q.subprotocol
@@ -269,6 +277,8 @@ impl ConnInfo {
 /// The opening handshake of an MQTT over WebSocket connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsInfo {
+    /// False when the handshake was not captured: path, host and subprotocols are unknown.
+    pub handshake: bool,
     /// The request target (`/mqtt`).
     pub path: String,
     /// The Host header.
@@ -381,6 +391,9 @@ pub enum EventKind {
         /// The selected subprotocol.
         subprotocol: Option<String>,
     },
+    /// MQTT over WebSocket whose handshake was not captured (a `--ws-port`, or a client's
+    /// masked frame carrying a CONNECT): decoded as WebSocket frames from the first byte.
+    WebSocketWithoutHandshake,
     /// A WebSocket handshake offering MQTT that did not complete: refused (not 101),
     /// unreadable, too long, cut by lost bytes or by the end of the connection. The
     /// connection is not decoded.
@@ -570,8 +583,11 @@ impl Dissector {
             summary.connections += 1;
             let mut info = ConnInfo::new(conn, a, b, syn, init, ts);
             // The side on the broker port is the server, unless a SYN said otherwise.
-            let port_of =
-                |e: Endpoint| cfg.mqtt_ports.contains(&e.port) || cfg.tls_ports.contains(&e.port);
+            let port_of = |e: Endpoint| {
+                [&cfg.mqtt_ports, &cfg.tls_ports, &cfg.ws_ports]
+                    .iter()
+                    .any(|ports| ports.contains(&e.port))
+            };
             if port_of(b) && !port_of(a) {
                 info.learn_client(Side::A, ClientBasis::Port);
             } else if port_of(a) && !port_of(b) {
@@ -880,10 +896,20 @@ impl Dissector {
         };
         c.info.bytes[side.index()] += data.len() as u64;
         if c.info.kind == ConnKind::Undecided {
-            let kind = classify(&cfg, &c.info, side, data);
+            let unseen = websocket_unseen(&cfg, &c.info, side, data);
+            let kind = match unseen {
+                Some(_) => ConnKind::Mqtt,
+                None => classify(&cfg, &c.info, side, data),
+            };
             c.info.set_kind(kind);
             match kind {
-                ConnKind::Mqtt => self.summary.mqtt_connections += 1,
+                ConnKind::Mqtt => {
+                    if let Some((client, why)) = unseen {
+                        start_websocket_unseen(c, client, why, at, offset, sink);
+                        self.summary.websocket_connections += 1;
+                    }
+                    self.summary.mqtt_connections += 1;
+                }
                 ConnKind::HttpUpgrade => {
                     c.info.learn_client(side, ClientBasis::Http);
                     c.upgrade = Some(Box::new(Upgrade {
@@ -1097,6 +1123,7 @@ impl Dissector {
         let offered = req.tokens("sec-websocket-protocol");
         let selected = resp.header("sec-websocket-protocol").map(str::to_string);
         let info = WsInfo {
+            handshake: true,
             path: req.start[1].clone(),
             host: req.header("host").map(str::to_string),
             offered: offered.clone(),
@@ -1852,6 +1879,7 @@ impl CaptureConfig {
         LightConfig {
             mqtt_ports: self.mqtt_ports.clone(),
             tls_ports: self.tls_ports.clone(),
+            ws_ports: self.ws_ports.clone(),
             protocol: self.protocol,
         }
     }
@@ -1860,6 +1888,7 @@ impl CaptureConfig {
 struct LightConfig {
     mqtt_ports: Vec<u16>,
     tls_ports: Vec<u16>,
+    ws_ports: Vec<u16>,
     protocol: Option<ProtocolVersion>,
 }
 
@@ -1880,6 +1909,92 @@ fn classify(cfg: &LightConfig, info: &ConnInfo, side: Side, data: &[u8]) -> Conn
         return ConnKind::Mqtt;
     }
     ConnKind::Other
+}
+
+/// Why a connection is taken for MQTT over WebSocket whose handshake was not captured.
+#[derive(Clone, Copy)]
+enum Unseen {
+    /// It uses this `--ws-port`.
+    Port(u16),
+    /// Its first bytes are a client's masked frame carrying a CONNECT.
+    MaskedConnect,
+}
+
+/// MQTT over WebSocket whose handshake was not captured (the first bytes of a connection,
+/// from `side`, are not an HTTP request): the client side, and why.
+fn websocket_unseen(
+    cfg: &LightConfig,
+    info: &ConnInfo,
+    side: Side,
+    data: &[u8],
+) -> Option<(Side, Unseen)> {
+    if http::looks_like_get(data) || tls::looks_like_tls(data) {
+        return None;
+    }
+    let port = [info.a.port, info.b.port]
+        .into_iter()
+        .find(|p| cfg.ws_ports.contains(p));
+    let masked = websocket::starts_with_masked_connect(data);
+    let why = match port {
+        Some(p) => Unseen::Port(p),
+        None if masked => Unseen::MaskedConnect,
+        None => return None,
+    };
+    // A client's frames are masked: that beats a guess from the ports.
+    let client = match info.client_side {
+        _ if masked => side,
+        Some(c) => c,
+        None => side,
+    };
+    Some((client, why))
+}
+
+/// Starts decoding a connection as MQTT over WebSocket from its first byte, and says so.
+fn start_websocket_unseen(
+    c: &mut Conn,
+    client: Side,
+    why: Unseen,
+    at: At,
+    offset: u64,
+    sink: &mut Sink<'_>,
+) {
+    let basis = match why {
+        Unseen::Port(_) => ClientBasis::Port,
+        Unseen::MaskedConnect => ClientBasis::Connect,
+    };
+    c.info.learn_client(client, basis);
+    c.info.websocket = Some(WsInfo {
+        handshake: false,
+        path: String::new(),
+        host: None,
+        offered: Vec::new(),
+        subprotocol: None,
+        frames: [0; 2],
+    });
+    c.info.rev += 1;
+    c.ws = Some(Box::new([
+        WsDecoder::new(client == Side::A),
+        WsDecoder::new(client == Side::B),
+    ]));
+    let why = match why {
+        Unseen::Port(p) => format!("port {p} is a --ws-port"),
+        Unseen::MaskedConnect => {
+            "it starts with a masked WebSocket frame carrying a CONNECT".into()
+        }
+    };
+    sink(&mut Record::Event(EventRecord {
+        conn: Some(&c.info),
+        side: Some(at.side),
+        frame: at.frame,
+        ts: Some(at.ts),
+        start: at.start,
+        offset: Some(offset),
+        kind: EventKind::WebSocketWithoutHandshake,
+        message: format!(
+            "MQTT over WebSocket whose handshake was not captured ({why}): decoded as \
+             WebSocket frames from the first byte"
+        ),
+    }));
 }
 
 /// The protocol level of a CONNECT and whether its name is "MQIsdp", read from the raw

@@ -499,6 +499,28 @@ fn header_len(h: &[u8]) -> usize {
     2 + ext + if b1 & 0x80 != 0 { 4 } else { 0 }
 }
 
+/// True when `data` starts with a masked binary frame (what a client sends) whose payload
+/// starts with an MQTT CONNECT: MQTT over WebSocket whose handshake was not captured.
+pub fn starts_with_masked_connect(data: &[u8]) -> bool {
+    let (Some(&b0), Some(&b1)) = (data.first(), data.get(1)) else {
+        return false;
+    };
+    if b0 & 0x0f != 0x2 || b1 & 0x80 == 0 {
+        return false;
+    }
+    let at = header_len(data);
+    let (Some(key), Some(payload)) = (data.get(at - 4..at), data.get(at..)) else {
+        return false;
+    };
+    // "MQTT" and "MQIsdp" CONNECTs are told apart within their first 12 bytes.
+    let mut head = [0u8; 12];
+    let n = payload.len().min(head.len());
+    head[..n].copy_from_slice(&payload[..n]);
+    let key = [key[0], key[1], key[2], key[3]];
+    unmask(&mut head[..n], key, 0);
+    super::capture::looks_like_connect(&head[..n])
+}
+
 /// XORs `data` with the masking key, `done` bytes into the payload. Works a word at a time.
 pub fn unmask(data: &mut [u8], key: [u8; 4], done: u64) {
     let shift = (done % 4) as usize;
@@ -662,6 +684,33 @@ mod tests {
         );
         assert_eq!(d.frames(), 4);
         assert_eq!(d.pending(), None);
+    }
+
+    #[test]
+    fn a_masked_connect_is_recognised_and_nothing_else() {
+        let connect = b"\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01c";
+        let mqisdp = b"\x10\x0f\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x01c";
+        assert!(starts_with_masked_connect(&binary(Some(KEY), connect)));
+        assert!(starts_with_masked_connect(&binary(Some(KEY), mqisdp)));
+        let long = frame(false, 0x2, Some(KEY), connect, true);
+        assert!(starts_with_masked_connect(&long));
+        // Unmasked (a server's), text, a PUBLISH, cut short, empty.
+        assert!(!starts_with_masked_connect(&binary(None, connect)));
+        assert!(!starts_with_masked_connect(&frame(
+            true,
+            0x1,
+            Some(KEY),
+            connect,
+            false
+        )));
+        assert!(!starts_with_masked_connect(&binary(
+            Some(KEY),
+            b"\x30\x03\x00\x01a"
+        )));
+        let f = binary(Some(KEY), connect);
+        for cut in 0..8 {
+            assert!(!starts_with_masked_connect(&f[..cut]), "{cut}");
+        }
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub fn legend(c: &ConnInfo) -> String {
 /// How MQTT travels, for the legend: nothing for plain TCP.
 fn over(c: &ConnInfo) -> String {
     if let Some(w) = &c.websocket {
+        if !w.handshake {
+            return " over WebSocket (handshake not captured)".to_string();
+        }
         let proto = w
             .subprotocol
             .as_deref()
@@ -110,6 +113,7 @@ fn event_label(k: &EventKind) -> &'static str {
         EventKind::Tls { .. } => "(TLS)",
         EventKind::WebSocket { .. } => "(WebSocket)",
         EventKind::WebSocketNotUpgraded { .. } => "(WebSocket)",
+        EventKind::WebSocketWithoutHandshake => "(WebSocket)",
         EventKind::WebSocketSubprotocol { .. } => "(WebSocket)",
         EventKind::WebSocketFrame { note } => match note {
             WsNote::Ping { .. } => "(WS ping)",
@@ -128,7 +132,10 @@ fn event_label(k: &EventKind) -> &'static str {
 /// True for events that are problems (shown with `--problems`), not just notes.
 pub fn event_is_problem(k: &EventKind) -> bool {
     match k {
-        EventKind::Closed { .. } | EventKind::Tls { .. } | EventKind::WebSocket { .. } => false,
+        EventKind::Closed { .. }
+        | EventKind::Tls { .. }
+        | EventKind::WebSocket { .. }
+        | EventKind::WebSocketWithoutHandshake => false,
         EventKind::WebSocketFrame { note } => note.is_problem(),
         _ => true,
     }
@@ -730,7 +737,9 @@ fn write_conn_head(out: &mut Vec<u8>, c: &ConnInfo) {
     match &c.websocket {
         None => out.extend_from_slice(b"null"),
         Some(w) => {
-            out.extend_from_slice(b"{\"path\":");
+            out.extend_from_slice(b"{\"handshake\":");
+            jsonw::bool(out, w.handshake);
+            out.extend_from_slice(b",\"path\":");
             jsonw::str(out, &w.path);
             out.extend_from_slice(b",\"host\":");
             jsonw::opt_str(out, w.host.as_deref());
@@ -943,6 +952,7 @@ fn event_json(e: &EventRecord<'_>) -> J {
         EventKind::WebSocketNotUpgraded { status } => {
             ("websocket_not_upgraded", json!({"status": status}))
         }
+        EventKind::WebSocketWithoutHandshake => ("websocket_without_handshake", json!({})),
         EventKind::WebSocketSubprotocol { offered, selected } => (
             "websocket_subprotocol",
             json!({"offered": offered, "selected": selected}),
@@ -1236,6 +1246,7 @@ mod tests {
             Some((json!("dev \"1\"\n"), json!("connect")))
         );
         c.websocket = Some(WsInfo {
+            handshake: true,
             path: "/mqtt".into(),
             host: None,
             offered: vec!["mqtt".into()],
