@@ -112,6 +112,8 @@ fuzz_target!(|data: &[u8]| {
     let cfg = CaptureConfig {
         max_packet: 64,
         mqtt_ports: vec![1883, 80],
+        // WebSocket without its handshake on a port that is also an MQTT port, and alone.
+        ws_ports: vec![80, 8083],
         ..CaptureConfig::default()
     };
     let _ = dissect_capture(data, &tight, cfg, &mut check);
