@@ -833,6 +833,16 @@ fn ws_port_decodes_a_connection_whose_handshake_was_not_captured() {
         assert!(packets(&recs).is_empty());
         assert_eq!(summary.mqtt_connections, 0);
     }
+    // A plain CONNECT on a --ws-port is plain MQTT.
+    let mut v = Conv::new(8083);
+    v.client(CONNECT).server(CONNACK);
+    let (recs, summary) = dissect_with(&v.pcap(), ws_ports(&[8083]));
+    assert_eq!(types(&recs), ["CONNECT", "CONNACK"]);
+    assert!(clean(&recs), "{recs:#?}");
+    assert_eq!(
+        (summary.mqtt_connections, summary.websocket_connections),
+        (1, 0)
+    );
 }
 
 /// On any port, a connection that starts with a client's masked frame carrying a CONNECT is

@@ -1928,7 +1928,9 @@ fn websocket_unseen(
     side: Side,
     data: &[u8],
 ) -> Option<(Side, Unseen)> {
-    if http::looks_like_get(data) || tls::looks_like_tls(data) {
+    // A handshake, TLS, or plain MQTT after all (a CONNECT is no WebSocket frame: it would
+    // be a continuation with RSV1 set).
+    if http::looks_like_get(data) || tls::looks_like_tls(data) || looks_like_connect(data) {
         return None;
     }
     let port = [info.a.port, info.b.port]
