@@ -1,6 +1,7 @@
 //! MQTT over WebSocket (and TLS) in captures written by the test code: the HTTP Upgrade,
 //! WebSocket frames of every shape, and what the dissector makes of them.
 
+use mqtt_dissect::dissect::analysis::Analyzer;
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, DissectSummary};
 use mqtt_dissect::dissect::websocket::build::{binary, frame};
 use mqtt_dissect::present::capture::record_json;
@@ -873,4 +874,79 @@ fn a_masked_connect_frame_is_mqtt_over_websocket_on_any_port() {
         assert!(packets(&recs).is_empty());
         assert_eq!(summary.mqtt_connections, 0);
     }
+}
+
+/// The analysis' problems of a capture: (id, severity, spec, count).
+fn problems(pcap: &[u8]) -> Vec<(String, String, String, u64)> {
+    let mut a = Analyzer::default();
+    dissect_capture(
+        pcap,
+        &TransportConfig::default(),
+        CaptureConfig::default(),
+        &mut |r| a.record(r),
+    )
+    .expect("capture reads");
+    a.finish()
+        .problems
+        .iter()
+        .map(|p| {
+            let severity = format!("{:?}", p.severity);
+            (p.id.to_string(), severity, p.spec.to_string(), p.count)
+        })
+        .collect()
+}
+
+/// A WebSocket connection, its pings and its close are no problems; a text frame, a wrong
+/// subprotocol and a refused upgrade are, under MQTT over WebSocket (§6).
+#[test]
+fn the_analysis_counts_websocket_problems_not_websocket_traffic() {
+    let mut v = upgraded(1884);
+    v.client(&binary(Some(KEY), CONNECT));
+    v.server(&binary(None, CONNACK));
+    v.client(&frame(true, 0x9, Some(KEY), b"hi", false)); // ping
+    v.server(&frame(true, 0xa, None, b"hi", false)); // pong
+    v.client(&binary(Some(KEY), DISCONNECT));
+    v.client(&frame(true, 0x8, Some(KEY), &[0x03, 0xe8], false)); // close 1000
+    v.server(&frame(true, 0x8, None, &[0x03, 0xe8], false));
+    v.close();
+    assert_eq!(problems(&v.pcap()), []);
+
+    let mut v = upgraded(1884);
+    v.client(&frame(true, 1, Some(KEY), CONNECT, false));
+    let want = ("websocket-frame", "Warning", "§6", 1);
+    let got = problems(&v.pcap());
+    let got: Vec<_> = got
+        .iter()
+        .map(|p| (p.0.as_str(), p.1.as_str(), p.2.as_str(), p.3))
+        .collect();
+    assert_eq!(got, [want]);
+
+    let mut v = Conv::new(1884);
+    v.client(
+        &REQUEST
+            .to_vec()
+            .replace_all(b"protocol: mqtt", b"protocol: mqttv3.1, chat"),
+    );
+    v.server(
+        &RESPONSE
+            .to_vec()
+            .replace_all(b"Protocol: mqtt", b"Protocol: chat"),
+    );
+    v.client(&binary(Some(KEY), CONNECT));
+    let got = problems(&v.pcap());
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].2.as_str()),
+        ("websocket-subprotocol", "§6")
+    );
+
+    let mut v = Conv::new(1884);
+    v.client(REQUEST);
+    v.server(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+    let got = problems(&v.pcap());
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].2.as_str()),
+        ("websocket-not-upgraded", "§6")
+    );
 }

@@ -1076,6 +1076,9 @@ impl Analyzer {
                     self.live_mut(info, ts).summary.tls = Some(sni.clone());
                 }
             }
+            // How a connection travels, and ordinary WebSocket traffic: not problems.
+            EventKind::WebSocket { .. } | EventKind::WebSocketWithoutHandshake => {}
+            EventKind::WebSocketFrame { note } if !note.is_problem() => {}
             other => {
                 let (id, severity, title) = match other {
                     EventKind::Gap { .. } => ("capture-gap", Severity::Warning, "Bytes not captured"),
@@ -1093,7 +1096,16 @@ impl Analyzer {
                     EventKind::Incomplete { .. } => ("incomplete", Severity::Warning, "The stream ends inside a packet"),
                     EventKind::TruncatedRecord { .. } => ("truncated-record", Severity::Warning, "The capture file ends inside a record"),
                     EventKind::UnknownLinkType { .. } => ("unknown-link-type", Severity::Warning, "Frames of a link type that cannot be decoded"),
+                    EventKind::WebSocketFrame { .. } => ("websocket-frame", Severity::Warning, "WebSocket frames against RFC 6455 or MQTT §6 (text frames, masking, reserved bits…)"),
+                    EventKind::WebSocketSubprotocol { .. } => ("websocket-subprotocol", Severity::Warning, "WebSocket handshake without the \"mqtt\" subprotocol"),
+                    EventKind::WebSocketNotUpgraded { .. } => ("websocket-not-upgraded", Severity::Warning, "WebSocket handshake that did not complete: not decoded"),
                     _ => ("transport", Severity::Note, "Transport findings (retransmissions that differ, caps)"),
+                };
+                // MQTT over WebSocket is section 6 of both versions.
+                let spec = if id.starts_with("websocket") {
+                    "§6"
+                } else {
+                    "§2.1.4"
                 };
                 let conn = e.conn.map(|c| c.id);
                 if let Some(info) = e.conn {
@@ -1106,7 +1118,7 @@ impl Analyzer {
                         l.recv_max = [None, None];
                     }
                 }
-                self.problem(id, severity, "§2.1.4", title, frame, conn, &e.message);
+                self.problem(id, severity, spec, title, frame, conn, &e.message);
                 if severity == Severity::Error {
                     self.check_item(CheckItem {
                         kind: CheckKind::ProtocolError,
@@ -1115,7 +1127,7 @@ impl Analyzer {
                         client_id: e.conn.and_then(|c| c.client_id.clone()),
                         packet: None,
                         id,
-                        spec: "§2.1.4",
+                        spec,
                         message: e.message.clone(),
                     });
                 }
