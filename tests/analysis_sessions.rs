@@ -778,6 +778,84 @@ fn hand_built_receive_maximum_is_not_checked_after_lost_bytes() {
     diag_of(&seen, over, "PUBLISH", "receive-maximum-exceeded-by-client");
 }
 
+/// What a CONNECT or CONNACK announces bounds the other side (5.0): Maximum Packet Size
+/// both ways, and the server's Maximum QoS and Retain Available for the client's PUBLISHes.
+#[test]
+fn hand_built_connect_and_connack_limits() {
+    let mut cap = Cap::new();
+    let mut k = cap.open(40015);
+    let connect = cap.next_frame();
+    cap.client(
+        &mut k,
+        "10 13 00044d515454 05 02 003c 05 2700000014 0001 63",
+    ); // max 20 bytes
+    let connack = cap.next_frame();
+    // Maximum Packet Size 16, Maximum QoS 1, Retain Available 0.
+    cap.server(&mut k, "20 0c 00 00 09 2700000010 2401 2500");
+    let qos2 = cap.next_frame();
+    cap.client(&mut k, "34 07 000174 0001 00 78");
+    cap.client(&mut k, "32 07 000174 0003 00 78"); // QoS 1: allowed
+    let retained = cap.next_frame();
+    cap.client(&mut k, "31 05 000174 00 78");
+    let big = cap.next_frame();
+    cap.client(&mut k, "30 0f 000174 00 78 78 78 78 78 78 78 78 78 78 78"); // 17 bytes
+    cap.client(&mut k, "30 0e 000174 00 78 78 78 78 78 78 78 78 78 78"); // 16 bytes: allowed
+    let big_from_server = cap.next_frame();
+    cap.server(
+        &mut k,
+        "30 13 000174 00 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78",
+    ); // 21 bytes
+    cap.server(&mut k, "35 07 000174 0002 00 78"); // the server may: QoS 2, retained
+    let (seen, a) = analyse(cap.w.bytes(), false);
+
+    let flagged = |id: &str| -> Vec<u64> {
+        seen.iter()
+            .filter(|s| s.diags.iter().any(|d| d.0 == id))
+            .map(|s| s.frame)
+            .collect()
+    };
+    assert_eq!(flagged("qos-above-maximum"), [qos2]);
+    assert_eq!(flagged("retain-not-available"), [retained]);
+    assert_eq!(flagged("packet-too-large-by-client"), [big]);
+    assert_eq!(flagged("packet-too-large-by-server"), [big_from_server]);
+    let d = diag_of(&seen, qos2, "PUBLISH", "qos-above-maximum");
+    assert_eq!((d.1, d.2.as_str()), (Severity::Error, "MQTT-3.2.2-11"));
+    assert_eq!(
+        d.5,
+        format!(
+            "a QoS 2 PUBLISH, above the Maximum QoS of 1 the server announced in its CONNACK \
+             (frame {connack}): the server may disconnect with 0x9B QoS not supported"
+        )
+    );
+    let d = diag_of(&seen, retained, "PUBLISH", "retain-not-available");
+    assert_eq!((d.1, d.2.as_str()), (Severity::Error, "MQTT-3.2.2-14"));
+    let d = diag_of(&seen, big, "PUBLISH", "packet-too-large-by-client");
+    assert_eq!((d.2.as_str(), d.3, d.4), ("MQTT-3.2.2-15", 0, 17));
+    assert_eq!(
+        d.5,
+        format!(
+            "a 17-byte packet from the client, larger than the Maximum Packet Size of 16 the \
+             server announced in its CONNACK (frame {connack}): the server may disconnect with \
+             0x95 Packet too large"
+        )
+    );
+    let d = diag_of(
+        &seen,
+        big_from_server,
+        "PUBLISH",
+        "packet-too-large-by-server",
+    );
+    assert_eq!(d.2, "MQTT-3.1.2-24");
+    assert!(
+        d.5.contains(&format!(
+            "Maximum Packet Size of 20 the client announced in its CONNECT (frame {connect})"
+        )),
+        "{}",
+        d.5
+    );
+    assert_eq!(a.protocol_errors, 4);
+}
+
 /// Without a Receive Maximum property the limit is 65,535: never reached by a few flows,
 /// and 3.1.1 has no such limit at all.
 #[test]
@@ -946,6 +1024,10 @@ fn every_stateful_check_fires() {
         "pingreq-unanswered",
         "receive-maximum-exceeded-by-client",
         "receive-maximum-exceeded-by-server",
+        "packet-too-large-by-client",
+        "packet-too-large-by-server",
+        "qos-above-maximum",
+        "retain-not-available",
     ];
     let mut fired = std::collections::BTreeSet::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
@@ -980,6 +1062,18 @@ fn every_stateful_check_fires() {
         cap.client(&mut r, &format!("32 07 000174 {id} 00 78"));
         cap.server(&mut r, &format!("32 07 000174 {id} 00 78"));
     }
+    // Limits of a CONNECT and a CONNACK, each broken once.
+    let mut m = cap.open(40009);
+    cap.client(
+        &mut m,
+        "10 13 00044d515454 05 02 003c 05 2700000014 0001 63",
+    );
+    cap.server(&mut m, "20 0c 00 00 09 2700000008 2401 2500");
+    cap.client(&mut m, "35 07 000174 0001 00 78");
+    cap.server(
+        &mut m,
+        "30 13 000174 00 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78",
+    );
     inputs.push(cap.w.into_bytes());
     for b in &inputs {
         let (seen, a) = analyse(b, false);

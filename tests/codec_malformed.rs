@@ -2743,6 +2743,10 @@ const STATEFUL: &[&str] = &[
     "pingreq-unanswered",
     "receive-maximum-exceeded-by-client",
     "receive-maximum-exceeded-by-server",
+    "packet-too-large-by-client",
+    "packet-too-large-by-server",
+    "qos-above-maximum",
+    "retain-not-available",
 ];
 
 #[test]

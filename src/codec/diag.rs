@@ -152,6 +152,10 @@ checks! {
     PINGREQ_UNANSWERED = "pingreq-unanswered", Warning, "MQTT-3.12.4-1", "MQTT-3.12.4-1", "PINGREQ without a PINGRESP";
     RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT = "receive-maximum-exceeded-by-client", Error, "MQTT-3.3.4-7", "MQTT-3.3.4-7", "More QoS 1/2 PUBLISH packets unacknowledged from the client than the server's Receive Maximum";
     RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER = "receive-maximum-exceeded-by-server", Error, "MQTT-3.3.4-9", "MQTT-3.3.4-9", "More QoS 1/2 PUBLISH packets unacknowledged from the server than the client's Receive Maximum";
+    PACKET_TOO_LARGE_BY_CLIENT = "packet-too-large-by-client", Error, "MQTT-3.2.2-15", "MQTT-3.2.2-15", "A client packet larger than the server's Maximum Packet Size";
+    PACKET_TOO_LARGE_BY_SERVER = "packet-too-large-by-server", Error, "MQTT-3.1.2-24", "MQTT-3.1.2-24", "A server packet larger than the client's Maximum Packet Size";
+    QOS_ABOVE_MAXIMUM = "qos-above-maximum", Error, "MQTT-3.2.2-11", "MQTT-3.2.2-11", "A client PUBLISH above the server's Maximum QoS";
+    RETAIN_NOT_AVAILABLE = "retain-not-available", Error, "MQTT-3.2.2-14", "MQTT-3.2.2-14", "A client PUBLISH with RETAIN set when the server has no retained messages";
 }
 
 /// One finding about a packet: which check, where (byte range relative to the start of

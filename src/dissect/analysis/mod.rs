@@ -158,6 +158,13 @@ struct Live {
     /// The Receive Maximum that bounds the QoS 1/2 PUBLISHes each side has in flight (v5,
     /// once the other side's CONNECT or CONNACK was seen).
     recv_max: [Option<RecvMax>; 2],
+    /// The Maximum Packet Size that bounds each side's packets (5.0, from the other side's
+    /// CONNECT or CONNACK), with that packet's frame.
+    max_packet: [Option<(u32, u64)>; 2],
+    /// What the server's CONNACK allows the client to publish (5.0): Maximum QoS, and
+    /// whether retained messages are available, each with the CONNACK's frame.
+    max_qos: Option<(u8, u64)>,
+    retain_unavailable: Option<u64>,
     keep_alive: Option<u16>,
     last_client_ts: Option<Timestamp>,
     pending_ping: Option<(u64, Timestamp)>,
@@ -220,6 +227,9 @@ impl Live {
             aliases: [Aliases::default(), Aliases::default()],
             alias_max: [None, None],
             recv_max: [None, None],
+            max_packet: [None, None],
+            max_qos: None,
+            retain_unavailable: None,
             keep_alive: None,
             last_client_ts: None,
             pending_ping: None,
@@ -905,6 +915,11 @@ impl Analyzer {
         if !l.order_settled() {
             l.check_order(&at, ptype, out);
         }
+        if let Some((max, frame)) = l.max_packet[at.side.index()] {
+            if d.len as u64 > u64::from(max) {
+                too_large(l, max, frame, &at, out);
+            }
+        }
         if at.direction == Some(Direction::ClientToServer) {
             l.client_sent(&at, out);
         }
@@ -920,6 +935,11 @@ impl Analyzer {
                         topic_alias(l, pb, a, &at, max, out, &mut d.tree)
                     }
                 };
+                if (l.max_qos.is_some() || l.retain_unavailable.is_some())
+                    && at.direction == Some(Direction::ClientToServer)
+                {
+                    beyond_connack(l, pb, &at, out);
+                }
                 if let Some(id) = pb.packet_id {
                     let kind = if pb.qos == QoS::ExactlyOnce {
                         FlowKind::Qos2
@@ -1689,6 +1709,7 @@ fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnos
         l.last_client_ts = Some(at.ts);
         declare_alias_max(l, at.side, &c.properties);
         declare_recv_max(l, at, &c.properties, Role::Server);
+        declare_max_packet(l, at, &c.properties);
     }
 }
 
@@ -1720,6 +1741,81 @@ fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: R
         frame: at.frame,
         sender,
     });
+}
+
+/// The Maximum Packet Size `at.side` declared in its CONNECT or CONNACK: it bounds the
+/// packets the other side sends (5.0; none when absent, or 0: `maximum-packet-size-zero`).
+fn declare_max_packet(l: &mut Live, at: &At<'_>, props: &Properties<'_>) {
+    if !at.v.is_v5() {
+        return;
+    }
+    let max = props
+        .get(PropertyId::MAXIMUM_PACKET_SIZE)
+        .and_then(|x| x.as_u32())
+        .filter(|m| *m > 0);
+    l.max_packet[at.side.other().index()] = max.map(|m| (m, at.frame));
+}
+
+/// A packet larger than the Maximum Packet Size its receiver announced in `frame`.
+#[cold]
+#[inline(never)]
+fn too_large(l: &Live, max: u32, frame: u64, at: &At<'_>, out: &mut List<Diagnostic>) {
+    let (check, sender, receiver, packet) = match l.role(at.side) {
+        Some(Role::Server) => (
+            &diag::PACKET_TOO_LARGE_BY_SERVER,
+            "server",
+            "client",
+            "CONNECT",
+        ),
+        _ => (
+            &diag::PACKET_TOO_LARGE_BY_CLIENT,
+            "client",
+            "server",
+            "CONNACK",
+        ),
+    };
+    out.push(at.diag(
+        check,
+        (0, at.bytes.len()),
+        None,
+        format!(
+            "a {}-byte packet from the {sender}, larger than the Maximum Packet Size of {max} \
+             the {receiver} announced in its {packet} (frame {frame}): the {receiver} may \
+             disconnect with 0x95 Packet too large",
+            at.bytes.len()
+        ),
+    ));
+}
+
+/// A client's PUBLISH beyond what the server's CONNACK allows: a QoS above its Maximum QoS,
+/// or the RETAIN flag when Retain Available is 0.
+#[cold]
+#[inline(never)]
+fn beyond_connack(l: &Live, pb: &Publish<'_>, at: &At<'_>, out: &mut List<Diagnostic>) {
+    let qos = pb.qos as u8;
+    if let Some((max, frame)) = l.max_qos.filter(|(max, _)| qos > *max) {
+        out.push(at.diag(
+            &diag::QOS_ABOVE_MAXIMUM,
+            at.first_byte(),
+            Some("header.qos"),
+            format!(
+                "a QoS {qos} PUBLISH, above the Maximum QoS of {max} the server announced in \
+                 its CONNACK (frame {frame}): the server may disconnect with 0x9B QoS not \
+                 supported"
+            ),
+        ));
+    }
+    if let Some(frame) = l.retain_unavailable.filter(|_| pb.retain) {
+        out.push(at.diag(
+            &diag::RETAIN_NOT_AVAILABLE,
+            at.first_byte(),
+            Some("header.retain"),
+            format!(
+                "a PUBLISH with RETAIN set, though the server's CONNACK (frame {frame}) says \
+                 Retain Available 0: the server may disconnect with 0x9A Retain not supported"
+            ),
+        ));
+    }
 }
 
 /// A Receive Maximum: the value, the frame of the CONNECT or CONNACK that declared it, and
@@ -1794,6 +1890,12 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
     l.session_resumed = c.session_present && !failed;
     declare_alias_max(l, at.side, &c.properties);
     declare_recv_max(l, at, &c.properties, Role::Client);
+    declare_max_packet(l, at, &c.properties);
+    if at.v.is_v5() {
+        let byte = |id| c.properties.get(id).and_then(|x| x.as_u32());
+        l.max_qos = byte(PropertyId::MAXIMUM_QOS).map(|q| (q as u8, at.frame));
+        l.retain_unavailable = (byte(PropertyId::RETAIN_AVAILABLE) == Some(0)).then_some(at.frame);
+    }
     if let Some(ska) = c
         .properties
         .get(PropertyId::SERVER_KEEP_ALIVE)
