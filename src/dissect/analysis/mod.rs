@@ -159,8 +159,8 @@ struct Live {
     /// once the other side's CONNECT or CONNACK was seen).
     recv_max: [Option<RecvMax>; 2],
     /// The Maximum Packet Size that bounds each side's packets (5.0, from the other side's
-    /// CONNECT or CONNACK), with that packet's frame.
-    max_packet: [Option<(u32, u64)>; 2],
+    /// CONNECT or CONNACK).
+    max_packet: [Option<MaxPacket>; 2],
     /// What the server's CONNACK allows the client to publish (5.0): Maximum QoS, and
     /// whether retained messages are available, each with the CONNACK's frame.
     max_qos: Option<(u8, u64)>,
@@ -915,9 +915,9 @@ impl Analyzer {
         if !l.order_settled() {
             l.check_order(&at, ptype, out);
         }
-        if let Some((max, frame)) = l.max_packet[at.side.index()] {
-            if d.len as u64 > u64::from(max) {
-                too_large(l, max, frame, &at, out);
+        if let Some(m) = l.max_packet[at.side.index()] {
+            if d.len as u64 > u64::from(m.max) {
+                too_large(m, &at, out);
             }
         }
         if at.direction == Some(Direction::ClientToServer) {
@@ -1709,7 +1709,7 @@ fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnos
         l.last_client_ts = Some(at.ts);
         declare_alias_max(l, at.side, &c.properties);
         declare_recv_max(l, at, &c.properties, Role::Server);
-        declare_max_packet(l, at, &c.properties);
+        declare_max_packet(l, at, &c.properties, Role::Server);
     }
 }
 
@@ -1743,9 +1743,19 @@ fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: R
     });
 }
 
+/// A Maximum Packet Size: the value, the frame of the CONNECT or CONNACK that declared it,
+/// and the sender it bounds.
+#[derive(Clone, Copy)]
+struct MaxPacket {
+    max: u32,
+    frame: u64,
+    sender: Role,
+}
+
 /// The Maximum Packet Size `at.side` declared in its CONNECT or CONNACK: it bounds the
-/// packets the other side sends (5.0; none when absent, or 0: `maximum-packet-size-zero`).
-fn declare_max_packet(l: &mut Live, at: &At<'_>, props: &Properties<'_>) {
+/// packets the other side (`sender`) sends (5.0; none when absent, or 0:
+/// `maximum-packet-size-zero`).
+fn declare_max_packet(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: Role) {
     if !at.v.is_v5() {
         return;
     }
@@ -1753,21 +1763,26 @@ fn declare_max_packet(l: &mut Live, at: &At<'_>, props: &Properties<'_>) {
         .get(PropertyId::MAXIMUM_PACKET_SIZE)
         .and_then(|x| x.as_u32())
         .filter(|m| *m > 0);
-    l.max_packet[at.side.other().index()] = max.map(|m| (m, at.frame));
+    l.max_packet[at.side.other().index()] = max.map(|max| MaxPacket {
+        max,
+        frame: at.frame,
+        sender,
+    });
 }
 
-/// A packet larger than the Maximum Packet Size its receiver announced in `frame`.
+/// A packet larger than the Maximum Packet Size its receiver announced.
 #[cold]
 #[inline(never)]
-fn too_large(l: &Live, max: u32, frame: u64, at: &At<'_>, out: &mut List<Diagnostic>) {
-    let (check, sender, receiver, packet) = match l.role(at.side) {
-        Some(Role::Server) => (
+fn too_large(m: MaxPacket, at: &At<'_>, out: &mut List<Diagnostic>) {
+    let (max, frame) = (m.max, m.frame);
+    let (check, sender, receiver, packet) = match m.sender {
+        Role::Server => (
             &diag::PACKET_TOO_LARGE_BY_SERVER,
             "server",
             "client",
             "CONNECT",
         ),
-        _ => (
+        Role::Client => (
             &diag::PACKET_TOO_LARGE_BY_CLIENT,
             "client",
             "server",
@@ -1890,7 +1905,7 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
     l.session_resumed = c.session_present && !failed;
     declare_alias_max(l, at.side, &c.properties);
     declare_recv_max(l, at, &c.properties, Role::Client);
-    declare_max_packet(l, at, &c.properties);
+    declare_max_packet(l, at, &c.properties, Role::Client);
     if at.v.is_v5() {
         let byte = |id| c.properties.get(id).and_then(|x| x.as_u32());
         l.max_qos = byte(PropertyId::MAXIMUM_QOS).map(|q| (q as u8, at.frame));
