@@ -438,6 +438,21 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// True for events that are problems, not just notes on how a connection travels and
+    /// ends (closes, TLS, WebSocket handshakes, pings, pongs and closes).
+    pub fn is_problem(&self) -> bool {
+        match self {
+            EventKind::Closed { .. }
+            | EventKind::Tls { .. }
+            | EventKind::WebSocket { .. }
+            | EventKind::WebSocketWithoutHandshake => false,
+            EventKind::WebSocketFrame { note } => note.is_problem(),
+            _ => true,
+        }
+    }
+}
+
 /// One non-packet record.
 #[derive(Debug)]
 pub struct EventRecord<'a> {

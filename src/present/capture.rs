@@ -131,14 +131,7 @@ fn event_label(k: &EventKind) -> &'static str {
 
 /// True for events that are problems (shown with `--problems`), not just notes.
 pub fn event_is_problem(k: &EventKind) -> bool {
-    match k {
-        EventKind::Closed { .. }
-        | EventKind::Tls { .. }
-        | EventKind::WebSocket { .. }
-        | EventKind::WebSocketWithoutHandshake => false,
-        EventKind::WebSocketFrame { note } => note.is_problem(),
-        _ => true,
-    }
+    k.is_problem()
 }
 
 /// Prints records as they come.

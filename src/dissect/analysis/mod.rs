@@ -1096,9 +1096,8 @@ impl Analyzer {
                     self.live_mut(info, ts).summary.tls = Some(sni.clone());
                 }
             }
-            // How a connection travels, and ordinary WebSocket traffic: not problems.
-            EventKind::WebSocket { .. } | EventKind::WebSocketWithoutHandshake => {}
-            EventKind::WebSocketFrame { note } if !note.is_problem() => {}
+            // How a connection travels, and ordinary WebSocket traffic.
+            other if !other.is_problem() => {}
             other => {
                 let (id, severity, title) = match other {
                     EventKind::Gap { .. } => ("capture-gap", Severity::Warning, "Bytes not captured"),
