@@ -140,6 +140,14 @@ fn diag_of<'a>(
         })
 }
 
+/// The frames of the packets with a finding of check `id`.
+fn flagged(seen: &[Seen], id: &str) -> Vec<u64> {
+    seen.iter()
+        .filter(|s| s.diags.iter().any(|d| d.0 == id))
+        .map(|s| s.frame)
+        .collect()
+}
+
 // ---- real captures -----------------------------------------------------------------------
 
 #[test]
@@ -701,12 +709,7 @@ fn hand_built_receive_maximum_in_both_directions() {
     cap.client(&mut k, "34 07 000174 0013 00 78"); // 3 in flight
     let (seen, a) = analyse(cap.w.bytes(), false);
 
-    let flagged = |id: &str| -> Vec<u64> {
-        seen.iter()
-            .filter(|s| s.diags.iter().any(|d| d.0 == id))
-            .map(|s| s.frame)
-            .collect()
-    };
+    let flagged = |id: &str| flagged(&seen, id);
     assert_eq!(flagged(BY_CLIENT), over_client);
     assert_eq!(flagged(BY_SERVER), vec![over_server]);
     let d = diag_of(&seen, over_client[0], "PUBLISH", BY_CLIENT);
@@ -808,12 +811,7 @@ fn hand_built_connect_and_connack_limits() {
     cap.server(&mut k, "35 07 000174 0002 00 78"); // the server may: QoS 2, retained
     let (seen, a) = analyse(cap.w.bytes(), false);
 
-    let flagged = |id: &str| -> Vec<u64> {
-        seen.iter()
-            .filter(|s| s.diags.iter().any(|d| d.0 == id))
-            .map(|s| s.frame)
-            .collect()
-    };
+    let flagged = |id: &str| flagged(&seen, id);
     assert_eq!(flagged("qos-above-maximum"), [qos2]);
     assert_eq!(flagged("retain-not-available"), [retained]);
     assert_eq!(flagged("packet-too-large-by-client"), [big]);

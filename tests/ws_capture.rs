@@ -477,8 +477,9 @@ fn unanswered_upgrade_and_plain_http_are_not_mqtt() {
     assert_eq!(sum.other_connections, 1);
 }
 
-#[test]
-fn wrong_subprotocol_is_a_diagnostic() {
+/// An upgrade where the client offers "mqttv3.1, chat" and the server selects "chat", then
+/// a CONNECT.
+fn chat_selected() -> Conv {
     let mut v = Conv::new(1884);
     v.client(
         &REQUEST
@@ -491,6 +492,12 @@ fn wrong_subprotocol_is_a_diagnostic() {
             .replace_all(b"Protocol: mqtt", b"Protocol: chat"),
     );
     v.client(&binary(Some(KEY), CONNECT));
+    v
+}
+
+#[test]
+fn wrong_subprotocol_is_a_diagnostic() {
+    let v = chat_selected();
     let (recs, _) = dissect(&v.pcap());
     assert_eq!(types(&recs), ["CONNECT"]);
     let e = events(&recs, "websocket_subprotocol");
@@ -921,18 +928,7 @@ fn the_analysis_counts_websocket_problems_not_websocket_traffic() {
         .collect();
     assert_eq!(got, [want]);
 
-    let mut v = Conv::new(1884);
-    v.client(
-        &REQUEST
-            .to_vec()
-            .replace_all(b"protocol: mqtt", b"protocol: mqttv3.1, chat"),
-    );
-    v.server(
-        &RESPONSE
-            .to_vec()
-            .replace_all(b"Protocol: mqtt", b"Protocol: chat"),
-    );
-    v.client(&binary(Some(KEY), CONNECT));
+    let v = chat_selected();
     let got = problems(&v.pcap());
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(

@@ -157,10 +157,11 @@ struct Live {
     alias_max: [Option<u16>; 2],
     /// The Receive Maximum that bounds the QoS 1/2 PUBLISHes each side has in flight (v5,
     /// once the other side's CONNECT or CONNACK was seen).
-    recv_max: [Option<RecvMax>; 2],
+    /// `None` in the value: the packet had none (65,535 then).
+    recv_max: [Option<Announced<Option<u16>>>; 2],
     /// The Maximum Packet Size that bounds each side's packets (5.0, from the other side's
     /// CONNECT or CONNACK).
-    max_packet: [Option<MaxPacket>; 2],
+    max_packet: [Option<Announced<u32>>; 2],
     /// What the server's CONNACK allows the client to publish (5.0): Maximum QoS, and
     /// whether retained messages are available, each with the CONNACK's frame.
     max_qos: Option<(u8, u64)>,
@@ -916,7 +917,7 @@ impl Analyzer {
             l.check_order(&at, ptype, out);
         }
         if let Some(m) = l.max_packet[at.side.index()] {
-            if d.len as u64 > u64::from(m.max) {
+            if d.len as u64 > u64::from(m.value) {
                 too_large(m, &at, out);
             }
         }
@@ -952,7 +953,8 @@ impl Analyzer {
                     // A new flow (not a retransmission) beyond the receiver's maximum.
                     let in_flight = l.flows[at.side.index()].publishes();
                     if let Some(r) = l.recv_max[at.side.index()] {
-                        if in_flight > before && in_flight > usize::from(r.max) {
+                        let max = r.value.unwrap_or(u16::MAX);
+                        if in_flight > before && in_flight > usize::from(max) {
                             recv_max_exceeded(r, in_flight, &at, out);
                         }
                     }
@@ -1707,8 +1709,7 @@ fn on_connect(l: &mut Live, c: &Connect<'_>, at: &At<'_>, out: &mut List<Diagnos
         l.keep_alive = Some(c.keep_alive);
         l.last_client_ts = Some(at.ts);
         declare_alias_max(l, at.side, &c.properties);
-        declare_recv_max(l, at, &c.properties, Role::Server);
-        declare_max_packet(l, at, &c.properties, Role::Server);
+        declare_limits(l, at, &c.properties, Role::Server);
     }
 }
 
@@ -1722,71 +1723,63 @@ fn declare_alias_max(l: &mut Live, side: Side, props: &Properties<'_>) {
     l.alias_max[side.other().index()] = Some(tam);
 }
 
-/// The Receive Maximum `at.side` declared in its CONNECT or CONNACK (65,535 when absent): it
-/// bounds the QoS 1/2 PUBLISHes the other side (`sender`) has in flight. Not in 3.x, nor
-/// when it is 0 (a Protocol Error of its own, `receive-maximum-zero`).
-fn declare_recv_max(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: Role) {
-    if !at.v.is_v5() {
-        return;
-    }
-    let stated = props
-        .get(PropertyId::RECEIVE_MAXIMUM)
-        .and_then(|x| x.as_u32())
-        .map(|x| x as u16);
-    let max = stated.unwrap_or(u16::MAX);
-    l.recv_max[at.side.other().index()] = (max > 0).then_some(RecvMax {
-        max,
-        stated: stated.is_some(),
-        frame: at.frame,
-        sender,
-    });
-}
-
-/// A Maximum Packet Size: the value, the frame of the CONNECT or CONNACK that declared it,
-/// and the sender it bounds.
+/// A limit a CONNECT or CONNACK announced (5.0): its value, the frame of that packet, and
+/// the sender it bounds (the other side).
 #[derive(Clone, Copy)]
-struct MaxPacket {
-    max: u32,
+struct Announced<T> {
+    value: T,
     frame: u64,
     sender: Role,
 }
 
-/// The Maximum Packet Size `at.side` declared in its CONNECT or CONNACK: it bounds the
-/// packets the other side (`sender`) sends (5.0; none when absent, or 0:
-/// `maximum-packet-size-zero`).
-fn declare_max_packet(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: Role) {
+impl<T> Announced<T> {
+    fn new(value: T, at: &At<'_>, sender: Role) -> Self {
+        Announced {
+            value,
+            frame: at.frame,
+            sender,
+        }
+    }
+
+    /// The sender it bounds, the receiver that announced it, and the packet it came in.
+    fn parties(&self) -> (&'static str, &'static str, &'static str) {
+        match self.sender {
+            Role::Server => ("server", "client", "CONNECT"),
+            Role::Client => ("client", "server", "CONNACK"),
+        }
+    }
+}
+
+/// The limits `at.side`'s CONNECT or CONNACK announces for what the other side (`sender`)
+/// sends, in 5.0: Receive Maximum (65,535 when absent; not checked when 0, a Protocol Error
+/// of its own), Maximum Packet Size (none when absent or 0), and in a CONNACK the Maximum QoS
+/// and Retain Available of the client's PUBLISHes.
+fn declare_limits(l: &mut Live, at: &At<'_>, props: &Properties<'_>, sender: Role) {
     if !at.v.is_v5() {
         return;
     }
-    let max = props
-        .get(PropertyId::MAXIMUM_PACKET_SIZE)
-        .and_then(|x| x.as_u32())
-        .filter(|m| *m > 0);
-    l.max_packet[at.side.other().index()] = max.map(|max| MaxPacket {
-        max,
-        frame: at.frame,
-        sender,
-    });
+    let get = |id| props.get(id).and_then(|x| x.as_u32());
+    let other = at.side.other().index();
+    let recv_max = get(PropertyId::RECEIVE_MAXIMUM).map(|x| x as u16);
+    l.recv_max[other] = (recv_max != Some(0)).then(|| Announced::new(recv_max, at, sender));
+    l.max_packet[other] = get(PropertyId::MAXIMUM_PACKET_SIZE)
+        .filter(|m| *m > 0)
+        .map(|m| Announced::new(m, at, sender));
+    if sender == Role::Client {
+        l.max_qos = get(PropertyId::MAXIMUM_QOS).map(|q| (q as u8, at.frame));
+        l.retain_unavailable = (get(PropertyId::RETAIN_AVAILABLE) == Some(0)).then_some(at.frame);
+    }
 }
 
 /// A packet larger than the Maximum Packet Size its receiver announced.
 #[cold]
 #[inline(never)]
-fn too_large(m: MaxPacket, at: &At<'_>, out: &mut List<Diagnostic>) {
-    let (max, frame) = (m.max, m.frame);
-    let (check, sender, receiver, packet) = match m.sender {
-        Role::Server => (
-            &diag::PACKET_TOO_LARGE_BY_SERVER,
-            "server",
-            "client",
-            "CONNECT",
-        ),
-        Role::Client => (
-            &diag::PACKET_TOO_LARGE_BY_CLIENT,
-            "client",
-            "server",
-            "CONNACK",
-        ),
+fn too_large(m: Announced<u32>, at: &At<'_>, out: &mut List<Diagnostic>) {
+    let (max, frame) = (m.value, m.frame);
+    let (sender, receiver, packet) = m.parties();
+    let check = match m.sender {
+        Role::Server => &diag::PACKET_TOO_LARGE_BY_SERVER,
+        Role::Client => &diag::PACKET_TOO_LARGE_BY_CLIENT,
     };
     out.push(at.diag(
         check,
@@ -1832,38 +1825,23 @@ fn beyond_connack(l: &Live, pb: &Publish<'_>, at: &At<'_>, out: &mut List<Diagno
     }
 }
 
-/// A Receive Maximum: the value, the frame of the CONNECT or CONNACK that declared it, and
-/// the sender it bounds.
-#[derive(Clone, Copy)]
-struct RecvMax {
-    max: u16,
-    /// False when the packet had no Receive Maximum (65,535 then).
-    stated: bool,
-    frame: u64,
-    sender: Role,
-}
-
 /// A QoS 1/2 PUBLISH that started a flow: more PUBLISHes in flight from its sender than the
 /// receiver's Receive Maximum allows.
 #[cold]
 #[inline(never)]
-fn recv_max_exceeded(r: RecvMax, in_flight: usize, at: &At<'_>, out: &mut List<Diagnostic>) {
-    let (check, sender, receiver, packet) = match r.sender {
-        Role::Server => (
-            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER,
-            "server",
-            "client",
-            "CONNECT",
-        ),
-        Role::Client => (
-            &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT,
-            "client",
-            "server",
-            "CONNACK",
-        ),
+fn recv_max_exceeded(
+    r: Announced<Option<u16>>,
+    in_flight: usize,
+    at: &At<'_>,
+    out: &mut List<Diagnostic>,
+) {
+    let (sender, receiver, packet) = r.parties();
+    let check = match r.sender {
+        Role::Server => &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_SERVER,
+        Role::Client => &diag::RECEIVE_MAXIMUM_EXCEEDED_BY_CLIENT,
     };
-    let (max, frame) = (r.max, r.frame);
-    let declared = if r.stated {
+    let (max, frame) = (r.value.unwrap_or(u16::MAX), r.frame);
+    let declared = if r.value.is_some() {
         format!(
             "the Receive Maximum of {max} the {receiver} announced in its {packet} (frame {frame})"
         )
@@ -1903,13 +1881,7 @@ fn on_connack(l: &mut Live, c: &ConnAck<'_>, at: &At<'_>) {
     };
     l.session_resumed = c.session_present && !failed;
     declare_alias_max(l, at.side, &c.properties);
-    declare_recv_max(l, at, &c.properties, Role::Client);
-    declare_max_packet(l, at, &c.properties, Role::Client);
-    if at.v.is_v5() {
-        let byte = |id| c.properties.get(id).and_then(|x| x.as_u32());
-        l.max_qos = byte(PropertyId::MAXIMUM_QOS).map(|q| (q as u8, at.frame));
-        l.retain_unavailable = (byte(PropertyId::RETAIN_AVAILABLE) == Some(0)).then_some(at.frame);
-    }
+    declare_limits(l, at, &c.properties, Role::Client);
     if let Some(ska) = c
         .properties
         .get(PropertyId::SERVER_KEEP_ALIVE)
