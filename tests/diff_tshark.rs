@@ -146,7 +146,9 @@ fn tshark_pdus(path: &Path, ports: &BTreeSet<u16>) -> Vec<TsPdu> {
     cmd.arg("-r")
         .arg(path)
         .args(["-n", "-T", "json", "--no-duplicate-keys", "-x"])
-        .args(TSHARK_PREFS);
+        .args(TSHARK_PREFS)
+        // VXLAN on the Linux kernel's port too (tshark knows 4789 only).
+        .args(["-d", "udp.port==8472,vxlan"]);
     for p in ports {
         cmd.args(["-d", &format!("tcp.port=={p},mqtt")]);
     }
@@ -169,13 +171,22 @@ fn tshark_pdus(path: &Path, ports: &BTreeSet<u16>) -> Vec<TsPdu> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let tcp = &layers["tcp"];
-        let (src, dst) = if let Some(ip) = layers.get("ip") {
+        // Inside tunnels a packet has several IP headers (an array with duplicate keys
+        // merged): the connection is the innermost one's, the last before TCP.
+        let stack = s(&layers["frame"]["frame.protocols"]);
+        let inner_v4 = stack.rfind(":ip:") > stack.rfind(":ipv6:");
+        let innermost = |name: &str| match &layers[name] {
+            Value::Array(a) => a.last().cloned().unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        let (src, dst) = if inner_v4 {
+            let ip = innermost("ip");
             (
                 format!("{}:{}", s(&ip["ip.src"]), s(&tcp["tcp.srcport"])),
                 format!("{}:{}", s(&ip["ip.dst"]), s(&tcp["tcp.dstport"])),
             )
         } else {
-            let ip = &layers["ipv6"];
+            let ip = innermost("ipv6");
             (
                 format!("[{}]:{}", s(&ip["ipv6.src"]), s(&tcp["tcp.srcport"])),
                 format!("[{}]:{}", s(&ip["ipv6.dst"]), s(&tcp["tcp.dstport"])),

@@ -464,6 +464,8 @@ captures! {
     v311_session_pcapng => "v311-session.expected.json",
     v5_properties => "v5-properties.expected.json",
     v5_session => "v5-session.expected.json",
+    vxlan => "vxlan.expected.json",
+    tunnels => "tunnels.expected.json",
 }
 
 /// Every expected file in testdata/captures has a test above (ws-aedes has its own).

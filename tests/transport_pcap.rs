@@ -684,3 +684,88 @@ fn long_capture_is_streamed() {
     assert_eq!(summary.frames, u64::from(segments));
     assert_eq!(summary.tcp.open_at_end, 1);
 }
+
+/// IP in IP, `n` times over.
+fn in_ipip(ip: &[u8], n: usize) -> Vec<u8> {
+    let mut p = ip.to_vec();
+    for _ in 0..n {
+        p = testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 4, 7, 0, &p);
+    }
+    p
+}
+
+#[test]
+fn a_conversation_through_tunnels_up_to_the_depth_bound() {
+    use mqtt_dissect::transport::tunnel::MAX_DEPTH;
+    let conv = conversation(c4(), s4());
+    // The deepest nesting decoded: the conversation is whole.
+    let frames: Vec<Vec<u8>> = conv
+        .iter()
+        .map(|p| in_ipip(p, usize::from(MAX_DEPTH)))
+        .collect();
+    let (rec, sum) = run(&pcap_of(101, false, false, &frames));
+    assert_conversation(&rec);
+    assert_eq!(sum.tunnels.ip_in_ip, 7 * u64::from(MAX_DEPTH));
+    assert_eq!((sum.tunnels.too_deep, sum.non_tcp_packets), (0, 0));
+    // One more is too deep: counted, nothing decoded, and no connection.
+    let frames: Vec<Vec<u8>> = conv
+        .iter()
+        .map(|p| in_ipip(p, usize::from(MAX_DEPTH) + 1))
+        .collect();
+    let (rec, sum) = run(&pcap_of(101, false, false, &frames));
+    assert!(rec.events.is_empty(), "{:?}", rec.events);
+    assert_eq!(sum.tunnels.too_deep, 7);
+    assert_eq!(sum.tcp.connections, 0);
+}
+
+#[test]
+fn fragments_inside_a_tunnel_and_a_fragmented_tunnel() {
+    let conv = conversation(c4(), s4());
+    let mut frames = Vec::new();
+    for (i, p) in conv.iter().enumerate() {
+        if i == 3 {
+            // The inner packet in fragments, each in its own GRE packet; then the outer
+            // packet of the next one in fragments.
+            for f in testing::ipv4_fragments(p, 16) {
+                let mut gre = vec![0, 0, 0x08, 0x00];
+                gre.extend_from_slice(&f);
+                frames.push(testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 47, 1, 0, &gre));
+            }
+        } else if i == 4 {
+            frames.extend(testing::ipv4_fragments(&in_ipip(p, 1), 16));
+        } else {
+            frames.push(in_ipip(p, 1));
+        }
+    }
+    let (rec, sum) = run(&pcap_of(101, false, false, &frames));
+    // The fragments add frames: the streams, not the frame numbers, are the conversation's.
+    assert_eq!(rec.stream(1, Side::A, b'.'), b"hello");
+    assert_eq!(rec.stream(1, Side::B, b'.'), b"world");
+    assert_eq!((sum.tunnels.gre, sum.tunnels.ip_in_ip), (2, 6));
+    assert_eq!(sum.reassembled_datagrams, 2);
+}
+
+#[test]
+fn cut_and_foreign_tunnels_are_counted_not_decoded() {
+    let inner = tcp_packet(c4(), s4(), 100, 0, SYN, b"");
+    let gre_cut = testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 47, 1, 0, &[0x30, 0, 0x08]);
+    let mut pptp = vec![0x30, 0x01, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0];
+    pptp.extend_from_slice(&inner);
+    let pptp = testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 47, 2, 0, &pptp);
+    // VXLAN carrying an ARP frame (as a real overlay does between the MQTT packets).
+    let mut vx = vec![0xc0, 0, 0x12, 0xb5, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 42, 0];
+    let mut arp = vec![0xff; 6];
+    arp.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+    arp.resize(60, 0);
+    vx.extend_from_slice(&arp);
+    let len = (vx.len() as u16).to_be_bytes();
+    vx[4..6].copy_from_slice(&len);
+    let vx = testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 17, 3, 0, &vx);
+    let (rec, sum) = run(&pcap_of(101, false, false, &[gre_cut, pptp, vx]));
+    assert!(rec.events.is_empty());
+    assert_eq!(
+        (sum.truncated_frames, sum.non_tcp_packets, sum.non_ip_frames),
+        (1, 1, 1)
+    );
+    assert_eq!((sum.tunnels.gre, sum.tunnels.vxlan), (0, 1));
+}

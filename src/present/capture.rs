@@ -16,6 +16,7 @@ use crate::dissect::capture::{
 use crate::dissect::fasthash::FastSet;
 use crate::dissect::version::VersionSource;
 use crate::dissect::websocket::WsNote;
+use crate::transport::tunnel::TunnelCounts;
 use crate::transport::{CaptureSummary, Endpoint, Timestamp};
 use serde_json::{json, Value as J};
 use std::io::{self, Write};
@@ -653,9 +654,10 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
         } else {
             String::new()
         };
+        let tunnels = tunnel_note(&cap.tunnels);
         writeln!(
             w,
-            "{} frames, {} TCP connections ({} MQTT{ws}, {} TLS{tls}, {} other), {} MQTT packets ({} with errors), {} byte(s) undecodable, {} byte(s) lost in gaps",
+            "{} frames{tunnels}, {} TCP connections ({} MQTT{ws}, {} TLS{tls}, {} other), {} MQTT packets ({} with errors), {} byte(s) undecodable, {} byte(s) lost in gaps",
             cap.frames,
             dis.connections,
             dis.mqtt_connections,
@@ -667,6 +669,23 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
             dis.gap_bytes
         )
     }
+}
+
+/// `" (40 packets out of tunnels: VXLAN 40)"`, or nothing when no frame held a tunnel.
+fn tunnel_note(t: &TunnelCounts) -> String {
+    let kinds: Vec<String> = t.named().iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let deep = match t.too_deep {
+        0 => String::new(),
+        n => format!("; {n} nested too deep, not decoded"),
+    };
+    if kinds.is_empty() && deep.is_empty() {
+        return String::new();
+    }
+    format!(
+        " ({} packet(s) out of tunnels: {}{deep})",
+        t.total(),
+        kinds.join(", ")
+    )
 }
 
 fn ts_json(ts: Timestamp) -> J {
@@ -1010,6 +1029,14 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
         "non_ip_frames": cap.non_ip_frames,
         "non_tcp_packets": cap.non_tcp_packets,
         "truncated_frames": cap.truncated_frames,
+        "tunnels": {
+            "ip_in_ip": cap.tunnels.ip_in_ip,
+            "gre": cap.tunnels.gre,
+            "erspan": cap.tunnels.erspan,
+            "vxlan": cap.tunnels.vxlan,
+            "geneve": cap.tunnels.geneve,
+            "too_deep": cap.tunnels.too_deep,
+        },
         "tcp": {
             "segments": cap.tcp.segments,
             "payload_bytes": cap.tcp.payload_bytes,

@@ -1,6 +1,7 @@
 //! What the transport layer tells its caller: events, timestamps, endpoints and the
 //! end-of-capture summary.
 
+use super::tunnel::TunnelCounts;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -557,6 +558,8 @@ pub struct CaptureSummary {
     /// unparseable with no way to find the next one), the frame before it: the rest of the
     /// file was not read.
     pub stopped_after_frame: Option<u64>,
+    /// Packets taken out of tunnels (VXLAN, GRE, IP in IP…) and decoded as captured.
+    pub tunnels: TunnelCounts,
     /// TCP counters.
     pub tcp: TcpStats,
 }

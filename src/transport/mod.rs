@@ -5,7 +5,8 @@
 //! - [`read_capture`] streams a pcap or pcapng file from any [`std::io::Read`] and feeds
 //!   each frame to a [`PacketDecoder`];
 //! - [`PacketDecoder`] peels the link layer ([`link`]), IPv4/IPv6 ([`ip`], with fragment
-//!   reassembly in [`frag`]) and TCP ([`tcp`]), and hands segments to a [`TcpReassembler`];
+//!   reassembly in [`frag`]), tunnels ([`tunnel`]: VXLAN, GENEVE, GRE, ERSPAN, IP in IP) and
+//!   TCP ([`tcp`]), and hands segments to a [`TcpReassembler`];
 //! - [`TcpReassembler`] turns segments into ordered per-direction byte streams and reports
 //!   everything that was not simply in order (gaps, retransmissions, overlaps, closes).
 //!
@@ -23,6 +24,7 @@ pub mod packet;
 pub mod reassembly;
 pub mod tcp;
 pub mod testing;
+pub mod tunnel;
 
 pub use capture::{read_capture, CaptureError};
 pub use event::{

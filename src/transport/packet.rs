@@ -6,6 +6,7 @@ use super::ip::{self, IpError, IpPacket, PROTO_TCP};
 use super::link::{self, LinkPayload, Network};
 use super::reassembly::{Sink, TcpReassembler};
 use super::tcp::{self, TcpError};
+use super::tunnel::{self, Decap, Inner};
 use super::TransportConfig;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -100,6 +101,20 @@ impl PacketDecoder {
     /// Processes one IP packet (what a link layer carried).
     #[inline]
     pub fn ip(&mut self, frame: u64, ts: Timestamp, net: Network, d: &[u8], sink: &mut Sink<'_>) {
+        self.ip_in(frame, ts, net, d, 0, sink);
+    }
+
+    /// An IP packet inside `depth` tunnels.
+    #[inline]
+    fn ip_in(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        net: Network,
+        d: &[u8],
+        depth: u8,
+        sink: &mut Sink<'_>,
+    ) {
         let parsed = match net {
             Network::Ipv4 => ip::parse_ipv4(d),
             Network::Ipv6 => ip::parse_ipv6(d),
@@ -119,7 +134,8 @@ impl PacketDecoder {
             self.summary.truncated_frames += 1;
         }
         let Some(info) = pkt.fragment else {
-            self.l4(frame, ts, (pkt.src, pkt.dst), pkt.proto, pkt.payload, sink);
+            let l4 = (pkt.proto, pkt.payload);
+            self.l4(frame, ts, (pkt.src, pkt.dst), l4, depth, sink);
             return;
         };
         self.summary.ip_fragments += 1;
@@ -146,8 +162,8 @@ impl PacketDecoder {
                 frame,
                 ts,
                 (pkt.src, pkt.dst),
-                whole.proto,
-                &whole.data,
+                (whole.proto, &whole.data),
+                depth,
                 sink,
             ),
             Network::Ipv6 => match ip::walk_ipv6_ext(whole.proto, &whole.data) {
@@ -156,8 +172,8 @@ impl PacketDecoder {
                         frame,
                         ts,
                         (pkt.src, pkt.dst),
-                        proto,
-                        &whole.data[at..],
+                        (proto, &whole.data[at..]),
+                        depth,
                         sink,
                     );
                 }
@@ -173,12 +189,12 @@ impl PacketDecoder {
         frame: u64,
         ts: Timestamp,
         (src, dst): (IpAddr, IpAddr),
-        proto: u8,
-        payload: &[u8],
+        (proto, payload): (u8, &[u8]),
+        depth: u8,
         sink: &mut Sink<'_>,
     ) {
         if proto != PROTO_TCP {
-            self.summary.non_tcp_packets += 1;
+            self.not_tcp(frame, ts, proto, payload, depth, sink);
             return;
         }
         match tcp::parse_tcp(src, dst, payload) {
@@ -186,6 +202,43 @@ impl PacketDecoder {
             Err(TcpError::Truncated) => self.summary.truncated_frames += 1,
             Err(TcpError::BadDataOffset) => self.summary.malformed_frames += 1,
         }
+    }
+
+    /// What is not TCP: a tunnel, whose packet is decoded as if captured, or something else.
+    // Out of line: the TCP path stays small.
+    #[cold]
+    #[inline(never)]
+    fn not_tcp(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        proto: u8,
+        payload: &[u8],
+        depth: u8,
+        sink: &mut Sink<'_>,
+    ) {
+        let s = &mut self.summary;
+        let (kind, inner) = match tunnel::decap(proto, payload) {
+            Decap::Inner(kind, inner) => (kind, inner),
+            Decap::Truncated(_) => return s.truncated_frames += 1,
+            Decap::Unusable(_) | Decap::NotTunnel => return s.non_tcp_packets += 1,
+        };
+        if depth >= tunnel::MAX_DEPTH {
+            s.tunnels.too_deep += 1;
+            return;
+        }
+        s.tunnels.add(kind);
+        let (net, d) = match inner {
+            Inner::Ip(net, d) => (net, d),
+            Inner::Ethernet(d) => match link::parse_link(link::linktype::ETHERNET, d) {
+                LinkPayload::Ip(net, d) => (net, d),
+                LinkPayload::Truncated => return s.truncated_frames += 1,
+                LinkPayload::NotIp(_) | LinkPayload::UnknownLinkType => {
+                    return s.non_ip_frames += 1
+                }
+            },
+        };
+        self.ip_in(frame, ts, net, d, depth + 1, sink);
     }
 
     /// End of input: drops pending fragments, flushes every connection, and returns

@@ -190,18 +190,37 @@ def field(pkt, name):
     return None
 
 
+def inner_field(pkt, names):
+    """The last of these fields in the packet: inside tunnels, the innermost header's."""
+    got = None
+    for f in pkt.iter("field"):
+        if f.get("name") in names:
+            got = f
+    return got
+
+
+# Frames without TCP that decode() skipped (only tunnel captures have them).
+NOT_TCP = []
+
+
 def decode(path, port, ws=False):
-    args = ["tshark", "-r", path, "-T", "pdml", "-d", f"tcp.port=={port},{'http' if ws else 'mqtt'}"]
+    # VXLAN on 8472 (the Linux kernel's port) as well as 4789 (tshark's default).
+    args = ["tshark", "-r", path, "-T", "pdml", "-d", f"tcp.port=={port},{'http' if ws else 'mqtt'}",
+            "-d", "udp.port==8472,vxlan"]
     xml = subprocess.run(args, capture_output=True, check=True).stdout
     root = ET.fromstring(xml)
     frames = []
     for pkt in root.iter("packet"):
         fr = OrderedDict()
         fr["frame"] = int(field(pkt, "num") or field(pkt, "frame.number"))
+        if field(pkt, "tcp.stream") is None:
+            NOT_TCP.append(fr["frame"])  # inside a tunnel: ARP, neighbour discovery
+            continue
         fr["stream"] = int(field(pkt, "tcp.stream"))
-        fr["src"] = field(pkt, "ip.src") or field(pkt, "ipv6.src")
-        fr["dst"] = field(pkt, "ip.dst") or field(pkt, "ipv6.dst")
-        fr["ipv6"] = field(pkt, "ipv6.src") is not None
+        src = inner_field(pkt, ("ip.src", "ipv6.src"))
+        fr["src"] = src.get("show")
+        fr["dst"] = inner_field(pkt, ("ip.dst", "ipv6.dst")).get("show")
+        fr["ipv6"] = src.get("name") == "ipv6.src"
         fr["srcport"] = int(field(pkt, "tcp.srcport"))
         fr["dstport"] = int(field(pkt, "tcp.dstport"))
         fr["tcp_len"] = int(field(pkt, "tcp.len") or 0)
@@ -671,6 +690,23 @@ def intent_ipv6(k):
     k.eq("v6-sub", "s2c", "PUBLISH", "topic", "v6/cli", 1)
 
 
+def intent_vxlan(k):
+    k.ids(["tun-sub", "tun-pub4", "tun-pub6"])
+    k.counts({"CONNACK": 3, "CONNECT": 3, "DISCONNECT": 3, "PUBACK": 2, "PUBCOMP": 2, "PUBLISH": 4, "PUBREC": 2,
+              "PUBREL": 2, "SUBACK": 1, "SUBSCRIBE": 1})
+    k.ok(not any(c["ipv6"] for c in k.conns), "all MQTT connections over IPv4 inside the tunnels")
+    k.seq("tun-sub", "s2c", ["CONNACK", "SUBACK", "PUBLISH", "PUBLISH", "PUBREL"])
+    k.eq("tun-sub", "s2c", "PUBLISH", "topic", "tun/v4", 0)
+    k.eq("tun-sub", "s2c", "PUBLISH", "topic", "tun/v6", 1)
+    k.eq("tun-pub4", "c2s", "CONNECT", "protocol_level", 5)
+    k.eq("tun-pub6", "c2s", "CONNECT", "protocol_level", 4)
+    k.seq("tun-pub6", "s2c", ["CONNACK", "PUBREC", "PUBCOMP"])
+
+
+def intent_tunnels(k):
+    intent_v311_like(k, "v5", 5)
+
+
 def intent_unacked(k):
     k.ids(["unacked-sub", "unacked-pub", "qos2-no-pubrel", "unacked-sub", "unacked-sub"])
     k.seq("unacked-sub", "c2s", ["CONNECT", "SUBSCRIBE"], 0)
@@ -813,6 +849,8 @@ INTENT = {
     "no-disconnect-will": intent_no_disconnect_will,
     "ws": intent_ws,
     "aedes-tcp": intent_aedes_tcp,
+    "vxlan": intent_vxlan,
+    "tunnels": intent_tunnels,
 }
 
 
@@ -855,7 +893,12 @@ def main():
     out["broker_port"] = port
     out["mqtt_decoded_by"] = ("expect.py from tshark's WebSocket payloads" if ws else
                               "expect.py from the TCP payloads (tshark gets it wrong)" if own else "tshark")
-    out["frames"] = len(frames)
+    out["frames"] = len(frames) + len(NOT_TCP)
+    if scenario in ("vxlan", "tunnels"):
+        # How each frame was carried (tshark's protocol stack), counted.
+        stacks = subprocess.run(["tshark", "-r", path, "-T", "fields", "-e", "frame.protocols",
+                                 "-d", "udp.port==8472,vxlan"], capture_output=True, text=True, check=True)
+        out["frame_protocols"] = dict(sorted(Counter(stacks.stdout.split()).items()))
     out["mqtt_packet_counts"] = counts(conns)
     out["connections"] = conns
     if own:
