@@ -195,7 +195,11 @@ fn erspan(d: &[u8], version: u8, len: usize) -> Decap<'_> {
         return Decap::Unusable(kind);
     }
     // Type III's O flag (last bit of the header): the optional subheader follows.
-    let sub = if version == 2 && h[11] & 0x01 != 0 { 8 } else { 0 };
+    let sub = if version == 2 && h[11] & 0x01 != 0 {
+        8
+    } else {
+        0
+    };
     match d.get(len + sub..) {
         Some(frame) => Decap::Inner(kind, Inner::Ethernet(frame)),
         None => Decap::Truncated(kind),
@@ -309,7 +313,10 @@ mod tests {
             decap(47, b"\x40\x00\x08\x00\0\0\0\0"),
             Decap::Unusable(TunnelKind::Gre)
         );
-        assert_eq!(decap(47, b"\x00\x00\x08"), Decap::Truncated(TunnelKind::Gre));
+        assert_eq!(
+            decap(47, b"\x00\x00\x08"),
+            Decap::Truncated(TunnelKind::Gre)
+        );
     }
 
     #[test]
@@ -403,8 +410,14 @@ mod tests {
         // Every prefix of every shape above, and every byte value in the flag positions.
         let mut cases: Vec<(u8, Vec<u8>)> = Vec::new();
         for b in 0..=255u8 {
-            cases.push((47, vec![b, 0, 0x88, 0xbe, 0, 0, 0, 0, b, 0, 0, 0, 0, 0, 0, 0]));
-            cases.push((47, vec![0x10, 0, 0x22, 0xeb, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, b]));
+            cases.push((
+                47,
+                vec![b, 0, 0x88, 0xbe, 0, 0, 0, 0, b, 0, 0, 0, 0, 0, 0, 0],
+            ));
+            cases.push((
+                47,
+                vec![0x10, 0, 0x22, 0xeb, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, b],
+            ));
             cases.push((17, udp_to(6081, &[b, 0, 0x65, 0x58, 0, 0, 0, 0])));
             cases.push((17, udp_to(4789, &[b, 0, 0, 0, 0, 0, 0, 0])));
         }
