@@ -23,6 +23,8 @@ pub struct PacketDecoder {
     linktype_run: (u32, u64),
     last_frame: u64,
     last_ts: Timestamp,
+    /// Tunnels around the packet at hand (0 for what the link layer carried).
+    depth: u8,
 }
 
 impl PacketDecoder {
@@ -36,6 +38,7 @@ impl PacketDecoder {
             linktype_run: (0, 0),
             last_frame: 0,
             last_ts: Timestamp::default(),
+            depth: 0,
         }
     }
 
@@ -101,20 +104,6 @@ impl PacketDecoder {
     /// Processes one IP packet (what a link layer carried).
     #[inline]
     pub fn ip(&mut self, frame: u64, ts: Timestamp, net: Network, d: &[u8], sink: &mut Sink<'_>) {
-        self.ip_in(frame, ts, net, d, 0, sink);
-    }
-
-    /// An IP packet inside `depth` tunnels.
-    #[inline]
-    fn ip_in(
-        &mut self,
-        frame: u64,
-        ts: Timestamp,
-        net: Network,
-        d: &[u8],
-        depth: u8,
-        sink: &mut Sink<'_>,
-    ) {
         let parsed = match net {
             Network::Ipv4 => ip::parse_ipv4(d),
             Network::Ipv6 => ip::parse_ipv6(d),
@@ -134,8 +123,7 @@ impl PacketDecoder {
             self.summary.truncated_frames += 1;
         }
         let Some(info) = pkt.fragment else {
-            let l4 = (pkt.proto, pkt.payload);
-            self.l4(frame, ts, (pkt.src, pkt.dst), l4, depth, sink);
+            self.l4(frame, ts, (pkt.src, pkt.dst), pkt.proto, pkt.payload, sink);
             return;
         };
         self.summary.ip_fragments += 1;
@@ -162,8 +150,8 @@ impl PacketDecoder {
                 frame,
                 ts,
                 (pkt.src, pkt.dst),
-                (whole.proto, &whole.data),
-                depth,
+                whole.proto,
+                &whole.data,
                 sink,
             ),
             Network::Ipv6 => match ip::walk_ipv6_ext(whole.proto, &whole.data) {
@@ -172,8 +160,8 @@ impl PacketDecoder {
                         frame,
                         ts,
                         (pkt.src, pkt.dst),
-                        (proto, &whole.data[at..]),
-                        depth,
+                        proto,
+                        &whole.data[at..],
                         sink,
                     );
                 }
@@ -189,12 +177,12 @@ impl PacketDecoder {
         frame: u64,
         ts: Timestamp,
         (src, dst): (IpAddr, IpAddr),
-        (proto, payload): (u8, &[u8]),
-        depth: u8,
+        proto: u8,
+        payload: &[u8],
         sink: &mut Sink<'_>,
     ) {
         if proto != PROTO_TCP {
-            self.not_tcp(frame, ts, proto, payload, depth, sink);
+            self.not_tcp(frame, ts, proto, payload, sink);
             return;
         }
         match tcp::parse_tcp(src, dst, payload) {
@@ -214,7 +202,6 @@ impl PacketDecoder {
         ts: Timestamp,
         proto: u8,
         payload: &[u8],
-        depth: u8,
         sink: &mut Sink<'_>,
     ) {
         let s = &mut self.summary;
@@ -223,7 +210,7 @@ impl PacketDecoder {
             Decap::Truncated(_) => return s.truncated_frames += 1,
             Decap::Unusable(_) | Decap::NotTunnel => return s.non_tcp_packets += 1,
         };
-        if depth >= tunnel::MAX_DEPTH {
+        if self.depth >= tunnel::MAX_DEPTH {
             s.tunnels.too_deep += 1;
             return;
         }
@@ -238,7 +225,9 @@ impl PacketDecoder {
                 }
             },
         };
-        self.ip_in(frame, ts, net, d, depth + 1, sink);
+        self.depth += 1;
+        self.ip(frame, ts, net, d, sink);
+        self.depth -= 1;
     }
 
     /// End of input: drops pending fragments, flushes every connection, and returns
