@@ -151,6 +151,11 @@ pub struct PcapArgs {
     /// handshake is recognised on any port.) Repeatable.
     #[arg(long = "ws-port", value_name = "PORT")]
     pub ws_ports: Vec<u16>,
+    /// A TLS key log (the NSS format that SSLKEYLOGFILE, Python's keylog_filename and
+    /// Wireshark's tls.keylog_file use): MQTT over TLS whose session is in it is decrypted
+    /// and decoded (TLS 1.3, and TLS 1.2 with AES-GCM or ChaCha20-Poly1305).
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylog: Option<PathBuf>,
     /// Version for connections whose CONNECT was not captured: 3.1, 3.1.1, 5 or auto.
     #[arg(long, value_name = "VERSION", default_value = "auto")]
     pub protocol: String,

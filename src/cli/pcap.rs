@@ -6,6 +6,7 @@ use super::{CliError, Outcome};
 use mqtt_dissect::codec::{topic, Packet, PacketType, ProtocolVersion};
 use mqtt_dissect::dissect::analysis::{Analysis, AnalysisConfig, Analyzer};
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
+use mqtt_dissect::dissect::tls_decrypt::KeyLog;
 use mqtt_dissect::present::capture::{
     event_is_problem, CapturePrinter, JsonPrinter, SummaryPrinter,
 };
@@ -16,6 +17,7 @@ use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod threaded;
@@ -198,6 +200,28 @@ impl Filter {
     }
 }
 
+/// Reads a key log; a file with no secret in it is a usage error (a wrong file, most
+/// likely), and malformed lines are said on standard error.
+fn read_keylog(path: &PathBuf) -> Result<KeyLog, CliError> {
+    let name = path.display();
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Usage(format!("--tls-keylog: cannot read {name}: {e}")))?;
+    let log = KeyLog::parse(&String::from_utf8_lossy(&bytes));
+    if log.sessions() == 0 {
+        return Err(CliError::Usage(format!(
+            "--tls-keylog: {name} holds no TLS secret (lines like \"CLIENT_RANDOM <hex> <hex>\" \
+             or \"CLIENT_TRAFFIC_SECRET_0 <hex> <hex>\")"
+        )));
+    }
+    if log.bad_lines > 0 {
+        eprintln!(
+            "mqtt-dissect: --tls-keylog: {name}: {} line(s) not understood, skipped",
+            log.bad_lines
+        );
+    }
+    Ok(log)
+}
+
 /// The `pcap` command, checked.
 #[derive(Debug, Clone)]
 pub struct PcapConfig {
@@ -242,6 +266,10 @@ impl PcapConfig {
             PayloadChoice::Json => PayloadMode::Json,
         };
         let tree = a.verbose || a.format != PcapFormat::Summary;
+        let tls_keys = match &a.tls_keylog {
+            None => None,
+            Some(path) => Some(Arc::new(read_keylog(path)?)),
+        };
         Ok(PcapConfig {
             files: a.files,
             capture: CaptureConfig {
@@ -250,6 +278,7 @@ impl PcapConfig {
                 ws_ports: a.ws_ports,
                 protocol,
                 tree,
+                tls_keys,
                 ..CaptureConfig::default()
             },
             format: a.format,

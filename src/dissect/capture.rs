@@ -10,6 +10,7 @@ use super::fasthash::FastMap;
 use super::framer::{Framed, FramedOut, Framer, SkipReason};
 use super::http::{self, Head, HeadBuf, HeadPush};
 use super::tls;
+use super::tls_decrypt::{KeyLog, TlsDecryptor, TlsNote, TlsOut};
 use super::version::{Assumed, VersionTracker};
 use super::websocket::{self, WsDecoder, WsNote, WsOut};
 use crate::codec::packet::Connect;
@@ -22,6 +23,7 @@ use crate::transport::{
 };
 use std::io::Read;
 use std::mem::ManuallyDrop;
+use std::sync::Arc;
 
 /// What the dissector is told beyond the capture.
 #[derive(Clone, Debug)]
@@ -42,6 +44,9 @@ pub struct CaptureConfig {
     pub max_packet: usize,
     /// Build field trees (needed for verbose and JSON output, not for summaries).
     pub tree: bool,
+    /// Secrets to decrypt TLS connections with (a key log, `--tls-keylog`): MQTT over TLS
+    /// whose session is in it is decoded like MQTT over TCP.
+    pub tls_keys: Option<Arc<KeyLog>>,
 }
 
 impl Default for CaptureConfig {
@@ -53,6 +58,7 @@ impl Default for CaptureConfig {
             protocol: None,
             max_packet: 16 << 20,
             tree: true,
+            tls_keys: None,
         }
     }
 }
@@ -90,6 +96,15 @@ pub enum ClientBasis {
     Connect,
 }
 
+/// MQTT over TLS, decrypted: what the ServerHello chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// 0x0303 (TLS 1.2) or 0x0304 (TLS 1.3).
+    pub version: u16,
+    /// The cipher suite.
+    pub suite: u16,
+}
+
 /// What is known about one TCP connection.
 #[derive(Clone, Debug)]
 pub struct ConnInfo {
@@ -122,6 +137,8 @@ pub struct ConnInfo {
     pub sni: Option<String>,
     /// For MQTT over WebSocket: what the opening handshake said.
     pub websocket: Option<WsInfo>,
+    /// For MQTT over TLS decrypted with a key log: the version and cipher suite.
+    pub tls: Option<TlsInfo>,
     /// MQTT packets per side (index: `Side::index`).
     pub packets: [u64; 2],
     /// TCP stream bytes sent by each side (index: `Side::index`), whatever they carry
@@ -162,6 +179,7 @@ impl ConnInfo {
             connect_level: None,
             sni: None,
             websocket: None,
+            tls: None,
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: ts,
@@ -217,6 +235,7 @@ impl ConnInfo {
             connect_level,
             sni,
             websocket,
+            tls,
             packets: _,
             bytes: _,
             first_ts,
@@ -254,6 +273,7 @@ impl ConnInfo {
             && *keep_alive == y.keep_alive
             && *connect_level == y.connect_level
             && *sni == y.sni
+            && *tls == y.tls
             && ws_same
             && *first_ts == y.first_ts
     }
@@ -382,6 +402,12 @@ pub enum EventKind {
         /// Server name from the ClientHello, when present.
         sni: Option<String>,
     },
+    /// A TLS connection and the key log (`--tls-keylog`): decrypted from here, no key for
+    /// it, an unsupported suite, a record that failed, an alert.
+    TlsDecryption {
+        /// What.
+        note: TlsNote,
+    },
     /// An HTTP Upgrade to WebSocket was accepted (101): MQTT over WebSocket follows.
     WebSocket {
         /// The request target.
@@ -448,6 +474,7 @@ impl EventKind {
             | EventKind::WebSocket { .. }
             | EventKind::WebSocketWithoutHandshake => false,
             EventKind::WebSocketFrame { note } => note.is_problem(),
+            EventKind::TlsDecryption { note } => note.is_problem(),
             _ => true,
         }
     }
@@ -497,6 +524,9 @@ pub struct DissectSummary {
     pub websocket_connections: u64,
     /// Connections that carried TLS on an MQTT or TLS port.
     pub tls_connections: u64,
+    /// TLS connections decrypted with the key log (also counted as MQTT connections, not
+    /// as TLS ones).
+    pub tls_decrypted: u64,
     /// Bytes of TLS connections sent by clients (by side A when roles are unknown).
     pub tls_bytes_to_server: u64,
     /// Bytes of TLS connections sent by servers.
@@ -526,6 +556,8 @@ struct Conn {
     ws_lost: [u64; 2],
     /// The start of a TLS ClientHello that spans segments, until it is complete.
     tls_hello: Option<Vec<u8>>,
+    /// TLS records being decrypted with the key log (MQTT over TLS).
+    tls_dec: Option<Box<TlsDecryptor>>,
 }
 
 /// An HTTP Upgrade in progress.
@@ -621,6 +653,7 @@ impl Dissector {
                 ws: None,
                 ws_lost: [0; 2],
                 tls_hello: None,
+                tls_dec: None,
             }
         })
     }
@@ -664,7 +697,7 @@ impl Dissector {
         let Some(c) = self.conns.get_mut(&dir.conn) else {
             return false;
         };
-        if c.info.kind != ConnKind::Mqtt || c.ws.is_some() {
+        if c.info.kind != ConnKind::Mqtt || c.ws.is_some() || c.tls_dec.is_some() {
             return false;
         }
         if frame >= self.now.0 {
@@ -937,17 +970,20 @@ impl Dissector {
                     }));
                 }
                 ConnKind::Tls => {
+                    if let Some(keys) = &cfg.tls_keys {
+                        c.tls_dec = Some(Box::new(TlsDecryptor::new(Arc::clone(keys))));
+                    }
                     if tls::looks_like_tls(data) {
                         c.info.learn_client(side, ClientBasis::Connect);
                         if tls::record_complete(data) {
                             c.info.sni = tls::client_hello_sni(data);
                             c.info.rev += 1;
-                            tls_event(&c.info, at, offset, sink);
+                            announce_tls(c, at, offset, sink);
                         } else {
                             c.tls_hello = Some(Vec::new());
                         }
                     } else {
-                        tls_event(&c.info, at, offset, sink);
+                        announce_tls(c, at, offset, sink);
                     }
                     self.summary.tls_connections += 1;
                 }
@@ -961,6 +997,10 @@ impl Dissector {
         let Some(c) = self.conns.get_mut(&dir.conn) else {
             return;
         };
+        if c.tls_dec.is_some() && c.info.kind == ConnKind::Mqtt {
+            tls_data(c, &mut self.summary, cfg.protocol, at, offset, data, sink);
+            return;
+        }
         match c.info.kind {
             ConnKind::Tls => {
                 if c.info.direction(side) == Some(Direction::ServerToClient) {
@@ -969,6 +1009,9 @@ impl Dissector {
                     self.summary.tls_bytes_to_server += data.len() as u64;
                 }
                 tls_hello_data(c, at, offset, data, sink);
+                if c.tls_dec.is_some() {
+                    tls_data(c, &mut self.summary, cfg.protocol, at, offset, data, sink);
+                }
             }
             ConnKind::HttpUpgrade => {
                 self.upgrade_data(dir.conn, at, offset, data, &cfg, sink);
@@ -1328,10 +1371,16 @@ impl Dissector {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.tls_hello.is_some() {
-            let hello = c.tls_hello.take().unwrap_or_default();
-            c.info.sni = tls::client_hello_sni(&hello);
-            c.info.rev += 1;
+        // The key log was never tried (no ServerHello came): encrypted, as without it.
+        let undecided = c.tls_dec.as_ref().is_some_and(|d| !d.reported());
+        if undecided {
+            c.tls_dec = None;
+        }
+        if c.tls_hello.is_some() || undecided {
+            if let Some(hello) = c.tls_hello.take() {
+                c.info.sni = tls::client_hello_sni(&hello);
+                c.info.rev += 1;
+            }
             let at = At {
                 side: c.info.client_side.unwrap_or(Side::A),
                 frame,
@@ -1475,6 +1524,121 @@ fn tls_event(info: &ConnInfo, at: At, offset: u64, sink: &mut Sink<'_>) {
     }));
 }
 
+/// Bytes of a TLS connection with a key log: records decrypted, their application data
+/// decoded as MQTT (offsets count decrypted bytes), what the decryptor notes reported.
+fn tls_data(
+    c: &mut Conn,
+    summary: &mut DissectSummary,
+    protocol: Option<ProtocolVersion>,
+    at: At,
+    offset: u64,
+    data: &[u8],
+    sink: &mut Sink<'_>,
+) {
+    let Conn {
+        info,
+        framers,
+        tracker,
+        tls_dec,
+        ..
+    } = c;
+    let Some(dec) = tls_dec.as_deref_mut() else {
+        return;
+    };
+    let side = at.side;
+    dec.push(side, data, &mut |o| match o {
+        TlsOut::Data { bytes, offset } => mqtt_data(
+            info,
+            &mut framers[side.index()],
+            tracker,
+            summary,
+            protocol,
+            at,
+            bytes,
+            offset,
+            sink,
+        ),
+        TlsOut::Note { note } => {
+            if let TlsNote::Decrypting { version, suite } = note {
+                // MQTT from here on: counted as such, not as encrypted bytes.
+                info.set_kind(ConnKind::Mqtt);
+                info.tls = Some(TlsInfo { version, suite });
+                info.rev += 1;
+                summary.tls_connections = summary.tls_connections.saturating_sub(1);
+                summary.mqtt_connections += 1;
+                summary.tls_decrypted += 1;
+                let to_client = |s: Side| info.direction(s) == Some(Direction::ServerToClient);
+                for s in [Side::A, Side::B] {
+                    // This segment's bytes were not counted yet.
+                    let sent =
+                        info.bytes[s.index()] - if s == side { data.len() as u64 } else { 0 };
+                    let counter = if to_client(s) {
+                        &mut summary.tls_bytes_to_client
+                    } else {
+                        &mut summary.tls_bytes_to_server
+                    };
+                    *counter = counter.saturating_sub(sent);
+                }
+            }
+            let message = tls_note_message(info, side, &note);
+            sink(&mut Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(side),
+                frame: at.frame,
+                ts: Some(at.ts),
+                start: at.start,
+                offset: Some(offset),
+                kind: EventKind::TlsDecryption { note },
+                message,
+            }));
+        }
+    });
+}
+
+fn tls_note_message(info: &ConnInfo, side: Side, note: &TlsNote) -> String {
+    use super::tls_decrypt::{alert_name, suite_name, version_name};
+    let sni = match &info.sni {
+        Some(n) => format!(" (server name \"{n}\")"),
+        None => String::new(),
+    };
+    match note {
+        TlsNote::Decrypting { version, suite } => format!(
+            "{} {}{sni}: decrypted with the key log",
+            version_name(*version),
+            suite_name(*suite)
+        ),
+        TlsNote::NoKey { client_random } => format!(
+            "TLS connection{sni}: the key log has no secret for client random {client_random}; encrypted, not decoded"
+        ),
+        TlsNote::UnsupportedSuite { version, suite } => format!(
+            "{} {}{sni}: only AEAD suites (AES-GCM, ChaCha20-Poly1305) are decrypted; encrypted, not decoded",
+            version_name(*version),
+            suite_name(*suite)
+        ),
+        TlsNote::DecryptFailed { record } => format!(
+            "a TLS record of the {} stream (its protected record {}) fails authentication with the key log's secrets: they belong to another session, or the bytes were changed; this direction is not decoded further",
+            direction_name(info, side),
+            record + 1
+        ),
+        TlsNote::RecordError { what } => format!(
+            "TLS record layer of the {} stream: {what}; this direction is not decoded further",
+            direction_name(info, side)
+        ),
+        TlsNote::Alert { level, description } => {
+            let level = match level {
+                1 => "warning",
+                2 => "fatal",
+                _ => "unknown-level",
+            };
+            format!(
+                "TLS alert from the {}: {level} {} ({description})",
+                side_role(info, side),
+                alert_name(*description)
+            )
+        }
+    }
+}
+
 /// Collects a ClientHello that spans segments (bounded by its record length), then
 /// reports the connection with its server name. Data from the server first ends the wait.
 fn tls_hello_data(c: &mut Conn, at: At, offset: u64, data: &[u8], sink: &mut Sink<'_>) {
@@ -1497,7 +1661,15 @@ fn tls_hello_data(c: &mut Conn, at: At, offset: u64, data: &[u8], sink: &mut Sin
     let hello = c.tls_hello.take().unwrap_or_default();
     c.info.sni = tls::client_hello_sni(&hello);
     c.info.rev += 1;
-    tls_event(&c.info, at, offset, sink);
+    announce_tls(c, at, offset, sink);
+}
+
+/// Reports a TLS connection as encrypted, unless the key log is being tried on it: the
+/// decryptor then reports what became of it (decrypted, no key, a suite it cannot do).
+fn announce_tls(c: &Conn, at: At, offset: u64, sink: &mut Sink<'_>) {
+    if c.tls_dec.is_none() {
+        tls_event(&c.info, at, offset, sink);
+    }
 }
 
 /// MQTT stream bytes of one direction: framing, decoding, a record per packet.
@@ -1896,6 +2068,7 @@ impl CaptureConfig {
             tls_ports: self.tls_ports.clone(),
             ws_ports: self.ws_ports.clone(),
             protocol: self.protocol,
+            tls_keys: self.tls_keys.clone(),
         }
     }
 }
@@ -1905,6 +2078,7 @@ struct LightConfig {
     tls_ports: Vec<u16>,
     ws_ports: Vec<u16>,
     protocol: Option<ProtocolVersion>,
+    tls_keys: Option<Arc<KeyLog>>,
 }
 
 fn classify(cfg: &LightConfig, info: &ConnInfo, side: Side, data: &[u8]) -> ConnKind {
@@ -2031,6 +2205,15 @@ pub fn looks_like_connect(data: &[u8]) -> bool {
         return false;
     };
     rest.starts_with(b"\x00\x04MQTT") || rest.starts_with(b"\x00\x06MQIsdp")
+}
+
+/// "client", "server", or the endpoint when roles are unknown.
+fn side_role(info: &ConnInfo, side: Side) -> String {
+    match info.direction(side) {
+        Some(Direction::ClientToServer) => "client".to_string(),
+        Some(Direction::ServerToClient) => "server".to_string(),
+        None => info.endpoint(side).to_string(),
+    }
 }
 
 fn direction_name(info: &ConnInfo, side: Side) -> String {

@@ -8,5 +8,6 @@ pub mod framer;
 pub mod http;
 pub mod owned;
 pub mod tls;
+pub mod tls_decrypt;
 pub mod version;
 pub mod websocket;

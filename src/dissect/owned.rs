@@ -119,6 +119,7 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
         connect_level,
         sni,
         websocket,
+        tls,
         packets,
         bytes,
         first_ts,
@@ -138,6 +139,7 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
     to.connect_level = *connect_level;
     to.sni.clone_from(sni);
     to.websocket.clone_from(websocket);
+    to.tls = *tls;
     to.packets = *packets;
     to.bytes = *bytes;
     to.first_ts = *first_ts;

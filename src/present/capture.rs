@@ -14,6 +14,7 @@ use crate::dissect::capture::{
     ConnInfo, ConnKind, DissectSummary, EventKind, EventRecord, PacketRecord, Record,
 };
 use crate::dissect::fasthash::FastSet;
+use crate::dissect::tls_decrypt::{alert_name, suite_name, version_name, TlsNote};
 use crate::dissect::version::VersionSource;
 use crate::dissect::websocket::WsNote;
 use crate::transport::tunnel::TunnelCounts;
@@ -95,6 +96,16 @@ fn over(c: &ConnInfo) -> String {
             w.host.as_deref().unwrap_or("?"),
             w.path
         )
+    } else if let Some(t) = c.tls {
+        let sni = c
+            .sni
+            .as_deref()
+            .map_or(String::new(), |n| format!(", server name \"{n}\""));
+        format!(
+            " over {} (decrypted with the key log, {}{sni})",
+            version_name(t.version),
+            suite_name(t.suite)
+        )
     } else if c.kind == ConnKind::Tls {
         match &c.sni {
             Some(n) => format!(" over TLS (encrypted, server name \"{n}\")"),
@@ -112,6 +123,10 @@ fn event_label(k: &EventKind) -> &'static str {
         EventKind::TooLarge { .. } => "(too large)",
         EventKind::Incomplete { .. } => "(incomplete)",
         EventKind::Tls { .. } => "(TLS)",
+        EventKind::TlsDecryption { note } => match note {
+            TlsNote::Alert { .. } => "(TLS alert)",
+            _ => "(TLS)",
+        },
         EventKind::WebSocket { .. } => "(WebSocket)",
         EventKind::WebSocketNotUpgraded { .. } => "(WebSocket)",
         EventKind::WebSocketWithoutHandshake => "(WebSocket)",
@@ -641,10 +656,11 @@ impl<W: Write> CapturePrinter for SummaryPrinter<W> {
                 "* version assumed, not given by a CONNECT of the connection (-V or --format json says why)"
             )?;
         }
-        let ws = if dis.websocket_connections > 0 {
-            format!(" ({} over WebSocket)", dis.websocket_connections)
-        } else {
-            String::new()
+        let ws = match (dis.websocket_connections, dis.tls_decrypted) {
+            (0, 0) => String::new(),
+            (w, 0) => format!(" ({w} over WebSocket)"),
+            (0, t) => format!(" ({t} over TLS, decrypted)"),
+            (w, t) => format!(" ({w} over WebSocket, {t} over TLS, decrypted)"),
         };
         let tls = if dis.tls_connections > 0 {
             format!(
@@ -735,9 +751,9 @@ fn write_conn_head(out: &mut Vec<u8>, c: &ConnInfo) {
     out.extend_from_slice(b",\"transport\":");
     jsonw::str(
         out,
-        match (c.kind, &c.websocket) {
-            (_, Some(_)) => "websocket",
-            (ConnKind::Tls, _) => "tls",
+        match (c.kind, &c.websocket, c.tls) {
+            (_, Some(_), _) => "websocket",
+            (ConnKind::Tls, _, _) | (_, _, Some(_)) => "tls",
             _ => "tcp",
         },
     );
@@ -745,6 +761,14 @@ fn write_conn_head(out: &mut Vec<u8>, c: &ConnInfo) {
     jsonw::bool(out, c.kind == ConnKind::Tls);
     out.extend_from_slice(b",\"sni\":");
     jsonw::opt_str(out, c.sni.as_deref());
+    if let Some(t) = c.tls {
+        // Only on decrypted connections: other records keep their shape.
+        out.extend_from_slice(b",\"tls\":{\"version\":");
+        jsonw::str(out, &version_name(t.version));
+        out.extend_from_slice(b",\"suite\":");
+        jsonw::str(out, &suite_name(t.suite));
+        out.extend_from_slice(b",\"decrypted\":true}");
+    }
     out.extend_from_slice(b",\"websocket\":");
     match &c.websocket {
         None => out.extend_from_slice(b"null"),
@@ -953,6 +977,7 @@ fn event_json(e: &EventRecord<'_>) -> J {
             ("incomplete", json!({"have": have, "total": total}))
         }
         EventKind::Tls { sni } => ("tls", json!({"sni": sni})),
+        EventKind::TlsDecryption { note } => ("tls_decryption", tls_note_json(note)),
         EventKind::WebSocket {
             path,
             host,
@@ -992,6 +1017,26 @@ fn event_json(e: &EventRecord<'_>) -> J {
         "details": extra,
         "message": e.message,
     })
+}
+
+fn tls_note_json(n: &TlsNote) -> J {
+    match n {
+        TlsNote::Decrypting { version, suite } => json!({
+            "what": "decrypting", "version": version_name(*version), "suite": suite_name(*suite),
+        }),
+        TlsNote::NoKey { client_random } => {
+            json!({"what": "no_key", "client_random": client_random})
+        }
+        TlsNote::UnsupportedSuite { version, suite } => json!({
+            "what": "unsupported_suite", "version": version_name(*version), "suite": suite_name(*suite),
+        }),
+        TlsNote::DecryptFailed { record } => json!({"what": "decrypt_failed", "record": record}),
+        TlsNote::RecordError { what } => json!({"what": "record_error", "error": what}),
+        TlsNote::Alert { level, description } => json!({
+            "what": "alert", "level": level, "description": description,
+            "name": alert_name(*description),
+        }),
+    }
 }
 
 fn ws_note_json(n: &WsNote) -> J {
@@ -1049,6 +1094,7 @@ pub fn summary_json(file: &str, cap: &CaptureSummary, dis: &DissectSummary) -> J
         "connections": dis.connections,
         "mqtt_connections": dis.mqtt_connections,
         "websocket_connections": dis.websocket_connections,
+        "tls_decrypted_connections": dis.tls_decrypted,
         "tls_connections": dis.tls_connections,
         "tls_bytes_to_server": dis.tls_bytes_to_server,
         "tls_bytes_to_client": dis.tls_bytes_to_client,
@@ -1227,6 +1273,7 @@ mod tests {
             connect_level: None,
             sni: None,
             websocket: None,
+            tls: None,
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: Timestamp { secs: 1, nanos: 2 },

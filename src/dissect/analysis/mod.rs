@@ -27,6 +27,7 @@ use crate::codec::{
 use crate::dissect::capture::{ConnInfo, EventKind, EventRecord, PacketRecord, Record};
 use crate::dissect::fasthash::{FastMap, FastSet};
 use crate::dissect::framer::SkipReason;
+use crate::dissect::tls_decrypt::TlsNote;
 use crate::transport::{CloseKind, Side, Timestamp};
 use flows::{step, Flow, FlowState, FlowTable, Step};
 use std::borrow::Cow;
@@ -1120,11 +1121,15 @@ impl Analyzer {
                     EventKind::WebSocketFrame { .. } => ("websocket-frame", Severity::Warning, "WebSocket frames against RFC 6455 or MQTT §6 (text frames, masking, reserved bits…)"),
                     EventKind::WebSocketSubprotocol { .. } => ("websocket-subprotocol", Severity::Warning, "WebSocket handshake without the \"mqtt\" subprotocol"),
                     EventKind::WebSocketNotUpgraded { .. } => ("websocket-not-upgraded", Severity::Warning, "WebSocket handshake that did not complete: not decoded"),
+                    EventKind::TlsDecryption { note: TlsNote::Alert { .. } } => ("tls-alert", Severity::Warning, "TLS alerts (fatal, or warnings other than close_notify)"),
+                    EventKind::TlsDecryption { .. } => ("tls-decryption", Severity::Warning, "TLS records that could not be decrypted or followed: not decoded"),
                     _ => ("transport", Severity::Note, "Transport findings (retransmissions that differ, caps)"),
                 };
-                // MQTT over WebSocket is section 6 of both versions.
+                // MQTT over WebSocket is section 6 of both versions; TLS is RFC 8446 (and 5246).
                 let spec = if id.starts_with("websocket") {
                     "§6"
+                } else if id.starts_with("tls") {
+                    "RFC 8446"
                 } else {
                     "§2.1.4"
                 };
