@@ -152,6 +152,9 @@ fn tshark_pdus(path: &Path, ports: &BTreeSet<u16>) -> Vec<TsPdu> {
     for p in ports {
         cmd.args(["-d", &format!("tcp.port=={p},mqtt")]);
     }
+    if let Some(k) = diff_common::keylog_of(path) {
+        cmd.args(["-o", &format!("tls.keylog_file:{}", k.display())]);
+    }
     let out = cmd.output().expect("run tshark");
     assert!(
         out.status.success(),
@@ -697,8 +700,14 @@ fn tshark_agrees_on_every_capture() {
         let ours = diff_common::our_pcap_packets(&path, &[]);
         let ports: BTreeSet<u16> = ours
             .iter()
-            // Over WebSocket the port carries HTTP first: decoding it as MQTT would be noise.
-            .filter(|r| r["connection"]["transport"] != "websocket")
+            // Over WebSocket the port carries HTTP first, over TLS records (tshark decodes
+            // MQTT on 8883 inside TLS by default): decoding it as MQTT would be noise.
+            .filter(|r| {
+                !matches!(
+                    r["connection"]["transport"].as_str(),
+                    Some("websocket" | "tls")
+                )
+            })
             .filter_map(|r| r["connection"]["server"].as_str())
             .filter_map(|s| s.rsplit(':').next()?.parse().ok())
             .filter(|p| *p != 1883)

@@ -16,6 +16,7 @@ mod common;
 use common::*;
 use mqtt_dissect::codec::{Packet, ProtocolVersion};
 use mqtt_dissect::dissect::capture::{CaptureConfig, ConnKind, EventKind};
+use mqtt_dissect::dissect::tls_decrypt::KeyLog;
 use mqtt_dissect::dissect::version::VersionSource;
 use mqtt_dissect::transport::{CloseKind, Side};
 use serde_json::{json, Map, Value};
@@ -30,8 +31,17 @@ fn load(name: &str) -> Value {
 fn config_for(exp: &Value) -> CaptureConfig {
     let port = exp["broker_port"].as_u64().expect("broker_port") as u16;
     let mut cfg = CaptureConfig::default();
-    if !cfg.mqtt_ports.contains(&port) {
+    if !cfg.mqtt_ports.contains(&port) && !cfg.tls_ports.contains(&port) {
         cfg.mqtt_ports.push(port);
+    }
+    // A capture of MQTT over TLS comes with the key log its clients wrote.
+    let file = exp["file"].as_str().expect("file");
+    let keylog = testdata(&format!(
+        "{}.keylog",
+        file.rsplit_once('.').map_or(file, |p| p.0)
+    ));
+    if let Ok(text) = std::fs::read_to_string(keylog) {
+        cfg.tls_keys = Some(std::sync::Arc::new(KeyLog::parse(&text)));
     }
     cfg
 }
@@ -465,6 +475,7 @@ captures! {
     v5_properties => "v5-properties.expected.json",
     v5_session => "v5-session.expected.json",
     vxlan => "vxlan.expected.json",
+    tls_keylog => "tls-keylog.expected.json",
     tunnels => "tunnels.expected.json",
 }
 

@@ -1569,9 +1569,8 @@ fn tls_data(
                 summary.tls_decrypted += 1;
                 let to_client = |s: Side| info.direction(s) == Some(Direction::ServerToClient);
                 for s in [Side::A, Side::B] {
-                    // This segment's bytes were not counted yet.
-                    let sent =
-                        info.bytes[s.index()] - if s == side { data.len() as u64 } else { 0 };
+                    // Every byte so far, this segment's included, was counted as TLS.
+                    let sent = info.bytes[s.index()];
                     let counter = if to_client(s) {
                         &mut summary.tls_bytes_to_client
                     } else {

@@ -203,10 +203,14 @@ def inner_field(pkt, names):
 NOT_TCP = []
 
 
-def decode(path, port, ws=False):
+def decode(path, port, ws=False, keylog=None):
     # VXLAN on 8472 (the Linux kernel's port) as well as 4789 (tshark's default).
-    args = ["tshark", "-r", path, "-T", "pdml", "-d", f"tcp.port=={port},{'http' if ws else 'mqtt'}",
-            "-d", "udp.port==8472,vxlan"]
+    args = ["tshark", "-r", path, "-T", "pdml", "-d", "udp.port==8472,vxlan"]
+    if keylog:
+        # MQTT over TLS on 8883 is tshark's default; the key log decrypts it.
+        args += ["-o", f"tls.keylog_file:{keylog}"]
+    else:
+        args += ["-d", f"tcp.port=={port},{'http' if ws else 'mqtt'}"]
     xml = subprocess.run(args, capture_output=True, check=True).stdout
     root = ET.fromstring(xml)
     frames = []
@@ -703,6 +707,27 @@ def intent_vxlan(k):
     k.seq("tun-pub6", "s2c", ["CONNACK", "PUBREC", "PUBCOMP"])
 
 
+def intent_tls_keylog(k):
+    ids = ["tls13-aes256", "tls12-aes128", "tls12-aes256", "tls12-chacha", None, "tls13-chacha", "tls13-aes128"]
+    k.ids(ids)
+    # Each client publishes to its own subscription: QoS 1 gives a PUBACK each way, QoS 2 a
+    # PUBREC, PUBREL and PUBCOMP each way (in an order that depends on timing).
+    k.counts({"CONNACK": 6, "CONNECT": 6, "DISCONNECT": 6, "PUBACK": 6, "PUBCOMP": 4, "PUBLISH": 12, "PUBREC": 4,
+              "PUBREL": 4, "SUBACK": 6, "SUBSCRIBE": 6})
+    qos = {"tls13-aes256": 1, "tls12-aes128": 1, "tls12-aes256": 2, "tls12-chacha": 0, "tls13-chacha": 2,
+           "tls13-aes128": 1}
+    flow = {0: [], 1: ["PUBACK"], 2: ["PUBCOMP", "PUBREC", "PUBREL"]}
+    for cid, q in qos.items():
+        c = k.conn(cid)
+        got = sorted(m["type"] for m in c["c2s"]) if c else None
+        want = sorted(["CONNECT", "SUBSCRIBE", "PUBLISH", "DISCONNECT"] + flow[q])
+        k.ok(got == want, f"{cid} c2s packet types (any order) == {want} (got {got})")
+        k.eq(cid, "c2s", "PUBLISH", "qos", q)
+        k.eq(cid, "s2c", "PUBLISH", "topic", f"tls/{cid}")
+        k.eq(cid, "c2s", "PUBLISH", "payload", {"text": f"secret payload of {cid}", "len": len(f"secret payload of {cid}")})
+    k.ok(not k.conns[4]["c2s"] and not k.conns[4]["s2c"], "the connection without a logged key shows no MQTT")
+
+
 def intent_tunnels(k):
     intent_v311_like(k, "v5", 5)
 
@@ -851,6 +876,7 @@ INTENT = {
     "aedes-tcp": intent_aedes_tcp,
     "vxlan": intent_vxlan,
     "tunnels": intent_tunnels,
+    "tls-keylog": intent_tls_keylog,
 }
 
 
@@ -859,7 +885,8 @@ def main():
     ws = "--ws" in sys.argv
     own = "--self-decode" in sys.argv
     notes = [a[len("--note="):] for a in sys.argv if a.startswith("--note=")]
-    frames = decode(path, port, ws)
+    keylog = next((a[len("--tls-keylog="):] for a in sys.argv if a.startswith("--tls-keylog=")), None)
+    frames = decode(path, port, ws, keylog)
     if ws:
         ws_to_mqtt(frames)
         tshark_mqtt = subprocess.run(["tshark", "-r", path, "-Y", "mqtt"], capture_output=True, text=True).stdout
@@ -883,6 +910,11 @@ def main():
         for f in k.failed:
             print("  - " + f, file=sys.stderr)
         sys.exit(1)
+    if scenario == "tls-keylog":
+        # The session whose key was not logged shows no MQTT (in tshark as in mqtt-dissect).
+        out_of_reach = [c for c in conns if not c["c2s"] and not c["s2c"]]
+        conns = [c for c in conns if c["c2s"] or c["s2c"]]
+        notes.append(f"{len(out_of_reach)} TLS connection(s) without a logged key show no MQTT and are not listed")
     for c in conns:
         c.pop("stream")
     out = OrderedDict()

@@ -82,10 +82,18 @@ pub fn tool_missing(what: &str) -> bool {
 }
 
 /// Runs `mqtt-dissect pcap FILE --format jsonl --show-secrets` and returns the packet records.
+/// The key log that comes with a capture of MQTT over TLS (`x.pcap` → `x.keylog`).
+pub fn keylog_of(path: &Path) -> Option<PathBuf> {
+    Some(path.with_extension("keylog")).filter(|k| k.is_file())
+}
+
 pub fn our_pcap_packets(path: &Path, extra: &[&str]) -> Vec<Value> {
-    let out = Command::new(BIN)
-        .arg("pcap")
-        .arg(path)
+    let mut cmd = Command::new(BIN);
+    cmd.arg("pcap").arg(path);
+    if let Some(k) = keylog_of(path) {
+        cmd.arg("--tls-keylog").arg(k);
+    }
+    let out = cmd
         .args(["--format", "jsonl", "--show-secrets", "--color", "never"])
         .args(extra)
         .output()

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Regenerate tls-keylog.pcap and its key log (see README.md, "TLS with a key log"):
+#
+#   testdata/captures/make-tls-captures.sh
+#
+# mosquitto on 127.0.0.1:8883 with a fresh self-signed P-256 certificate, restarted once per
+# TLS 1.3 cipher suite (ciphers_tls1.3), and paho-mqtt clients whose Python ssl contexts
+# write the session secrets to tls-keylog.keylog (keylog_filename), in TLS 1.3 with each
+# of its three suites and in TLS 1.2 with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305;
+# one more client logs no key. (No CBC suite: tshark decrypts those, mqtt-dissect does not.) expect.py then decodes the capture with tshark
+# and the key log, asserts what the clients did, and writes tls-keylog.expected.json.
+#
+# Needs root (tcpdump on lo), openssl, mosquitto, tcpdump, tshark and paho-mqtt 2.x
+# (make-captures.sh installs them).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/mqtt-tls.XXXXXX)
+chmod 755 "$WORK"
+BROKER_PID=""
+CAP_PID=""
+log() { printf '[make-tls-captures] %s\n' "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+cleanup() {
+  kill $BROKER_PID $CAP_PID 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[[ $(id -u) == 0 ]] || die "tcpdump on lo needs root"
+for t in openssl mosquitto tcpdump tshark; do
+  command -v $t >/dev/null || die "$t is missing (make-captures.sh installs it)"
+done
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
+  -out "$WORK/cert.pem" -days 3650 -subj "/CN=broker.test" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+chmod 644 "$WORK/key.pem"
+
+start_broker() { # $1 = TLS 1.3 suites
+  cat >"$WORK/mosquitto.conf" <<EOF
+allow_anonymous true
+persistence false
+log_dest stderr
+listener 8883 127.0.0.1
+certfile $WORK/cert.pem
+keyfile $WORK/key.pem
+ciphers_tls1.3 $1
+EOF
+  : >"$WORK/mosquitto.log"
+  timeout 60 mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+  BROKER_PID=$!
+  for _ in $(seq 50); do grep -q running "$WORK/mosquitto.log" && return 0; sleep 0.1; done
+  cat "$WORK/mosquitto.log" >&2
+  die "mosquitto did not start"
+}
+stop_broker() {
+  kill $BROKER_PID 2>/dev/null || true
+  wait $BROKER_PID 2>/dev/null || true
+  BROKER_PID=""
+}
+clients() { timeout 60 python3 "$HERE/tls-clients.py" "$WORK/cert.pem" "$WORK/tls-keylog.keylog" 8883 "$@"; }
+
+timeout 90 tcpdump --immediate-mode -i lo -U -w "$WORK/tls-keylog.pcap" 'tcp port 8883' 2>"$WORK/tcpdump.err" &
+CAP_PID=$!
+for _ in $(seq 50); do grep -q "listening on" "$WORK/tcpdump.err" && break; sleep 0.1; done
+
+start_broker TLS_AES_256_GCM_SHA384
+clients tls13-aes256:1.3::5:1 tls12-aes128:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:4:1 \
+  tls12-aes256:1.2:ECDHE-ECDSA-AES256-GCM-SHA384:5:2 tls12-chacha:1.2:ECDHE-ECDSA-CHACHA20-POLY1305:4:0 \
+  tls13-nokey:1.3::5:1
+stop_broker
+start_broker TLS_CHACHA20_POLY1305_SHA256
+clients tls13-chacha:1.3::5:2
+stop_broker
+start_broker TLS_AES_128_GCM_SHA256
+clients tls13-aes128:1.3::4:1
+stop_broker
+sleep 0.5
+kill -INT $CAP_PID; wait $CAP_PID 2>/dev/null || true
+CAP_PID=""
+
+python3 "$HERE/expect.py" "$WORK/tls-keylog.pcap" tls-keylog 8883 --tls-keylog="$WORK/tls-keylog.keylog" ||
+  die "tls-keylog.pcap does not show what was done"
+chmod 644 "$WORK/tls-keylog.pcap" "$WORK/tls-keylog.keylog"
+mv "$WORK/tls-keylog.pcap" "$WORK/tls-keylog.keylog" "$WORK/tls-keylog.expected.json" "$HERE/"
+log "done: tls-keylog.pcap, tls-keylog.keylog"
