@@ -6,7 +6,8 @@
 //! control character. Run with `-rss_limit_mb=256 -malloc_limit_mb=64`.
 //!
 //! Each input is dissected twice: with the default limits, and with tiny ones (a few
-//! connections, small reassembly buffers, a small packet cap) so that every cap is hit.
+//! connections, small reassembly buffers, a small packet cap) so that every cap is hit,
+//! and with the key log of the corpus's TLS capture, so that TLS records are decrypted.
 //! Then once more as the printing threads get it (owned records in batches, decoded again
 //! with trees): each record must be the one the dissector makes with trees.
 #![no_main]
@@ -15,7 +16,19 @@ use libfuzzer_sys::fuzz_target;
 use mqtt_dissect::dissect::analysis::Analyzer;
 use mqtt_dissect::dissect::capture::{dissect_capture, CaptureConfig, Record};
 use mqtt_dissect::dissect::owned::{Batch, Scratch, Snapshots};
+use mqtt_dissect::dissect::tls_decrypt::KeyLog;
 use mqtt_dissect::transport::TransportConfig;
+use std::sync::{Arc, OnceLock};
+
+/// The key log of the TLS capture in the corpus: mutations of it reach the decryption.
+fn keys() -> Arc<KeyLog> {
+    static KEYS: OnceLock<Arc<KeyLog>> = OnceLock::new();
+    Arc::clone(KEYS.get_or_init(|| {
+        Arc::new(KeyLog::parse(include_str!(
+            "../../testdata/captures/tls-keylog.keylog"
+        )))
+    }))
+}
 
 fn clean(s: &str) {
     assert!(
@@ -63,6 +76,7 @@ fn check(r: &mut Record<'_>) {
 fn records(data: &[u8], owned: bool) -> Vec<String> {
     let cfg = CaptureConfig {
         tree: !owned,
+        tls_keys: Some(keys()),
         ..CaptureConfig::default()
     };
     let mut analyzer = Analyzer::default();
@@ -114,6 +128,7 @@ fuzz_target!(|data: &[u8]| {
         mqtt_ports: vec![1883, 80],
         // WebSocket without its handshake on a port that is also an MQTT port, and alone.
         ws_ports: vec![80, 8083],
+        tls_keys: Some(keys()),
         ..CaptureConfig::default()
     };
     let _ = dissect_capture(data, &tight, cfg, &mut check);

@@ -26,6 +26,9 @@ use crate::transport::Side;
 /// Largest record body: 2^14 bytes of plaintext plus the most expansion allowed (RFC 8446
 /// 5.2, RFC 5246 6.2.3).
 const MAX_BODY: usize = (1 << 14) + 2048;
+/// TLS 1.3 records skipped when only the application secret was logged (the encrypted
+/// handshake takes a few); past this, the secret is taken to be wrong.
+const MAX_SKIPPED: u32 = 32;
 /// Largest handshake message kept while it spans records (hellos, certificates).
 const MAX_HANDSHAKE: usize = 1 << 16;
 
@@ -427,6 +430,8 @@ struct Dir {
     plain_offset: u64,
     /// Protected records opened.
     records: u64,
+    /// TLS 1.3 records skipped for want of handshake keys.
+    skipped: u32,
     /// Nothing more is decrypted (an error, a gap, no keys).
     stopped: bool,
 }
@@ -686,6 +691,11 @@ impl TlsDecryptor {
             if let Some(k) = d.keys.as_mut() {
                 k.seq = 1;
             }
+        } else if d.keys.is_none() && d.skipped < MAX_SKIPPED {
+            // Only the application secret was logged: a handshake record, skipped.
+            d.skipped += 1;
+            self.scratch = buf;
+            return None;
         } else {
             let record = d.records;
             self.scratch = buf;
@@ -950,6 +960,78 @@ mod tests {
         assert_eq!(
             hex::encode(&out[..32]),
             "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
+        );
+    }
+
+    /// A hello pair: ClientHello (random 7…) from A, ServerHello choosing `suite` from B.
+    fn hellos(suite: u16) -> (Vec<u8>, Vec<u8>) {
+        let record = |hs: Vec<u8>| {
+            let mut r = vec![0x16, 0x03, 0x03];
+            r.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+            r.extend_from_slice(&hs);
+            r
+        };
+        let mut ch = vec![0x01, 0x00, 0x00, 0x26, 0x03, 0x03];
+        ch.extend_from_slice(&[7; 32]);
+        ch.extend_from_slice(&[0x00, 0x00, 0x02]);
+        ch.extend_from_slice(&suite.to_be_bytes());
+        let mut sh = vec![0x02, 0x00, 0x00, 0x26, 0x03, 0x03];
+        sh.extend_from_slice(&[9; 32]);
+        sh.push(0x00);
+        sh.extend_from_slice(&suite.to_be_bytes());
+        sh.push(0x00);
+        (record(ch), record(sh))
+    }
+
+    fn notes_of(keys: KeyLog, suite: u16) -> Vec<TlsNote> {
+        let (ch, sh) = hellos(suite);
+        let mut notes = Vec::new();
+        let mut d = TlsDecryptor::new(Arc::new(keys));
+        let mut out = |o: TlsOut<'_>| {
+            if let TlsOut::Note { note } = o {
+                notes.push(note)
+            }
+        };
+        // The ClientHello in two pieces, as TCP may deliver it.
+        d.push(Side::A, &ch[..7], &mut out);
+        d.push(Side::A, &ch[7..], &mut out);
+        d.push(Side::B, &sh, &mut out);
+        assert!(d.reported());
+        notes
+    }
+
+    #[test]
+    fn a_cbc_suite_is_named_not_decrypted() {
+        let mut keys = KeyLog::default();
+        keys.master.insert([7; 32], vec![1; 48]);
+        assert_eq!(
+            notes_of(keys, 0xc013),
+            vec![TlsNote::UnsupportedSuite {
+                version: 0x0303,
+                suite: 0xc013
+            }]
+        );
+        assert_eq!(suite_name(0xc013), "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+    }
+
+    #[test]
+    fn a_session_missing_from_the_key_log_gives_its_client_random() {
+        let mut keys = KeyLog::default();
+        keys.master.insert([8; 32], vec![1; 48]);
+        assert_eq!(
+            notes_of(keys, 0xc02f),
+            vec![TlsNote::NoKey {
+                client_random: "07".repeat(32)
+            }]
+        );
+        let mut keys = KeyLog::default();
+        keys.master.insert([7; 32], vec![1; 48]);
+        assert_eq!(
+            notes_of(keys, 0xc02f),
+            vec![TlsNote::Decrypting {
+                version: 0x0303,
+                suite: 0xc02f
+            }]
         );
     }
 

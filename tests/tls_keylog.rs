@@ -1,0 +1,227 @@
+//! `pcap --tls-keylog` on the real TLS capture: what a user sees when the key log is right,
+//! partial, wrong, missing or not a key log, and when the handshake was not captured.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/captures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mqtt-dissect"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// JSON Lines records of the capture with this key log.
+fn records(keylog: &Path) -> Vec<Value> {
+    let cap = data("tls-keylog.pcap");
+    let o = run(&[
+        "pcap",
+        "--format",
+        "jsonl",
+        "--tls-keylog",
+        keylog.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn tls_notes(recs: &[Value]) -> Vec<(u64, String)> {
+    recs.iter()
+        .filter(|r| r["kind"] == "tls_decryption")
+        .map(|r| {
+            let what = r["details"]["what"].as_str().unwrap().to_string();
+            (r["connection"]["id"].as_u64().unwrap(), what)
+        })
+        .collect()
+}
+
+fn packets_per_conn(recs: &[Value]) -> Vec<(u64, usize)> {
+    let mut out: Vec<(u64, usize)> = Vec::new();
+    for r in recs.iter().filter(|r| r["record"] == "packet") {
+        let id = r["connection"]["id"].as_u64().unwrap();
+        match out.last_mut() {
+            Some((i, n)) if *i == id => *n += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+fn keylog_text() -> String {
+    std::fs::read_to_string(data("tls-keylog.keylog")).unwrap()
+}
+
+fn write_temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mqtt-dissect-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn the_whole_key_log_decrypts_six_sessions_and_names_the_seventh() {
+    let recs = records(&data("tls-keylog.keylog"));
+    let notes = tls_notes(&recs);
+    let decrypting: Vec<u64> = notes
+        .iter()
+        .filter(|(_, w)| w == "decrypting")
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(decrypting, vec![1, 2, 3, 4, 6, 7]);
+    assert!(notes.contains(&(5, "no_key".to_string())), "{notes:?}");
+    assert_eq!(
+        packets_per_conn(&recs),
+        vec![(1, 9), (2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+    );
+    // The connection object says how the MQTT travelled.
+    let first = recs.iter().find(|r| r["record"] == "packet").unwrap();
+    let c = &first["connection"];
+    assert_eq!(c["transport"], "tls");
+    assert_eq!(c["encrypted"], false);
+    assert_eq!(c["tls"]["version"], "TLS 1.3");
+    assert_eq!(c["tls"]["suite"], "TLS_AES_256_GCM_SHA384");
+    let summary = recs.iter().find(|r| r["record"] == "summary").unwrap();
+    assert_eq!(summary["tls_decrypted_connections"], 6);
+    assert_eq!(summary["tls_connections"], 1);
+}
+
+#[test]
+fn application_secrets_alone_are_enough() {
+    // Some loggers write only the traffic secrets: the handshake records are skipped, the
+    // application records still open.
+    let text: String = keylog_text()
+        .lines()
+        .filter(|l| !l.contains("HANDSHAKE_TRAFFIC_SECRET"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let recs = records(&write_temp("app-only.keylog", &text));
+    assert_eq!(
+        packets_per_conn(&recs),
+        vec![(1, 9), (2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+    );
+}
+
+#[test]
+fn a_wrong_secret_fails_authentication_and_says_so() {
+    // Every secret of every session changed in its last byte.
+    let text: String = keylog_text()
+        .lines()
+        .map(|l| {
+            let mut l = l.to_string();
+            if !l.starts_with('#') && !l.is_empty() {
+                let last = l.pop().unwrap();
+                l.push(if last == '0' { '1' } else { '0' });
+            }
+            format!("{l}\n")
+        })
+        .collect();
+    let recs = records(&write_temp("wrong.keylog", &text));
+    assert!(packets_per_conn(&recs).is_empty());
+    let notes = tls_notes(&recs);
+    let failed: Vec<u64> = notes
+        .iter()
+        .filter(|(_, w)| w == "decrypt_failed")
+        .map(|(c, _)| *c)
+        .collect();
+    // Both directions of each of the six sessions stop at their first protected record.
+    assert_eq!(failed, vec![1, 1, 2, 2, 3, 3, 4, 4, 6, 6, 7, 7]);
+    let event = recs
+        .iter()
+        .find(|r| r["kind"] == "tls_decryption" && r["details"]["what"] == "decrypt_failed")
+        .unwrap();
+    assert!(
+        event["message"]
+            .as_str()
+            .unwrap()
+            .contains("fails authentication"),
+        "{event}"
+    );
+}
+
+#[test]
+fn a_file_without_secrets_is_a_usage_error() {
+    let p = write_temp("empty.keylog", "# nothing\nnot a key log\n");
+    let cap = data("tls-keylog.pcap");
+    let o = run(&["pcap", "--tls-keylog", p.to_str().unwrap(), cap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("holds no TLS secret"), "{err}");
+    let o = run(&["pcap", "--tls-keylog", "/nonexistent/keys", cap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read"));
+}
+
+#[test]
+fn without_the_key_log_everything_stays_encrypted() {
+    let cap = data("tls-keylog.pcap");
+    let o = run(&["pcap", cap.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("0 MQTT packets"), "{out}");
+    assert!(out.contains("7 TLS ("), "{out}");
+}
+
+/// The capture without its first `n` frames (legacy pcap: 24-byte header, 16-byte record
+/// headers, little-endian as tcpdump wrote it).
+fn without_first_frames(n: usize) -> PathBuf {
+    let bytes = std::fs::read(data("tls-keylog.pcap")).unwrap();
+    let mut out = bytes[..24].to_vec();
+    let (mut at, mut i) = (24, 0);
+    while at + 16 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        if i >= n {
+            out.extend_from_slice(&bytes[at..at + 16 + len]);
+        }
+        at += 16 + len;
+        i += 1;
+    }
+    let p = write_temp(&format!("cut-{n}.pcap"), "");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+#[test]
+fn a_session_whose_handshake_was_not_captured_is_named() {
+    // Frames 1-9 hold the first connection's TCP and TLS handshakes.
+    let cap = without_first_frames(9);
+    let keylog = data("tls-keylog.keylog");
+    let o = run(&[
+        "pcap",
+        "--format",
+        "jsonl",
+        "--tls-keylog",
+        keylog.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let recs: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let notes = tls_notes(&recs);
+    assert_eq!(notes[0], (1, "record_error".to_string()), "{notes:?}");
+    let e = recs.iter().find(|r| r["kind"] == "tls_decryption").unwrap();
+    assert!(
+        e["message"].as_str().unwrap().contains("handshake was not captured"),
+        "{e}"
+    );
+    // The other sessions are whole.
+    assert_eq!(
+        packets_per_conn(&recs),
+        vec![(2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+    );
+}
