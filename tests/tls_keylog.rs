@@ -30,7 +30,12 @@ fn records(keylog: &Path) -> Vec<Value> {
         keylog.to_str().unwrap(),
         cap.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout)
         .unwrap()
         .lines()
@@ -156,11 +161,21 @@ fn a_wrong_secret_fails_authentication_and_says_so() {
 fn a_file_without_secrets_is_a_usage_error() {
     let p = write_temp("empty.keylog", "# nothing\nnot a key log\n");
     let cap = data("tls-keylog.pcap");
-    let o = run(&["pcap", "--tls-keylog", p.to_str().unwrap(), cap.to_str().unwrap()]);
+    let o = run(&[
+        "pcap",
+        "--tls-keylog",
+        p.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("holds no TLS secret"), "{err}");
-    let o = run(&["pcap", "--tls-keylog", "/nonexistent/keys", cap.to_str().unwrap()]);
+    let o = run(&[
+        "pcap",
+        "--tls-keylog",
+        "/nonexistent/keys",
+        cap.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read"));
 }
@@ -174,29 +189,26 @@ fn without_the_key_log_everything_stays_encrypted() {
     assert!(out.contains("7 TLS ("), "{out}");
 }
 
-/// The capture without its first `n` frames (legacy pcap: 24-byte header, 16-byte record
-/// headers, little-endian as tcpdump wrote it).
-fn without_first_frames(n: usize) -> PathBuf {
+/// The capture without the frames `drop` picks by number (legacy pcap: 24-byte header,
+/// 16-byte record headers, little-endian as tcpdump wrote it).
+fn without_frames(name: &str, drop: impl Fn(usize) -> bool) -> PathBuf {
     let bytes = std::fs::read(data("tls-keylog.pcap")).unwrap();
     let mut out = bytes[..24].to_vec();
-    let (mut at, mut i) = (24, 0);
+    let (mut at, mut frame) = (24, 1);
     while at + 16 <= bytes.len() {
         let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
-        if i >= n {
+        if !drop(frame) {
             out.extend_from_slice(&bytes[at..at + 16 + len]);
         }
         at += 16 + len;
-        i += 1;
+        frame += 1;
     }
-    let p = write_temp(&format!("cut-{n}.pcap"), "");
+    let p = write_temp(name, "");
     std::fs::write(&p, out).unwrap();
     p
 }
 
-#[test]
-fn a_session_whose_handshake_was_not_captured_is_named() {
-    // Frames 1-9 hold the first connection's TCP and TLS handshakes.
-    let cap = without_first_frames(9);
+fn records_of(cap: &Path) -> Vec<Value> {
     let keylog = data("tls-keylog.keylog");
     let o = run(&[
         "pcap",
@@ -207,16 +219,54 @@ fn a_session_whose_handshake_was_not_captured_is_named() {
         cap.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0));
-    let recs: Vec<Value> = String::from_utf8(o.stdout)
+    String::from_utf8(o.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn lost_bytes_stop_one_direction_with_a_note() {
+    // Frame 12 carries the first connection's SUBSCRIBE record (client→server).
+    let recs = records_of(&without_frames("gap.pcap", |f| f == 12));
+    let e = recs
+        .iter()
+        .find(|r| r["kind"] == "tls_decryption" && r["details"]["what"] == "record_error")
+        .expect("a record error");
+    assert_eq!(e["connection"]["id"], 1);
+    assert_eq!(e["direction"], "client_to_server");
+    assert!(e["message"].as_str().unwrap().contains("lost"), "{e}");
+    let types = |dir: &str| -> Vec<String> {
+        recs.iter()
+            .filter(|r| {
+                r["record"] == "packet" && r["connection"]["id"] == 1 && r["direction"] == dir
+            })
+            .map(|r| r["packet"]["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Before the gap the client's CONNECT; the server's side goes on to the end.
+    assert_eq!(types("client_to_server"), vec!["CONNECT"]);
+    assert_eq!(
+        types("server_to_client").len(),
+        4,
+        "{:?}",
+        types("server_to_client")
+    );
+}
+
+#[test]
+fn a_session_whose_handshake_was_not_captured_is_named() {
+    // Frames 1-9 hold the first connection's TCP and TLS handshakes.
+    let recs = records_of(&without_frames("cut.pcap", |f| f <= 9));
     let notes = tls_notes(&recs);
     assert_eq!(notes[0], (1, "record_error".to_string()), "{notes:?}");
     let e = recs.iter().find(|r| r["kind"] == "tls_decryption").unwrap();
     assert!(
-        e["message"].as_str().unwrap().contains("handshake was not captured"),
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("handshake was not captured"),
         "{e}"
     );
     // The other sessions are whole.

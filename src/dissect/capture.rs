@@ -756,6 +756,11 @@ impl Dissector {
                     let message = format!("{len} byte(s) of the WebSocket handshake were not captured; the connection is not decoded");
                     return self.not_upgraded(dir.conn, at, None, message, sink);
                 }
+                // TLS records cannot be followed past lost bytes: the decryptor says so.
+                if c.tls_dec.is_some() {
+                    let at = At { side: dir.side, frame, carried: frame, ts, start };
+                    tls_gap(c, at, offset, sink);
+                }
                 if c.info.kind != ConnKind::Mqtt {
                     return;
                 }
@@ -1583,6 +1588,29 @@ fn tls_data(
             sink(&mut Record::Event(EventRecord {
                 conn: Some(info),
                 side: Some(side),
+                frame: at.frame,
+                ts: Some(at.ts),
+                start: at.start,
+                offset: Some(offset),
+                kind: EventKind::TlsDecryption { note },
+                message,
+            }));
+        }
+    });
+}
+
+/// Lost bytes in a TLS connection being decrypted: the direction stops, with a note.
+fn tls_gap(c: &mut Conn, at: At, offset: u64, sink: &mut Sink<'_>) {
+    let Conn { info, tls_dec, .. } = c;
+    let Some(dec) = tls_dec.as_deref_mut() else {
+        return;
+    };
+    dec.gap(at.side, &mut |o| {
+        if let TlsOut::Note { note } = o {
+            let message = tls_note_message(info, at.side, &note);
+            sink(&mut Record::Event(EventRecord {
+                conn: Some(info),
+                side: Some(at.side),
                 frame: at.frame,
                 ts: Some(at.ts),
                 start: at.start,
