@@ -275,3 +275,43 @@ fn a_session_whose_handshake_was_not_captured_is_named() {
         vec![(2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
     );
 }
+
+#[test]
+fn stats_show_decrypted_sessions_by_version_and_the_other_as_tls() {
+    let cap = data("tls-keylog.pcap");
+    let keylog = data("tls-keylog.keylog");
+    let o = run(&[
+        "pcap",
+        "--stats",
+        "--format",
+        "json",
+        "--tls-keylog",
+        keylog.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let conns = doc["files"][0]["stats"]["connections"].as_array().unwrap();
+    let row = |c: &Value| {
+        (
+            c["id"].as_u64().unwrap(),
+            c["tls"].as_bool().unwrap(),
+            c["version"].as_str().map(str::to_string),
+        )
+    };
+    let v = |s: &str| Some(s.to_string());
+    assert_eq!(
+        conns.iter().map(row).collect::<Vec<_>>(),
+        vec![
+            (1, true, v("5.0")),
+            (2, true, v("3.1.1")),
+            (3, true, v("5.0")),
+            (4, true, v("3.1.1")),
+            (5, true, None),
+            (6, true, v("5.0")),
+            (7, true, v("3.1.1")),
+        ]
+    );
+    let outcome = conns[4]["outcome"]["summary"].as_str().unwrap();
+    assert!(outcome.starts_with("TLS, encrypted"), "{outcome}");
+}

@@ -1099,6 +1099,16 @@ impl Analyzer {
                     self.live_mut(info, ts).summary.tls = Some(sni.clone());
                 }
             }
+            // With a key log, the decryptor's first note stands for the TLS event.
+            EventKind::TlsDecryption { note } if !note.is_problem() => {
+                if let Some(info) = e.conn {
+                    let ts = e.ts.unwrap_or(info.first_ts);
+                    let s = &mut self.live_mut(info, ts).summary;
+                    if s.tls.is_none() {
+                        s.tls = Some(info.sni.clone());
+                    }
+                }
+            }
             // How a connection travels, and ordinary WebSocket traffic.
             other if !other.is_problem() => {}
             other => {
