@@ -19,9 +19,8 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// JSON Lines records of the capture with this key log.
-fn records(keylog: &Path) -> Vec<Value> {
-    let cap = data("tls-keylog.pcap");
+/// JSON Lines records of `cap` with this key log.
+fn records_with(cap: &Path, keylog: &Path) -> Vec<Value> {
     let o = run(&[
         "pcap",
         "--format",
@@ -41,6 +40,16 @@ fn records(keylog: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// The real capture with this key log.
+fn records(keylog: &Path) -> Vec<Value> {
+    records_with(&data("tls-keylog.pcap"), keylog)
+}
+
+/// This capture with the real key log.
+fn records_of(cap: &Path) -> Vec<Value> {
+    records_with(cap, &data("tls-keylog.keylog"))
 }
 
 fn tls_notes(recs: &[Value]) -> Vec<(u64, String)> {
@@ -206,24 +215,6 @@ fn without_frames(name: &str, drop: impl Fn(usize) -> bool) -> PathBuf {
     let p = write_temp(name, "");
     std::fs::write(&p, out).unwrap();
     p
-}
-
-fn records_of(cap: &Path) -> Vec<Value> {
-    let keylog = data("tls-keylog.keylog");
-    let o = run(&[
-        "pcap",
-        "--format",
-        "jsonl",
-        "--tls-keylog",
-        keylog.to_str().unwrap(),
-        cap.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0));
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

@@ -1517,16 +1517,7 @@ fn tls_event(info: &ConnInfo, at: At, offset: u64, sink: &mut Sink<'_>) {
         Some(n) => format!("TLS connection (server name \"{n}\"): encrypted, not decoded"),
         None => "TLS connection: encrypted, not decoded".to_string(),
     };
-    sink(&mut Record::Event(EventRecord {
-        conn: Some(info),
-        side: Some(at.side),
-        frame: at.frame,
-        ts: Some(at.ts),
-        start: at.start,
-        offset: Some(offset),
-        kind: EventKind::Tls { sni },
-        message,
-    }));
+    stream_event(info, at, offset, EventKind::Tls { sni }, message, sink);
 }
 
 /// Bytes of a TLS connection with a key log: records decrypted, their application data
@@ -1584,19 +1575,43 @@ fn tls_data(
                     *counter = counter.saturating_sub(sent);
                 }
             }
-            let message = tls_note_message(info, side, &note);
-            sink(&mut Record::Event(EventRecord {
-                conn: Some(info),
-                side: Some(side),
-                frame: at.frame,
-                ts: Some(at.ts),
-                start: at.start,
-                offset: Some(offset),
-                kind: EventKind::TlsDecryption { note },
-                message,
-            }));
+            tls_note_event(info, at, offset, note, sink);
         }
     });
+}
+
+/// The event of a decryptor's note.
+fn tls_note_event(info: &ConnInfo, at: At, offset: u64, note: TlsNote, sink: &mut Sink<'_>) {
+    let message = tls_note_message(info, at.side, &note);
+    stream_event(
+        info,
+        at,
+        offset,
+        EventKind::TlsDecryption { note },
+        message,
+        sink,
+    );
+}
+
+/// An event at `offset` in the stream of `at.side`.
+fn stream_event(
+    info: &ConnInfo,
+    at: At,
+    offset: u64,
+    kind: EventKind,
+    message: String,
+    sink: &mut Sink<'_>,
+) {
+    sink(&mut Record::Event(EventRecord {
+        conn: Some(info),
+        side: Some(at.side),
+        frame: at.frame,
+        ts: Some(at.ts),
+        start: at.start,
+        offset: Some(offset),
+        kind,
+        message,
+    }));
 }
 
 /// Lost bytes in a TLS connection being decrypted: the direction stops, with a note.
@@ -1607,17 +1622,7 @@ fn tls_gap(c: &mut Conn, at: At, offset: u64, sink: &mut Sink<'_>) {
     };
     dec.gap(at.side, &mut |o| {
         if let TlsOut::Note { note } = o {
-            let message = tls_note_message(info, at.side, &note);
-            sink(&mut Record::Event(EventRecord {
-                conn: Some(info),
-                side: Some(at.side),
-                frame: at.frame,
-                ts: Some(at.ts),
-                start: at.start,
-                offset: Some(offset),
-                kind: EventKind::TlsDecryption { note },
-                message,
-            }));
+            tls_note_event(info, at, offset, note, sink);
         }
     });
 }
@@ -1990,16 +1995,14 @@ fn ws_data(
         WsOut::Hole => framer_gap(info, framer, summary, at, "a skipped WebSocket frame", sink),
         WsOut::Note { note, offset } => {
             let message = ws_note_message(info, at.side, &note);
-            sink(&mut Record::Event(EventRecord {
-                conn: Some(info),
-                side: Some(at.side),
-                frame: at.frame,
-                ts: Some(at.ts),
-                start: at.start,
-                offset: Some(offset),
-                kind: EventKind::WebSocketFrame { note },
+            stream_event(
+                info,
+                at,
+                offset,
+                EventKind::WebSocketFrame { note },
                 message,
-            }));
+                sink,
+            );
         }
     });
     if let Some(w) = info.websocket.as_mut() {

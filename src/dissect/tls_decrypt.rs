@@ -759,6 +759,9 @@ impl TlsDecryptor {
             return;
         };
         self.settled = true;
+        for d in &mut self.dirs {
+            d.handshake = Vec::new();
+        }
         let Some((algo, hash)) = suite_params(parsed.version, parsed.suite) else {
             self.stop_both(
                 TlsNote::UnsupportedSuite {
