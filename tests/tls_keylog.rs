@@ -87,7 +87,7 @@ fn write_temp(name: &str, text: &str) -> PathBuf {
 }
 
 #[test]
-fn the_whole_key_log_decrypts_six_sessions_and_names_the_seventh() {
+fn the_whole_key_log_decrypts_eight_sessions_and_names_the_ninth() {
     let recs = records(&data("tls-keylog.keylog"));
     let notes = tls_notes(&recs);
     let decrypting: Vec<u64> = notes
@@ -95,11 +95,20 @@ fn the_whole_key_log_decrypts_six_sessions_and_names_the_seventh() {
         .filter(|(_, w)| w == "decrypting")
         .map(|(c, _)| *c)
         .collect();
-    assert_eq!(decrypting, vec![1, 2, 3, 4, 6, 7]);
-    assert!(notes.contains(&(5, "no_key".to_string())), "{notes:?}");
+    assert_eq!(decrypting, vec![1, 2, 3, 4, 5, 6, 8, 9]);
+    assert!(notes.contains(&(7, "no_key".to_string())), "{notes:?}");
     assert_eq!(
         packets_per_conn(&recs),
-        vec![(1, 9), (2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+        vec![
+            (1, 9),
+            (2, 9),
+            (3, 13),
+            (4, 7),
+            (5, 9),
+            (6, 13),
+            (8, 13),
+            (9, 9)
+        ]
     );
     // The connection object says how the MQTT travelled.
     let first = recs.iter().find(|r| r["record"] == "packet").unwrap();
@@ -109,7 +118,7 @@ fn the_whole_key_log_decrypts_six_sessions_and_names_the_seventh() {
     assert_eq!(c["tls"]["version"], "TLS 1.3");
     assert_eq!(c["tls"]["suite"], "TLS_AES_256_GCM_SHA384");
     let summary = recs.iter().find(|r| r["record"] == "summary").unwrap();
-    assert_eq!(summary["tls_decrypted_connections"], 6);
+    assert_eq!(summary["tls_decrypted_connections"], 8);
     assert_eq!(summary["tls_connections"], 1);
 }
 
@@ -125,7 +134,16 @@ fn application_secrets_alone_are_enough() {
     let recs = records(&write_temp("app-only.keylog", &text));
     assert_eq!(
         packets_per_conn(&recs),
-        vec![(1, 9), (2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+        vec![
+            (1, 9),
+            (2, 9),
+            (3, 13),
+            (4, 7),
+            (5, 9),
+            (6, 13),
+            (8, 13),
+            (9, 9)
+        ]
     );
 }
 
@@ -151,8 +169,8 @@ fn a_wrong_secret_fails_authentication_and_says_so() {
         .filter(|(_, w)| w == "decrypt_failed")
         .map(|(c, _)| *c)
         .collect();
-    // Both directions of each of the six sessions stop at their first protected record.
-    assert_eq!(failed, vec![1, 1, 2, 2, 3, 3, 4, 4, 6, 6, 7, 7]);
+    // Both directions of each of the eight sessions stop at their first protected record.
+    assert_eq!(failed, vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 8, 8, 9, 9]);
     let event = recs
         .iter()
         .find(|r| r["kind"] == "tls_decryption" && r["details"]["what"] == "decrypt_failed")
@@ -195,7 +213,7 @@ fn without_the_key_log_everything_stays_encrypted() {
     let o = run(&["pcap", cap.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.contains("0 MQTT packets"), "{out}");
-    assert!(out.contains("7 TLS ("), "{out}");
+    assert!(out.contains("9 TLS ("), "{out}");
 }
 
 /// The capture without the frames `drop` picks by number (legacy pcap: 24-byte header,
@@ -263,7 +281,7 @@ fn a_session_whose_handshake_was_not_captured_is_named() {
     // The other sessions are whole.
     assert_eq!(
         packets_per_conn(&recs),
-        vec![(2, 9), (3, 13), (4, 7), (6, 13), (7, 9)]
+        vec![(2, 9), (3, 13), (4, 7), (5, 9), (6, 13), (8, 13), (9, 9)]
     );
 }
 
@@ -298,11 +316,13 @@ fn stats_show_decrypted_sessions_by_version_and_the_other_as_tls() {
             (2, true, v("3.1.1")),
             (3, true, v("5.0")),
             (4, true, v("3.1.1")),
-            (5, true, None),
+            (5, true, v("3.1.1")),
             (6, true, v("5.0")),
-            (7, true, v("3.1.1")),
+            (7, true, None),
+            (8, true, v("5.0")),
+            (9, true, v("3.1.1")),
         ]
     );
-    let outcome = conns[4]["outcome"]["summary"].as_str().unwrap();
+    let outcome = conns[6]["outcome"]["summary"].as_str().unwrap();
     assert!(outcome.starts_with("TLS, encrypted"), "{outcome}");
 }

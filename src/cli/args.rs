@@ -153,7 +153,7 @@ pub struct PcapArgs {
     pub ws_ports: Vec<u16>,
     /// A TLS key log (the NSS format that SSLKEYLOGFILE, Python's keylog_filename and
     /// Wireshark's tls.keylog_file use): MQTT over TLS whose session is in it is decrypted
-    /// and decoded (TLS 1.3, and TLS 1.2 with AES-GCM or ChaCha20-Poly1305).
+    /// and decoded (TLS 1.3, and TLS 1.2 with AES-GCM, ChaCha20-Poly1305 or AES-CBC).
     #[arg(long = "tls-keylog", value_name = "FILE")]
     pub tls_keylog: Option<PathBuf>,
     /// Version for connections whose CONNECT was not captured: 3.1, 3.1.1, 5 or auto.

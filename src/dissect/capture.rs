@@ -1643,7 +1643,7 @@ fn tls_note_message(info: &ConnInfo, side: Side, note: &TlsNote) -> String {
             "TLS connection{sni}: the key log has no secret for client random {client_random}; encrypted, not decoded"
         ),
         TlsNote::UnsupportedSuite { version, suite } => format!(
-            "{} {}{sni}: only AEAD suites (AES-GCM, ChaCha20-Poly1305) are decrypted; encrypted, not decoded",
+            "{} {}{sni}: this cipher suite is not decrypted (TLS 1.3, and TLS 1.2 with AES-GCM, ChaCha20-Poly1305 or AES-CBC, are); encrypted, not decoded",
             version_name(*version),
             suite_name(*suite)
         ),

@@ -3,20 +3,22 @@
 //! `SSLContext.keylog_filename`, Node's `keylog` event, OpenSSL's keylog callback, Go's
 //! `KeyLogWriter` and rustls's `KeyLogFile` write, and that Wireshark reads.
 //!
-//! TLS 1.3 (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305) and the TLS 1.2 AEAD cipher
-//! suites (AES-GCM and ChaCha20-Poly1305, with RSA, (EC)DHE or PSK key exchange) are
-//! decrypted; other suites (CBC, CCM) are reported by name, not decrypted. The cryptography
-//! is RustCrypto's (`aes-gcm`, `chacha20poly1305`, `hkdf`, `hmac`, `sha2`).
+//! TLS 1.3 (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305) and the TLS 1.2 suites with
+//! AES-GCM, ChaCha20-Poly1305 or AES-CBC and HMAC-SHA1/256/384 (MAC then encrypt, or
+//! encrypt then MAC, RFC 7366), with RSA, (EC)DHE or PSK key exchange, are decrypted; other
+//! suites (CCM, TLS 1.0 and 1.1) are reported by name, not decrypted. The cryptography is
+//! RustCrypto's (`aes-gcm`, `chacha20poly1305`, `aes`, `cbc`, `hkdf`, `hmac`, `sha1`, `sha2`).
 //!
 //! A [`TlsDecryptor`] reads one connection's TLS records in both directions: the hellos in
 //! clear (client random, server random, cipher suite, version), then the protected records,
-//! each authenticated by its AEAD tag before its bytes are used. What comes out is each
+//! each authenticated (AEAD tag or HMAC) before its bytes are used. What comes out is each
 //! direction's application data, in order, with its offset in that decrypted stream.
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, Mac};
+use sha1::Sha1;
 use sha2::{Sha256, Sha384};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -198,6 +200,21 @@ pub fn suite_name(suite: u16) -> String {
         0xccab => "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
         0xccac => "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
         0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x008c => "TLS_PSK_WITH_AES_128_CBC_SHA",
+        0x008d => "TLS_PSK_WITH_AES_256_CBC_SHA",
+        0x00af => "TLS_PSK_WITH_AES_256_CBC_SHA384",
+        0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0xc035 => "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA",
+        0xc036 => "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA",
+        0xc037 => "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+        0xc038 => "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384",
         0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
         0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
         0x00ae => "TLS_PSK_WITH_AES_128_CBC_SHA256",
@@ -278,13 +295,52 @@ enum Algo {
     Aes128Gcm,
     Aes256Gcm,
     ChaCha20,
+    /// TLS 1.2 AES-CBC with an HMAC (key length 16 or 32).
+    Cbc(usize, MacAlg),
 }
 
 impl Algo {
     fn key_len(self) -> usize {
         match self {
             Algo::Aes128Gcm => 16,
+            Algo::Cbc(k, _) => k,
             _ => 32,
+        }
+    }
+}
+
+/// The HMAC of a CBC suite.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum MacAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+}
+
+impl MacAlg {
+    fn len(self) -> usize {
+        match self {
+            MacAlg::Sha1 => 20,
+            MacAlg::Sha256 => 32,
+            MacAlg::Sha384 => 48,
+        }
+    }
+
+    /// HMAC(key, parts…) equals `tag`.
+    fn verifies(self, key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
+        fn check<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
+            let Ok(mut m) = <M as KeyInit>::new_from_slice(key) else {
+                return false;
+            };
+            for p in parts {
+                m.update(p);
+            }
+            m.verify_slice(tag).is_ok()
+        }
+        match self {
+            MacAlg::Sha1 => check::<Hmac<Sha1>>(key, parts, tag),
+            MacAlg::Sha256 => check::<Hmac<Sha256>>(key, parts, tag),
+            MacAlg::Sha384 => check::<Hmac<Sha384>>(key, parts, tag),
         }
     }
 }
@@ -299,6 +355,20 @@ fn suite_params(version: u16, suite: u16) -> Option<(Algo, Hash)> {
         (_, 0x009c | 0x009e | 0x00a8 | 0xc02b | 0xc02f) => (Algo::Aes128Gcm, Hash::Sha256),
         (_, 0x009d | 0x009f | 0x00a9 | 0xc02c | 0xc030) => (Algo::Aes256Gcm, Hash::Sha384),
         (_, 0xcca8..=0xccac) => (Algo::ChaCha20, Hash::Sha256),
+        // CBC with explicit IVs: TLS 1.2 only (1.0 chains IVs, 1.1 has another PRF).
+        (0x0303, 0x002f | 0x0033 | 0xc009 | 0xc013 | 0x008c | 0xc035) => {
+            (Algo::Cbc(16, MacAlg::Sha1), Hash::Sha256)
+        }
+        (0x0303, 0x0035 | 0x0039 | 0xc00a | 0xc014 | 0x008d | 0xc036) => {
+            (Algo::Cbc(32, MacAlg::Sha1), Hash::Sha256)
+        }
+        (0x0303, 0x003c | 0x0067 | 0xc023 | 0xc027 | 0x00ae | 0xc037) => {
+            (Algo::Cbc(16, MacAlg::Sha256), Hash::Sha256)
+        }
+        (0x0303, 0x003d | 0x006b) => (Algo::Cbc(32, MacAlg::Sha256), Hash::Sha256),
+        (0x0303, 0xc024 | 0xc028 | 0x00af | 0xc038) => {
+            (Algo::Cbc(32, MacAlg::Sha384), Hash::Sha384)
+        }
         _ => return None,
     };
     Some(p)
@@ -308,6 +378,86 @@ enum Aead {
     Aes128(Box<Aes128Gcm>),
     Aes256(Box<Aes256Gcm>),
     ChaCha(Box<ChaCha20Poly1305>),
+    /// Not an AEAD: TLS 1.2 AES-CBC and its HMAC.
+    Cbc(Box<CbcKeys>),
+}
+
+/// A CBC suite's keys, and whether the MAC covers the ciphertext (RFC 7366).
+struct CbcKeys {
+    key: Vec<u8>,
+    mac_key: Vec<u8>,
+    mac: MacAlg,
+    encrypt_then_mac: bool,
+}
+
+impl CbcKeys {
+    /// Opens a TLS 1.2 CBC record (`body`: explicit IV, ciphertext, and the MAC before or
+    /// after encryption) into `buf`, checking the padding and the MAC (RFC 5246 6.2.3.2).
+    fn open(&self, seq: u64, header: [u8; 5], body: &[u8], buf: &mut Vec<u8>) -> bool {
+        let mac_len = self.mac.len();
+        let pseudo = |len: usize| {
+            let mut h = [0u8; 13];
+            h[..8].copy_from_slice(&seq.to_be_bytes());
+            h[8..11].copy_from_slice(&header[..3]);
+            h[11..].copy_from_slice(&(len as u16).to_be_bytes());
+            h
+        };
+        let sealed = if self.encrypt_then_mac {
+            let Some(split) = body.len().checked_sub(mac_len) else {
+                return false;
+            };
+            let (sealed, tag) = body.split_at(split);
+            if !self
+                .mac
+                .verifies(&self.mac_key, &[&pseudo(sealed.len()), sealed], tag)
+            {
+                return false;
+            }
+            sealed
+        } else {
+            body
+        };
+        let Some((iv, ct)) = sealed.split_at_checked(16) else {
+            return false;
+        };
+        if ct.is_empty() || ct.len() % 16 != 0 || !self.decrypt(iv, ct, buf) {
+            return false;
+        }
+        // Padding: its length in the last byte, each of its bytes equal to it.
+        let pad = usize::from(buf[buf.len() - 1]);
+        let Some(unpadded) = buf.len().checked_sub(pad + 1) else {
+            return false;
+        };
+        if buf[unpadded..].iter().any(|b| usize::from(*b) != pad) {
+            return false;
+        }
+        buf.truncate(unpadded);
+        if self.encrypt_then_mac {
+            return true;
+        }
+        let Some(plain_len) = buf.len().checked_sub(mac_len) else {
+            return false;
+        };
+        let (plain, tag) = buf.split_at(plain_len);
+        let ok = self
+            .mac
+            .verifies(&self.mac_key, &[&pseudo(plain_len), plain], tag);
+        buf.truncate(plain_len);
+        ok
+    }
+
+    fn decrypt(&self, iv: &[u8], ct: &[u8], buf: &mut Vec<u8>) -> bool {
+        use cbc::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
+        buf.clear();
+        buf.extend_from_slice(ct);
+        match self.key.len() {
+            16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(&self.key, iv)
+                .is_ok_and(|d| d.decrypt_padded_mut::<NoPadding>(buf).is_ok()),
+            32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(&self.key, iv)
+                .is_ok_and(|d| d.decrypt_padded_mut::<NoPadding>(buf).is_ok()),
+            _ => false,
+        }
+    }
 }
 
 /// One direction's keys: the AEAD, its IV and the record sequence number.
@@ -327,6 +477,8 @@ impl Keys {
             Algo::Aes128Gcm => Aead::Aes128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
             Algo::Aes256Gcm => Aead::Aes256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
             Algo::ChaCha20 => Aead::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?)),
+            // Built by `keys_tls12`, which has the MAC keys.
+            Algo::Cbc(..) => return None,
         };
         let mut v = [0u8; 12];
         v.get_mut(..iv.len())?.copy_from_slice(iv);
@@ -352,6 +504,7 @@ impl Keys {
             Aead::Aes128(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
             Aead::Aes256(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
             Aead::ChaCha(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
+            Aead::Cbc(_) => false,
         }
     }
 
@@ -448,6 +601,9 @@ pub struct TlsDecryptor {
     suite: Option<u16>,
     /// Keys are set up (or known to be missing): the hellos are no longer looked at.
     settled: bool,
+    /// The ServerHello accepted encrypt_then_mac (RFC 7366): CBC records carry their MAC
+    /// after the ciphertext.
+    encrypt_then_mac: bool,
     /// A scratch buffer for opening records.
     scratch: Vec<u8>,
 }
@@ -470,6 +626,7 @@ impl TlsDecryptor {
             version: 0x0303,
             suite: None,
             settled: false,
+            encrypt_then_mac: false,
             scratch: Vec::new(),
         }
     }
@@ -655,6 +812,8 @@ impl TlsDecryptor {
             if tls13 {
                 buf.extend_from_slice(body);
                 k.open(&k.xor_nonce(), &header, buf)
+            } else if let Aead::Cbc(c) = &k.aead {
+                c.open(k.seq, header, body, buf)
             } else {
                 let explicit = matches!(k.aead, Aead::Aes128(_) | Aead::Aes256(_));
                 let (nonce, ct) = if explicit {
@@ -755,6 +914,7 @@ impl TlsDecryptor {
         self.server_random = Some(parsed.random);
         self.version = parsed.version;
         self.suite = Some(parsed.suite);
+        self.encrypt_then_mac = parsed.encrypt_then_mac;
         let (Some(cr), Some(client)) = (self.client_random, self.client) else {
             return;
         };
@@ -835,10 +995,32 @@ impl TlsDecryptor {
         let Some(master) = self.keys.master.get(&cr) else {
             return false;
         };
-        let iv_len = if algo == Algo::ChaCha20 { 12 } else { 4 };
-        let k = algo.key_len();
         let mut seed = sr.to_vec();
         seed.extend_from_slice(&cr);
+        let k = algo.key_len();
+        if let Algo::Cbc(_, mac) = algo {
+            // MAC keys, then cipher keys (the fixed IVs after them are not used in 1.2).
+            let m = mac.len();
+            let Some(block) = prf12(hash, master, b"key expansion", &seed, 2 * m + 2 * k) else {
+                return false;
+            };
+            let keys = |mac_key: &[u8], key: &[u8]| Keys {
+                aead: Aead::Cbc(Box::new(CbcKeys {
+                    key: key.to_vec(),
+                    mac_key: mac_key.to_vec(),
+                    mac,
+                    encrypt_then_mac: self.encrypt_then_mac,
+                })),
+                iv: [0; 12],
+                seq: 0,
+                secret: Vec::new(),
+            };
+            let (c, srv) = (client.index(), client.other().index());
+            self.dirs[c].parked = Some(keys(&block[..m], &block[2 * m..2 * m + k]));
+            self.dirs[srv].parked = Some(keys(&block[m..2 * m], &block[2 * m + k..]));
+            return true;
+        }
+        let iv_len = if algo == Algo::ChaCha20 { 12 } else { 4 };
         let Some(block) = prf12(hash, master, b"key expansion", &seed, 2 * k + 2 * iv_len) else {
             return false;
         };
@@ -890,6 +1072,7 @@ struct ServerHello {
     random: [u8; 32],
     version: u16,
     suite: u16,
+    encrypt_then_mac: bool,
 }
 
 /// The random, the cipher suite and the version (from supported_versions in TLS 1.3).
@@ -900,6 +1083,7 @@ fn parse_server_hello(msg: &[u8]) -> Option<ServerHello> {
     let at = 35 + sid;
     let suite = u16::from_be_bytes([*msg.get(at)?, *msg.get(at + 1)?]);
     let mut version = legacy;
+    let mut encrypt_then_mac = false;
     // Compression method, then extensions (absent in old hellos).
     let mut p = at + 3;
     if let (Some(&a), Some(&b)) = (msg.get(p), msg.get(p + 1)) {
@@ -911,6 +1095,7 @@ fn parse_server_hello(msg: &[u8]) -> Option<ServerHello> {
             if ty == 43 && len == 2 && p + 6 <= end {
                 version = u16::from_be_bytes([msg[p + 4], msg[p + 5]]);
             }
+            encrypt_then_mac |= ty == 22;
             p += 4 + len;
         }
     }
@@ -918,6 +1103,7 @@ fn parse_server_hello(msg: &[u8]) -> Option<ServerHello> {
         random,
         version,
         suite,
+        encrypt_then_mac,
     })
 }
 
@@ -1004,17 +1190,85 @@ mod tests {
     }
 
     #[test]
-    fn a_cbc_suite_is_named_not_decrypted() {
+    fn a_ccm_suite_is_named_not_decrypted() {
         let mut keys = KeyLog::default();
         keys.master.insert([7; 32], vec![1; 48]);
         assert_eq!(
-            notes_of(keys, 0xc013),
+            notes_of(keys, 0xc0ae),
             vec![TlsNote::UnsupportedSuite {
                 version: 0x0303,
-                suite: 0xc013
+                suite: 0xc0ae
             }]
         );
-        assert_eq!(suite_name(0xc013), "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+        assert_eq!(suite_name(0xc0ae), "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8");
+    }
+
+    /// A CBC record, sealed here with the RustCrypto primitives, opens with either MAC
+    /// order; a changed byte anywhere, bad padding or a wrong MAC key does not open.
+    #[test]
+    fn cbc_records_open_in_both_mac_orders() {
+        use cbc::cipher::{block_padding::NoPadding, BlockEncryptMut, KeyIvInit};
+        let (key, mac_key, iv) = ([3u8; 16], [5u8; 20], [9u8; 16]);
+        let header = [23, 3, 3, 0, 0];
+        let plain = b"MQTT bytes";
+        let hmac = |parts: &[&[u8]]| {
+            let mut m = <Hmac<Sha1> as KeyInit>::new_from_slice(&mac_key).unwrap();
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().to_vec()
+        };
+        let pseudo = |len: usize| {
+            let mut h = vec![0u8; 8];
+            h.extend_from_slice(&[23, 3, 3]);
+            h.extend_from_slice(&(len as u16).to_be_bytes());
+            h
+        };
+        let pad = |mut v: Vec<u8>| {
+            let p = 15 - v.len() % 16;
+            v.extend(std::iter::repeat_n(p as u8, p + 1));
+            v
+        };
+        let encrypt = |v: Vec<u8>| {
+            let mut v = v;
+            let n = v.len();
+            cbc::Encryptor::<aes::Aes128>::new_from_slices(&key, &iv)
+                .unwrap()
+                .encrypt_padded_mut::<NoPadding>(&mut v, n)
+                .unwrap();
+            let mut out = iv.to_vec();
+            out.extend_from_slice(&v);
+            out
+        };
+        // MAC, then encrypt.
+        let mut inner = plain.to_vec();
+        inner.extend(hmac(&[&pseudo(plain.len()), plain]));
+        let mte = encrypt(pad(inner));
+        // Encrypt, then MAC.
+        let sealed = encrypt(pad(plain.to_vec()));
+        let mut etm = sealed.clone();
+        etm.extend(hmac(&[&pseudo(sealed.len()), &sealed]));
+        for (body, encrypt_then_mac) in [(mte, false), (etm, true)] {
+            let k = CbcKeys {
+                key: key.to_vec(),
+                mac_key: mac_key.to_vec(),
+                mac: MacAlg::Sha1,
+                encrypt_then_mac,
+            };
+            let mut buf = Vec::new();
+            assert!(k.open(0, header, &body, &mut buf));
+            assert_eq!(buf, plain);
+            // Another sequence number, any changed byte, any cut: refused.
+            assert!(!k.open(1, header, &body, &mut buf));
+            for i in 0..body.len() {
+                let mut b = body.clone();
+                b[i] ^= 0x40;
+                assert!(!k.open(0, header, &b, &mut buf), "byte {i}");
+            }
+            for n in 0..body.len() {
+                assert!(!k.open(0, header, &body[..n], &mut buf));
+            }
+        }
     }
 
     #[test]

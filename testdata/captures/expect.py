@@ -708,14 +708,15 @@ def intent_vxlan(k):
 
 
 def intent_tls_keylog(k):
-    ids = ["tls13-aes256", "tls12-aes128", "tls12-aes256", "tls12-chacha", None, "tls13-chacha", "tls13-aes128"]
+    ids = ["tls13-aes256", "tls12-aes128", "tls12-aes256", "tls12-chacha", "tls12-cbc-sha", "tls12-cbc-sha384", None,
+           "tls13-chacha", "tls13-aes128"]
     k.ids(ids)
     # Each client publishes to its own subscription: QoS 1 gives a PUBACK each way, QoS 2 a
     # PUBREC, PUBREL and PUBCOMP each way (in an order that depends on timing).
-    k.counts({"CONNACK": 6, "CONNECT": 6, "DISCONNECT": 6, "PUBACK": 6, "PUBCOMP": 4, "PUBLISH": 12, "PUBREC": 4,
-              "PUBREL": 4, "SUBACK": 6, "SUBSCRIBE": 6})
-    qos = {"tls13-aes256": 1, "tls12-aes128": 1, "tls12-aes256": 2, "tls12-chacha": 0, "tls13-chacha": 2,
-           "tls13-aes128": 1}
+    k.counts({"CONNACK": 8, "CONNECT": 8, "DISCONNECT": 8, "PUBACK": 8, "PUBCOMP": 6, "PUBLISH": 16, "PUBREC": 6,
+              "PUBREL": 6, "SUBACK": 8, "SUBSCRIBE": 8})
+    qos = {"tls13-aes256": 1, "tls12-aes128": 1, "tls12-aes256": 2, "tls12-chacha": 0, "tls12-cbc-sha": 1,
+           "tls12-cbc-sha384": 2, "tls13-chacha": 2, "tls13-aes128": 1}
     flow = {0: [], 1: ["PUBACK"], 2: ["PUBCOMP", "PUBREC", "PUBREL"]}
     for cid, q in qos.items():
         c = k.conn(cid)
@@ -725,7 +726,7 @@ def intent_tls_keylog(k):
         k.eq(cid, "c2s", "PUBLISH", "qos", q)
         k.eq(cid, "s2c", "PUBLISH", "topic", f"tls/{cid}")
         k.eq(cid, "c2s", "PUBLISH", "payload", {"text": f"secret payload of {cid}", "len": len(f"secret payload of {cid}")})
-    k.ok(not k.conns[4]["c2s"] and not k.conns[4]["s2c"], "the connection without a logged key shows no MQTT")
+    k.ok(not k.conns[6]["c2s"] and not k.conns[6]["s2c"], "the connection without a logged key shows no MQTT")
 
 
 def intent_tunnels(k):

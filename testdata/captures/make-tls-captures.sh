@@ -6,8 +6,9 @@
 # mosquitto on 127.0.0.1:8883 with a fresh self-signed P-256 certificate, restarted once per
 # TLS 1.3 cipher suite (ciphers_tls1.3), and paho-mqtt clients whose Python ssl contexts
 # write the session secrets to tls-keylog.keylog (keylog_filename), in TLS 1.3 with each
-# of its three suites and in TLS 1.2 with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305;
-# one more client logs no key. (No CBC suite: tshark decrypts those, mqtt-dissect does not.) expect.py then decodes the capture with tshark
+# of its three suites and in TLS 1.2 with AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305,
+# AES-128-CBC with HMAC-SHA1 (encrypt-then-MAC) and AES-256-CBC with HMAC-SHA384 (MAC then
+# encrypt); one more client logs no key. expect.py then decodes the capture with tshark
 # and the key log, asserts what the clients did, and writes tls-keylog.expected.json.
 #
 # Needs root (tcpdump on lo), openssl, mosquitto, tcpdump, tshark and paho-mqtt 2.x
@@ -69,6 +70,7 @@ for _ in $(seq 50); do grep -q "listening on" "$WORK/tcpdump.err" && break; slee
 start_broker TLS_AES_256_GCM_SHA384
 clients tls13-aes256:1.3::5:1 tls12-aes128:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:4:1 \
   tls12-aes256:1.2:ECDHE-ECDSA-AES256-GCM-SHA384:5:2 tls12-chacha:1.2:ECDHE-ECDSA-CHACHA20-POLY1305:4:0 \
+  tls12-cbc-sha:1.2:ECDHE-ECDSA-AES128-SHA:4:1 tls12-cbc-sha384:1.2:ECDHE-ECDSA-AES256-SHA384:5:2:noetm \
   tls13-nokey:1.3::5:1
 stop_broker
 start_broker TLS_CHACHA20_POLY1305_SHA256

@@ -3,9 +3,10 @@
 
     tls-clients.py CERT KEYLOG PORT NAME...
 
-Each NAME is one connection: CLIENT_ID:TLS:CIPHERS:MQTT:QOS, e.g. tls12-gcm:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:4:1.
-TLS is 1.2 or 1.3; CIPHERS (TLS 1.2 only) may be empty; MQTT is 4 (3.1.1) or 5. A client id
-ending in "-nokey" writes no key log. Each client subscribes to tls/CLIENT_ID, publishes one
+Each NAME is one connection: CLIENT_ID:TLS:CIPHERS:MQTT:QOS[:noetm], e.g.
+tls12-gcm:1.2:ECDHE-ECDSA-AES128-GCM-SHA256:4:1. TLS is 1.2 or 1.3; CIPHERS (TLS 1.2 only) may
+be empty; MQTT is 4 (3.1.1) or 5; "noetm" turns encrypt_then_mac off (CBC suites then MAC
+before encrypting). A client id ending in "-nokey" writes no key log. Each client subscribes to tls/CLIENT_ID, publishes one
 message there at QOS, waits for it to come back, and disconnects.
 """
 import ssl
@@ -17,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 
 def run(cert, keylog, port, spec):
-    cid, tls, ciphers, level, qos = spec.split(":")
+    cid, tls, ciphers, level, qos, *flags = spec.split(":")
     qos = int(qos)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(cert)
@@ -27,6 +28,8 @@ def run(cert, keylog, port, spec):
     ctx.minimum_version = ctx.maximum_version = v
     if ciphers:
         ctx.set_ciphers(ciphers)
+    if "noetm" in flags:
+        ctx.options |= 1 << 19  # SSL_OP_NO_ENCRYPT_THEN_MAC (OpenSSL 3)
     proto = mqtt.MQTTv5 if level == "5" else mqtt.MQTTv311
     c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=cid, protocol=proto)
     c.tls_set_context(ctx)
