@@ -596,7 +596,6 @@ pub struct TlsDecryptor {
     client: Option<Side>,
     dirs: [Dir; 2],
     client_random: Option<[u8; 32]>,
-    server_random: Option<[u8; 32]>,
     version: u16,
     suite: Option<u16>,
     /// Keys are set up (or known to be missing): the hellos are no longer looked at.
@@ -622,7 +621,6 @@ impl TlsDecryptor {
             client: None,
             dirs: [Dir::default(), Dir::default()],
             client_random: None,
-            server_random: None,
             version: 0x0303,
             suite: None,
             settled: false,
@@ -631,23 +629,9 @@ impl TlsDecryptor {
         }
     }
 
-    /// The version and suite being decrypted, once keys are set up.
-    pub fn session(&self) -> Option<(u16, u16)> {
-        let any_keys = self
-            .dirs
-            .iter()
-            .any(|d| d.keys.is_some() || d.parked.is_some() || d.next.is_some());
-        Some((self.version, self.suite?)).filter(|_| any_keys)
-    }
-
     /// Whether a note said what became of the session (decrypted, no key, stopped).
     pub fn reported(&self) -> bool {
         self.settled || self.dirs.iter().any(|d| d.stopped)
-    }
-
-    /// The side that sent the ClientHello, once seen.
-    pub fn client(&self) -> Option<Side> {
-        self.client
     }
 
     /// Bytes of `side`'s TCP stream lost: record boundaries are gone, so the direction stops.
@@ -850,7 +834,7 @@ impl TlsDecryptor {
             if let Some(k) = d.keys.as_mut() {
                 k.seq = 1;
             }
-        } else if d.keys.is_none() && d.skipped < MAX_SKIPPED {
+        } else if tls13 && d.keys.is_none() && d.skipped < MAX_SKIPPED {
             // Only the application secret was logged: a handshake record, skipped.
             d.skipped += 1;
             self.scratch = buf;
@@ -911,7 +895,6 @@ impl TlsDecryptor {
             // A second ClientHello (same random) and the real ServerHello follow.
             return;
         }
-        self.server_random = Some(parsed.random);
         self.version = parsed.version;
         self.suite = Some(parsed.suite);
         self.encrypt_then_mac = parsed.encrypt_then_mac;
