@@ -86,5 +86,9 @@ CAP_PID=""
 python3 "$HERE/expect.py" "$WORK/tls-keylog.pcap" tls-keylog 8883 --tls-keylog="$WORK/tls-keylog.keylog" ||
   die "tls-keylog.pcap does not show what was done"
 chmod 644 "$WORK/tls-keylog.pcap" "$WORK/tls-keylog.keylog"
+# The pcap_file fuzz target decrypts with this key log: its seed must be this capture.
+CORPUS="$HERE/../../fuzz/corpus/pcap_file"
+[[ -f $HERE/tls-keylog.pcap ]] && rm -f "$CORPUS/$(sha1sum "$HERE/tls-keylog.pcap" | cut -c1-40)"
+cp "$WORK/tls-keylog.pcap" "$CORPUS/$(sha1sum "$WORK/tls-keylog.pcap" | cut -c1-40)"
 mv "$WORK/tls-keylog.pcap" "$WORK/tls-keylog.keylog" "$WORK/tls-keylog.expected.json" "$HERE/"
 log "done: tls-keylog.pcap, tls-keylog.keylog"
