@@ -326,3 +326,21 @@ fn stats_show_decrypted_sessions_by_version_and_the_other_as_tls() {
     let outcome = conns[6]["outcome"]["summary"].as_str().unwrap();
     assert!(outcome.starts_with("TLS, encrypted"), "{outcome}");
 }
+
+/// The pcap_file fuzz target decrypts with this key log: one of its seeds must be this
+/// capture, or the fuzzer never reaches an authenticated record.
+#[test]
+fn the_fuzz_corpus_holds_this_capture() {
+    let cap = std::fs::read(data("tls-keylog.pcap")).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pcap_file");
+    let found = std::fs::read_dir(&corpus).unwrap().any(|e| {
+        let p = e.unwrap().path();
+        std::fs::metadata(&p).is_ok_and(|m| m.len() == cap.len() as u64)
+            && std::fs::read(&p).is_ok_and(|b| b == cap)
+    });
+    assert!(
+        found,
+        "copy testdata/captures/tls-keylog.pcap into {}",
+        corpus.display()
+    );
+}
