@@ -731,14 +731,14 @@ impl TlsDecryptor {
             return;
         }
         if !self.settled {
-            // Protected records before both hellos were seen: the capture started after
-            // them (or lost them), so no key can be found.
-            self.stop_both(
-                TlsNote::RecordError {
-                    what: "the TLS handshake was not captured: the session cannot be found in the key log",
-                },
-                out,
-            );
+            // Protected records before both hellos: after the ClientHello, from the client,
+            // TLS 1.3 early data (0-RTT); otherwise the capture started after the hellos.
+            let what = if self.client == Some(side) {
+                "0-RTT early data (protected before the ServerHello) is not decrypted, nor the session after it"
+            } else {
+                "the TLS handshake was not captured: the session cannot be found in the key log"
+            };
+            self.stop_both(TlsNote::RecordError { what }, out);
             return;
         }
         let Some(plain) = self.open(side, header, body, out) else {
@@ -1170,6 +1170,34 @@ mod tests {
         d.push(Side::B, &sh, &mut out);
         assert!(d.reported());
         notes
+    }
+
+    #[test]
+    fn early_data_is_named_and_so_is_a_missing_handshake() {
+        let (ch, _) = hellos(0x1301);
+        let early = [23, 3, 3, 0, 20]
+            .iter()
+            .copied()
+            .chain([0; 20])
+            .collect::<Vec<u8>>();
+        for (first, side, want) in [(true, Side::A, "0-RTT"), (false, Side::B, "not captured")] {
+            let mut notes = Vec::new();
+            let mut d = TlsDecryptor::new(Arc::new(KeyLog::default()));
+            let mut out = |o: TlsOut<'_>| {
+                if let TlsOut::Note { note } = o {
+                    notes.push(note)
+                }
+            };
+            if first {
+                d.push(Side::A, &ch, &mut out);
+            }
+            d.push(side, &early, &mut out);
+            assert!(d.stopped(Side::A) && d.stopped(Side::B));
+            match &notes[..] {
+                [TlsNote::RecordError { what }] => assert!(what.contains(want), "{what}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]
