@@ -345,7 +345,7 @@ impl MacAlg {
     }
 }
 
-/// The AEAD and hash of a suite this module decrypts.
+/// The cipher (an AEAD, or AES-CBC with an HMAC) and PRF hash of a suite this module decrypts.
 fn suite_params(version: u16, suite: u16) -> Option<(Algo, Hash)> {
     let p = match (version, suite) {
         (0x0304, 0x1301) => (Algo::Aes128Gcm, Hash::Sha256),
@@ -460,7 +460,7 @@ impl CbcKeys {
     }
 }
 
-/// One direction's keys: the AEAD, its IV and the record sequence number.
+/// One direction's keys: the cipher, its IV (AEADs) and the record sequence number.
 struct Keys {
     aead: Aead,
     /// TLS 1.3 and ChaCha20: 12 bytes XORed with the sequence number. TLS 1.2 AES-GCM: the
