@@ -74,6 +74,18 @@ fn packets_per_conn(recs: &[Value]) -> Vec<(u64, usize)> {
     out
 }
 
+/// MQTT packets per connection when every session decrypts (7 has no logged key).
+const WHOLE: [(u64, usize); 8] = [
+    (1, 9),
+    (2, 9),
+    (3, 13),
+    (4, 7),
+    (5, 9),
+    (6, 13),
+    (8, 13),
+    (9, 9),
+];
+
 fn keylog_text() -> String {
     std::fs::read_to_string(data("tls-keylog.keylog")).unwrap()
 }
@@ -97,19 +109,7 @@ fn the_whole_key_log_decrypts_eight_sessions_and_names_the_ninth() {
         .collect();
     assert_eq!(decrypting, vec![1, 2, 3, 4, 5, 6, 8, 9]);
     assert!(notes.contains(&(7, "no_key".to_string())), "{notes:?}");
-    assert_eq!(
-        packets_per_conn(&recs),
-        vec![
-            (1, 9),
-            (2, 9),
-            (3, 13),
-            (4, 7),
-            (5, 9),
-            (6, 13),
-            (8, 13),
-            (9, 9)
-        ]
-    );
+    assert_eq!(packets_per_conn(&recs), WHOLE.to_vec());
     // The connection object says how the MQTT travelled.
     let first = recs.iter().find(|r| r["record"] == "packet").unwrap();
     let c = &first["connection"];
@@ -132,19 +132,7 @@ fn application_secrets_alone_are_enough() {
         .map(|l| format!("{l}\n"))
         .collect();
     let recs = records(&write_temp("app-only.keylog", &text));
-    assert_eq!(
-        packets_per_conn(&recs),
-        vec![
-            (1, 9),
-            (2, 9),
-            (3, 13),
-            (4, 7),
-            (5, 9),
-            (6, 13),
-            (8, 13),
-            (9, 9)
-        ]
-    );
+    assert_eq!(packets_per_conn(&recs), WHOLE.to_vec());
 }
 
 #[test]
@@ -279,10 +267,7 @@ fn a_session_whose_handshake_was_not_captured_is_named() {
         "{e}"
     );
     // The other sessions are whole.
-    assert_eq!(
-        packets_per_conn(&recs),
-        vec![(2, 9), (3, 13), (4, 7), (5, 9), (6, 13), (8, 13), (9, 9)]
-    );
+    assert_eq!(packets_per_conn(&recs), WHOLE[1..].to_vec());
 }
 
 #[test]

@@ -658,13 +658,14 @@ impl TlsDecryptor {
         if self.dirs[side.index()].stopped {
             return;
         }
+        // A record cut by the last segment is completed in `pending` (kept, with its buffer,
+        // from push to push); whole records in `data` are read where they are.
         let mut pending = std::mem::take(&mut self.dirs[side.index()].pending);
-        let whole: &[u8] = if pending.is_empty() {
-            data
-        } else {
+        let buffered = !pending.is_empty();
+        if buffered {
             pending.extend_from_slice(data);
-            &pending
-        };
+        }
+        let whole: &[u8] = if buffered { &pending } else { data };
         let mut at = 0;
         while let Some(h) = whole.get(at..at + 5) {
             let (ctype, len) = (h[0], usize::from(u16::from_be_bytes([h[3], h[4]])));
@@ -688,8 +689,12 @@ impl TlsDecryptor {
             }
         }
         // At most one partial record is kept.
-        let rest = whole[at..].to_vec();
-        self.dirs[side.index()].pending = rest;
+        if buffered {
+            pending.drain(..at);
+        } else {
+            pending.extend_from_slice(&data[at..]);
+        }
+        self.dirs[side.index()].pending = pending;
     }
 
     fn stop(&mut self, side: Side, note: TlsNote, out: &mut dyn FnMut(TlsOut<'_>)) {
@@ -1155,19 +1160,27 @@ mod tests {
         (record(ch), record(sh))
     }
 
+    /// Feeds the pieces to `d` in order; the notes it reports.
+    fn feed(d: &mut TlsDecryptor, pieces: &[(Side, &[u8])]) -> Vec<TlsNote> {
+        let mut notes = Vec::new();
+        for (side, bytes) in pieces {
+            d.push(*side, bytes, &mut |o| {
+                if let TlsOut::Note { note } = o {
+                    notes.push(note)
+                }
+            });
+        }
+        notes
+    }
+
     fn notes_of(keys: KeyLog, suite: u16) -> Vec<TlsNote> {
         let (ch, sh) = hellos(suite);
-        let mut notes = Vec::new();
         let mut d = TlsDecryptor::new(Arc::new(keys));
-        let mut out = |o: TlsOut<'_>| {
-            if let TlsOut::Note { note } = o {
-                notes.push(note)
-            }
-        };
         // The ClientHello in two pieces, as TCP may deliver it.
-        d.push(Side::A, &ch[..7], &mut out);
-        d.push(Side::A, &ch[7..], &mut out);
-        d.push(Side::B, &sh, &mut out);
+        let notes = feed(
+            &mut d,
+            &[(Side::A, &ch[..7]), (Side::A, &ch[7..]), (Side::B, &sh)],
+        );
         assert!(d.reported());
         notes
     }
@@ -1181,17 +1194,10 @@ mod tests {
             .chain([0; 20])
             .collect::<Vec<u8>>();
         for (first, side, want) in [(true, Side::A, "0-RTT"), (false, Side::B, "not captured")] {
-            let mut notes = Vec::new();
             let mut d = TlsDecryptor::new(Arc::new(KeyLog::default()));
-            let mut out = |o: TlsOut<'_>| {
-                if let TlsOut::Note { note } = o {
-                    notes.push(note)
-                }
-            };
-            if first {
-                d.push(Side::A, &ch, &mut out);
-            }
-            d.push(side, &early, &mut out);
+            let hello: &[(Side, &[u8])] = if first { &[(Side::A, &ch)] } else { &[] };
+            let mut notes = feed(&mut d, hello);
+            notes.extend(feed(&mut d, &[(side, &early)]));
             assert!(d.stopped(Side::A) && d.stopped(Side::B));
             match &notes[..] {
                 [TlsNote::RecordError { what }] => assert!(what.contains(want), "{what}"),
@@ -1306,13 +1312,8 @@ mod tests {
     #[test]
     fn hostile_records_stop_the_direction_without_panicking() {
         let keys = Arc::new(KeyLog::default());
-        let mut notes = Vec::new();
         let mut d = TlsDecryptor::new(Arc::clone(&keys));
-        d.push(Side::A, &[0x16, 0x03, 0x01, 0xff, 0xff], &mut |o| {
-            if let TlsOut::Note { note } = o {
-                notes.push(note)
-            }
-        });
+        let notes = feed(&mut d, &[(Side::A, &[0x16, 0x03, 0x01, 0xff, 0xff])]);
         assert!(d.stopped(Side::A));
         assert!(matches!(notes[0], TlsNote::RecordError { .. }));
         // Every prefix and byte change of a small hello pair: no panic.

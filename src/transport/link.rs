@@ -28,8 +28,8 @@ pub mod linktype {
     pub const LINUX_SLL2: u32 = 276;
 }
 
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
+pub(super) const ETHERTYPE_IPV4: u16 = 0x0800;
+pub(super) const ETHERTYPE_IPV6: u16 = 0x86dd;
 const ETHERTYPE_VLAN: u16 = 0x8100;
 const ETHERTYPE_QINQ: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
@@ -57,7 +57,7 @@ pub enum LinkPayload<'a> {
     UnknownLinkType,
 }
 
-fn be16(d: &[u8], at: usize) -> Option<u16> {
+pub(super) fn be16(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
 }
 

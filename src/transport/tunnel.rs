@@ -7,7 +7,7 @@
 //! Written by hand, like the link layers: each header is a few bytes with a length or two,
 //! and every one is checked against what was captured before it is used.
 
-use super::link::Network;
+use super::link::{be16, Network, ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 
 /// IP protocol numbers of the tunnels decoded here.
 pub mod proto {
@@ -27,8 +27,6 @@ pub const VXLAN_PORTS: [u16; 2] = [4789, 8472];
 /// UDP destination port of GENEVE (RFC 8926).
 pub const GENEVE_PORT: u16 = 6081;
 
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
 /// Transparent Ethernet bridging: an Ethernet frame follows (gretap, GENEVE).
 const ETHERTYPE_TEB: u16 = 0x6558;
 /// ERSPAN type I and II (type I has no ERSPAN header and no GRE sequence number).
@@ -125,10 +123,6 @@ pub enum Decap<'a> {
     Unusable(TunnelKind),
     /// Not a tunnel this module knows (plain UDP, ICMP, ESP…).
     NotTunnel,
-}
-
-fn be16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
 }
 
 /// Strips the tunnel header of an IP payload of protocol `proto`, if it is one.
