@@ -1135,14 +1135,7 @@ impl Analyzer {
                     EventKind::TlsDecryption { .. } => ("tls-decryption", Severity::Warning, "TLS records that could not be decrypted or followed: not decoded"),
                     _ => ("transport", Severity::Note, "Transport findings (retransmissions that differ, caps)"),
                 };
-                // MQTT over WebSocket is section 6 of both versions; TLS is RFC 8446 (and 5246).
-                let spec = if id.starts_with("websocket") {
-                    "§6"
-                } else if id.starts_with("tls") {
-                    "RFC 8446"
-                } else {
-                    "§2.1.4"
-                };
+                let spec = transport_spec(id);
                 let conn = e.conn.map(|c| c.id);
                 if let Some(info) = e.conn {
                     let ts = e.ts.unwrap_or(info.first_ts);
@@ -2159,9 +2152,41 @@ fn unknown_ack(
     out.push(x);
 }
 
+/// The rule a transport finding is about. MQTT over WebSocket is section 6 of both
+/// versions and TLS is RFC 8446 (and 5246); bytes that cannot be framed or that end
+/// inside a packet are about the fixed header's Remaining Length (§2.1.4 of 5.0, §2.2.3
+/// of 3.1.1). Lost bytes, caps, retransmissions that differ and the capture file itself
+/// break no MQTT rule: "-" (they were all "§2.1.4" before, which sent readers to the
+/// wrong place).
+fn transport_spec(id: &str) -> &'static str {
+    match id {
+        _ if id.starts_with("websocket") => "§6",
+        _ if id.starts_with("tls") => "RFC 8446",
+        "undecodable" | "undecodable-after-gap" | "incomplete" => "§2.1.4",
+        _ => "-",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_findings_name_the_rule_they_are_about() {
+        assert_eq!(transport_spec("websocket-frame"), "§6");
+        assert_eq!(transport_spec("tls-alert"), "RFC 8446");
+        assert_eq!(transport_spec("undecodable"), "§2.1.4");
+        assert_eq!(transport_spec("incomplete"), "§2.1.4");
+        for id in [
+            "capture-gap",
+            "too-large",
+            "truncated-record",
+            "unknown-link-type",
+            "transport",
+        ] {
+            assert_eq!(transport_spec(id), "-", "{id}");
+        }
+    }
 
     /// The whole-seconds test never spares a packet the exact one would flag.
     #[test]
