@@ -693,3 +693,47 @@ fn ws_port_decodes_websocket_without_its_handshake() {
     assert!(frames_and_types(&without).is_empty(), "{without}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Real kernel VXLAN (make-tunnel-captures.sh): VNI 42 over IPv4 on 4789, VNI 4242 over
+/// IPv6 on 8472, as tshark reads them. Each connection names the tunnel of its first frame
+/// in the legend, the JSON records and the statistics.
+#[test]
+fn connections_name_their_tunnel() {
+    let vxlan = "testdata/captures/vxlan.pcap";
+    let out = ok(&["pcap", vxlan]);
+    let legends: Vec<&str> = out.lines().filter(|l| l.starts_with("# #")).collect();
+    assert_eq!(
+        legends,
+        [
+            "# #1 client 192.168.42.1:37400 → broker 192.168.42.2:1883 (TCP handshake seen; roles from Connect), first frame inside VXLAN VNI 42",
+            "# #2 client 192.168.42.1:37412 → broker 192.168.42.2:1883 (TCP handshake seen; roles from Connect), first frame inside VXLAN VNI 42",
+            "# #3 client 192.168.43.1:36216 → broker 192.168.43.2:1883 (TCP handshake seen; roles from Connect), first frame inside VXLAN VNI 4242",
+        ]
+    );
+    let out = ok(&["pcap", "--format", "jsonl", vxlan]);
+    let mut seen = std::collections::BTreeMap::new();
+    for line in out.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if let Some(c) = v.get("connection").filter(|c| c.is_object()) {
+            seen.insert(c["id"].as_u64().unwrap(), c["tunnel"].clone());
+        }
+    }
+    let vni = |id: u64| serde_json::json!({"kind": "VXLAN", "id": id});
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [(1, vni(42)), (2, vni(42)), (3, vni(4242))]
+    );
+    let out = ok(&["pcap", "--stats", "--format", "json", vxlan]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let tunnels: Vec<Value> = v["files"][0]["stats"]["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tunnel"].clone())
+        .collect();
+    assert_eq!(tunnels, [vni(42), vni(42), vni(4242)]);
+    // A connection outside tunnels has no "tunnel" member at all.
+    let out = ok(&["pcap", "--format", "jsonl", V311]);
+    let first: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert!(first["connection"].get("tunnel").is_none(), "{first}");
+}

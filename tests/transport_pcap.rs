@@ -6,7 +6,7 @@ use mqtt_dissect::transport::testing::{
 };
 use mqtt_dissect::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, FragmentDiscard, FragmentOutcome,
-    RecordProblem, Side, TcpFlags, Timestamp, TransportConfig, TransportEvent,
+    RecordProblem, Side, TcpFlags, Timestamp, TransportConfig, TransportEvent, Tunnel, TunnelKind,
 };
 use std::io::Read;
 use std::net::SocketAddr;
@@ -716,6 +716,56 @@ fn a_conversation_through_tunnels_up_to_the_depth_bound() {
     assert!(rec.events.is_empty(), "{:?}", rec.events);
     assert_eq!(sum.tunnels.too_deep, 7);
     assert_eq!(sum.tcp.connections, 0);
+}
+
+/// An IP packet in GRE with `key`, in IPv4.
+fn in_gre_key(ip: &[u8], key: u32) -> Vec<u8> {
+    let mut gre = vec![0x20, 0, 0x08, 0x00];
+    gre.extend_from_slice(&key.to_be_bytes());
+    gre.extend_from_slice(ip);
+    testing::ipv4([10, 9, 0, 1], [10, 9, 0, 2], 47, 1, 0, &gre)
+}
+
+fn opened_tunnel(rec: &Recorder) -> Option<Tunnel> {
+    match &rec.events[0] {
+        TransportEvent::ConnectionOpened { tunnel, .. } => *tunnel,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_connection_names_the_innermost_tunnel_of_its_first_frame() {
+    let conv = conversation(c4(), s4());
+    let gre = |key| Tunnel {
+        kind: TunnelKind::Gre,
+        id: Some(key),
+    };
+    // All in GRE with key 7.
+    let frames: Vec<Vec<u8>> = conv.iter().map(|p| in_gre_key(p, 7)).collect();
+    let (rec, _) = run(&pcap_of(101, false, false, &frames));
+    assert_conversation(&rec);
+    assert_eq!(opened_tunnel(&rec), Some(gre(7)));
+    // The first frame IP in IP inside GRE key 9 (the innermost is IP in IP), the others in
+    // GRE key 7: still one connection, told apart by its endpoints alone.
+    let frames: Vec<Vec<u8>> = conv
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match i {
+            0 => in_gre_key(&in_ipip(p, 1), 9),
+            _ => in_gre_key(p, 7),
+        })
+        .collect();
+    let (rec, sum) = run(&pcap_of(101, false, false, &frames));
+    assert_conversation(&rec);
+    let ipip = Tunnel {
+        kind: TunnelKind::IpInIp,
+        id: None,
+    };
+    assert_eq!(opened_tunnel(&rec), Some(ipip));
+    assert_eq!((sum.tunnels.gre, sum.tunnels.ip_in_ip), (7, 1));
+    // No tunnel, no name.
+    let (rec, _) = run(&pcap_of(101, false, false, &conv));
+    assert_eq!(opened_tunnel(&rec), None);
 }
 
 #[test]

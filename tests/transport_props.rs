@@ -59,7 +59,7 @@ proptest! {
         let mut sink = |e: mqtt_dissect::transport::TransportEvent<'_>| rec.push(e);
         let start = isn.wrapping_add(1);
         if syn {
-            let s = TcpSegment { src: ep(1), dst: ep(2), seq: isn, ack: 0, flags: TcpFlags::SYN, payload: &[] };
+            let s = TcpSegment { src: ep(1), dst: ep(2), seq: isn, ack: 0, flags: TcpFlags::SYN, payload: &[], tunnel: None };
             r.segment(0, Timestamp::default(), &s, &mut sink);
         }
         for (i, (a, b)) in shuffled.iter().enumerate() {
@@ -70,6 +70,7 @@ proptest! {
                 ack: 0,
                 flags: TcpFlags::ACK,
                 payload: &stream[*a..*b],
+                tunnel: None,
             };
             r.segment(i as u64 + 1, Timestamp::default(), &s, &mut sink);
         }

@@ -19,7 +19,7 @@ use crate::codec::{
 };
 use crate::transport::{
     read_capture, CaptureError, CaptureSummary, CloseKind, Endpoint, GapReason, RecordProblem,
-    Side, StreamDir, Timestamp, TransportConfig, TransportEvent,
+    Side, StreamDir, Timestamp, TransportConfig, TransportEvent, Tunnel,
 };
 use std::io::Read;
 use std::mem::ManuallyDrop;
@@ -139,6 +139,9 @@ pub struct ConnInfo {
     pub websocket: Option<WsInfo>,
     /// For MQTT over TLS decrypted with a key log: the version and cipher suite.
     pub tls: Option<TlsInfo>,
+    /// The innermost tunnel (VXLAN, GRE…) of the frame that opened the connection, if
+    /// any: its other frames may have come through others.
+    pub tunnel: Option<Tunnel>,
     /// MQTT packets per side (index: `Side::index`).
     pub packets: [u64; 2],
     /// TCP stream bytes sent by each side (index: `Side::index`), whatever they carry
@@ -180,6 +183,7 @@ impl ConnInfo {
             sni: None,
             websocket: None,
             tls: None,
+            tunnel: None,
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: ts,
@@ -236,6 +240,7 @@ impl ConnInfo {
             sni,
             websocket,
             tls,
+            tunnel,
             packets: _,
             bytes: _,
             first_ts,
@@ -274,6 +279,7 @@ impl ConnInfo {
             && *connect_level == y.connect_level
             && *sni == y.sni
             && *tls == y.tls
+            && *tunnel == y.tunnel
             && ws_same
             && *first_ts == y.first_ts
     }
@@ -740,8 +746,8 @@ impl Dissector {
         }
         let start = self.start.unwrap_or_default();
         match ev {
-            TransportEvent::ConnectionOpened { conn, ts, a, b, syn_seen, initiator, .. } => {
-                self.open(conn, a, b, syn_seen, initiator, ts);
+            TransportEvent::ConnectionOpened { conn, ts, a, b, syn_seen, initiator, tunnel, .. } => {
+                self.open(conn, a, b, syn_seen, initiator, ts).info.tunnel = tunnel;
             }
             TransportEvent::Data { dir, frame, ts, offset, data } => {
                 if frame >= self.now.0 {

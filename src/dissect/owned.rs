@@ -120,6 +120,7 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
         sni,
         websocket,
         tls,
+        tunnel,
         packets,
         bytes,
         first_ts,
@@ -140,6 +141,7 @@ fn copy_into(to: &mut ConnInfo, from: &ConnInfo) {
     to.sni.clone_from(sni);
     to.websocket.clone_from(websocket);
     to.tls = *tls;
+    to.tunnel = *tunnel;
     to.packets = *packets;
     to.bytes = *bytes;
     to.first_ts = *first_ts;

@@ -64,15 +64,18 @@ pub fn legend(c: &ConnInfo) -> String {
     } else {
         "picked up mid-stream"
     };
+    let inside = c
+        .tunnel
+        .map_or(String::new(), |t| format!(", first frame inside {t}"));
     match (c.client(), c.server()) {
         (Some(cl), Some(sv)) => format!(
-            "#{} client {cl} → broker {sv} ({how}; roles from {:?}){}",
+            "#{} client {cl} → broker {sv} ({how}; roles from {:?}){}{inside}",
             c.id,
             c.client_basis,
             over(c)
         ),
         _ => format!(
-            "#{} {} ↔ {} ({how}; roles unknown){}",
+            "#{} {} ↔ {} ({how}; roles unknown){}{inside}",
             c.id,
             c.a,
             c.b,
@@ -769,6 +772,17 @@ fn write_conn_head(out: &mut Vec<u8>, c: &ConnInfo) {
         jsonw::str(out, &suite_name(t.suite));
         out.extend_from_slice(b",\"decrypted\":true}");
     }
+    if let Some(t) = c.tunnel {
+        // Only for connections out of tunnels, like "tls": the frame that opened it.
+        out.extend_from_slice(b",\"tunnel\":{\"kind\":");
+        jsonw::str(out, t.kind.name());
+        out.extend_from_slice(b",\"id\":");
+        match t.id {
+            Some(id) => jsonw::uint(out, id),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
     out.extend_from_slice(b",\"websocket\":");
     match &c.websocket {
         None => out.extend_from_slice(b"null"),
@@ -1250,7 +1264,7 @@ mod tests {
     use super::*;
     use crate::codec::ProtocolVersion;
     use crate::dissect::capture::{ClientBasis, WsInfo};
-    use crate::transport::Side;
+    use crate::transport::{Side, Tunnel, TunnelKind};
     use std::net::{IpAddr, Ipv6Addr};
 
     fn conn() -> ConnInfo {
@@ -1274,6 +1288,7 @@ mod tests {
             sni: None,
             websocket: None,
             tls: None,
+            tunnel: None,
             packets: [0; 2],
             bytes: [0; 2],
             first_ts: Timestamp { secs: 1, nanos: 2 },
@@ -1328,6 +1343,22 @@ mod tests {
         assert_eq!(
             v.map(|v| v["websocket"]["frames"].clone()),
             Some(json!({"from_a": 2, "from_b": 5}))
+        );
+        for (id, want) in [(Some(77), json!(77)), (None, json!(null))] {
+            c.tunnel = Some(Tunnel {
+                kind: TunnelKind::Geneve,
+                id,
+            });
+            let v = check(&c);
+            assert_eq!(
+                v.map(|v| v["tunnel"].clone()),
+                Some(json!({"kind": "GENEVE", "id": want}))
+            );
+        }
+        assert!(
+            legend(&c).ends_with(", first frame inside GENEVE"),
+            "{}",
+            legend(&c)
         );
         // Another connection in the same slot replaces it.
         c.id += ConnCache::SLOTS as u64;

@@ -10,6 +10,7 @@ use crate::dissect::analysis::{
     code_text, describe_outcome, Acceptance, Analysis, CheckKind, ConnSummary, End, FlowStats,
     Role, TopicStats,
 };
+use crate::transport::Tunnel;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -47,9 +48,13 @@ fn dir_arrow(d: Option<Direction>) -> &'static str {
 }
 
 fn addresses(c: &ConnSummary) -> String {
-    match (c.client, c.server) {
+    let ends = match (c.client, c.server) {
         (Some(a), Some(b)) => format!("{a} → {b}"),
         _ => format!("{} ↔ {}", c.a, c.b),
+    };
+    match c.tunnel {
+        Some(t) => format!("{ends} (first frame in {t})"),
+        None => ends,
     }
 }
 
@@ -453,6 +458,9 @@ pub struct ConnJson {
     pub tls: bool,
     /// TLS server name.
     pub sni: Option<String>,
+    /// The innermost tunnel of the frame that opened the connection; absent for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<TunnelJson>,
     /// Keep alive (s).
     pub keep_alive: Option<u16>,
     /// Seconds from the first to the last frame.
@@ -660,6 +668,25 @@ fn topic_json(s: &TopicStats) -> TopicJson {
     }
 }
 
+/// A tunnel in JSON: `{"kind":"VXLAN","id":42}`; `id` is the VNI of VXLAN and GENEVE,
+/// GRE's key, ERSPAN's session ID, or null.
+#[derive(Serialize)]
+pub struct TunnelJson {
+    /// "VXLAN", "GENEVE", "GRE", "ERSPAN", "IP in IP".
+    pub kind: &'static str,
+    /// What identifies the segment, when the header has it.
+    pub id: Option<u32>,
+}
+
+impl From<Tunnel> for TunnelJson {
+    fn from(t: Tunnel) -> TunnelJson {
+        TunnelJson {
+            kind: t.kind.name(),
+            id: t.id,
+        }
+    }
+}
+
 /// The statistics as serde types.
 pub fn stats_json(a: &Analysis) -> StatsJson {
     StatsJson {
@@ -677,6 +704,7 @@ pub fn stats_json(a: &Analysis) -> StatsJson {
                 roles_known: c.client.is_some(),
                 tls: c.tls.is_some(),
                 sni: c.tls.clone().flatten(),
+                tunnel: c.tunnel.map(TunnelJson::from),
                 keep_alive: c.keep_alive,
                 duration: c.duration(),
                 packets: Pair {

@@ -1,7 +1,7 @@
 //! What the transport layer tells its caller: events, timestamps, endpoints and the
 //! end-of-capture summary.
 
-use super::tunnel::TunnelCounts;
+use super::tunnel::{Tunnel, TunnelCounts};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -222,6 +222,11 @@ pub enum TransportEvent<'a> {
         syn_seen: bool,
         /// Which side initiated, when known (SYN or SYN-ACK seen).
         initiator: Option<Side>,
+        /// The innermost tunnel of the segment that opened it, if any. Connections are
+        /// told apart by their endpoints alone: the two directions of one connection may
+        /// travel in different tunnels (an ERSPAN session per direction, GRE keys that
+        /// differ), and splitting them would lose the connection.
+        tunnel: Option<Tunnel>,
     },
     /// In-order stream bytes.
     Data {
@@ -399,6 +404,7 @@ impl TransportEvent<'_> {
                 b,
                 syn_seen,
                 initiator,
+                tunnel,
             } => TransportEvent::ConnectionOpened {
                 conn,
                 frame,
@@ -407,6 +413,7 @@ impl TransportEvent<'_> {
                 b,
                 syn_seen,
                 initiator,
+                tunnel,
             },
             TransportEvent::Gap {
                 dir,

@@ -34,6 +34,7 @@ pub use event::{
 pub use packet::PacketDecoder;
 pub use reassembly::TcpReassembler;
 pub use tcp::{TcpFlags, TcpSegment};
+pub use tunnel::{Tunnel, TunnelKind};
 
 /// Limits and knobs of the transport layer. `Default` gives sensible values.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use super::ip::{self, IpError, IpPacket, PROTO_TCP};
 use super::link::{self, LinkPayload, Network};
 use super::reassembly::{Sink, TcpReassembler};
 use super::tcp::{self, TcpError};
-use super::tunnel::{self, Decap, Inner};
+use super::tunnel::{self, Decap, Inner, Tunnel};
 use super::TransportConfig;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -25,6 +25,8 @@ pub struct PacketDecoder {
     last_ts: Timestamp,
     /// Tunnels around the packet at hand (0 for what the link layer carried).
     depth: u8,
+    /// The innermost of them.
+    tunnel: Option<Tunnel>,
 }
 
 impl PacketDecoder {
@@ -39,6 +41,7 @@ impl PacketDecoder {
             last_frame: 0,
             last_ts: Timestamp::default(),
             depth: 0,
+            tunnel: None,
         }
     }
 
@@ -186,7 +189,10 @@ impl PacketDecoder {
             return;
         }
         match tcp::parse_tcp(src, dst, payload) {
-            Ok(seg) => self.tcp.segment(frame, ts, &seg, sink),
+            Ok(mut seg) => {
+                seg.tunnel = self.tunnel;
+                self.tcp.segment(frame, ts, &seg, sink)
+            }
             Err(TcpError::Truncated) => self.summary.truncated_frames += 1,
             Err(TcpError::BadDataOffset) => self.summary.malformed_frames += 1,
         }
@@ -205,8 +211,8 @@ impl PacketDecoder {
         sink: &mut Sink<'_>,
     ) {
         let s = &mut self.summary;
-        let (kind, inner) = match tunnel::decap(proto, payload) {
-            Decap::Inner(kind, inner) => (kind, inner),
+        let (tunnel, inner) = match tunnel::decap(proto, payload) {
+            Decap::Inner(tunnel, inner) => (tunnel, inner),
             Decap::Truncated(_) => return s.truncated_frames += 1,
             Decap::Unusable(_) | Decap::NotTunnel => return s.non_tcp_packets += 1,
         };
@@ -214,7 +220,7 @@ impl PacketDecoder {
             s.tunnels.too_deep += 1;
             return;
         }
-        s.tunnels.add(kind);
+        s.tunnels.add(tunnel.kind);
         let (net, d) = match inner {
             Inner::Ip(net, d) => (net, d),
             Inner::Ethernet(d) => match link::parse_link(link::linktype::ETHERNET, d) {
@@ -225,9 +231,11 @@ impl PacketDecoder {
                 }
             },
         };
+        let outer = self.tunnel.replace(tunnel);
         self.depth += 1;
         self.ip(frame, ts, net, d, sink);
         self.depth -= 1;
+        self.tunnel = outer;
     }
 
     /// End of input: drops pending fragments, flushes every connection, and returns

@@ -837,6 +837,7 @@ impl TcpReassembler {
             b,
             syn_seen,
             initiator,
+            tunnel: seg.tunnel,
         });
         self.conns.insert(key, Conn::new(id, a, b, initiator))
     }
@@ -957,6 +958,7 @@ mod tests {
                 ack,
                 flags,
                 payload,
+                tunnel: None,
             };
             let rec = &mut self.rec;
             self.r
@@ -1024,6 +1026,7 @@ mod tests {
             b: server(),
             syn_seen,
             initiator,
+            tunnel: None,
         }
     }
     fn closed(d: Option<StreamDir>, kind: CloseKind, frame: u64) -> TransportEvent<'static> {
@@ -1293,6 +1296,7 @@ mod tests {
                     b: client(),
                     syn_seen: false,
                     initiator: None,
+                    tunnel: None,
                 },
                 data(
                     StreamDir {
@@ -1455,6 +1459,7 @@ mod tests {
                     b: server(),
                     syn_seen: true,
                     initiator: Some(Side::A),
+                    tunnel: None,
                 },
             ]
         );
@@ -1503,6 +1508,7 @@ mod tests {
             ack: 0,
             flags,
             payload: p,
+            tunnel: None,
         };
         let mut total = 0u64;
         let mut sink = |e: TransportEvent<'_>| {

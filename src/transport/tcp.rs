@@ -1,6 +1,7 @@
 //! The TCP header: just enough to reassemble streams.
 
 use super::event::Endpoint;
+use super::tunnel::Tunnel;
 use std::net::IpAddr;
 
 /// TCP flag bits (the low byte of the flags field).
@@ -49,6 +50,8 @@ pub struct TcpSegment<'a> {
     pub flags: TcpFlags,
     /// Payload bytes (as captured; may be shorter than sent when the snapshot length cut it).
     pub payload: &'a [u8],
+    /// The innermost tunnel the segment came out of, if any.
+    pub tunnel: Option<Tunnel>,
 }
 
 /// Why a TCP header could not be read.
@@ -86,6 +89,7 @@ pub fn parse_tcp(src: IpAddr, dst: IpAddr, data: &[u8]) -> Result<TcpSegment<'_>
         ack,
         flags: TcpFlags(h[13]),
         payload,
+        tunnel: None,
     })
 }
 

@@ -35,7 +35,7 @@ const ETHERTYPE_ERSPAN_2: u16 = 0x88be;
 const ETHERTYPE_ERSPAN_3: u16 = 0x22eb;
 
 /// The kinds of tunnel, for the capture summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TunnelKind {
     /// IPv4 or IPv6 straight inside IP.
     IpInIp,
@@ -47,6 +47,53 @@ pub enum TunnelKind {
     Vxlan,
     /// GENEVE (over UDP): Ethernet frames or IP.
     Geneve,
+}
+
+impl TunnelKind {
+    /// The kind's name, as the capture summary writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TunnelKind::IpInIp => "IP in IP",
+            TunnelKind::Gre => "GRE",
+            TunnelKind::Erspan => "ERSPAN",
+            TunnelKind::Vxlan => "VXLAN",
+            TunnelKind::Geneve => "GENEVE",
+        }
+    }
+}
+
+/// The tunnel a packet came out of: its kind and the network segment or session its
+/// header names, shown with the connection so that a capture of many overlays says which
+/// one each connection was in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tunnel {
+    /// The kind of header.
+    pub kind: TunnelKind,
+    /// The VNI of VXLAN and GENEVE, GRE's key, ERSPAN's session ID; `None` for IP in IP,
+    /// GRE without a key and ERSPAN type I, which name none.
+    pub id: Option<u32>,
+}
+
+impl Tunnel {
+    /// What the header calls its `id`: "VNI", "key", "session".
+    pub fn id_name(&self) -> &'static str {
+        match self.kind {
+            TunnelKind::Vxlan | TunnelKind::Geneve => "VNI",
+            TunnelKind::Gre => "key",
+            TunnelKind::Erspan => "session",
+            TunnelKind::IpInIp => "id",
+        }
+    }
+}
+
+impl std::fmt::Display for Tunnel {
+    /// "VXLAN VNI 42", "GRE key 7", "IP in IP".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.id {
+            Some(id) => write!(f, "{} {} {id}", self.kind.name(), self.id_name()),
+            None => f.write_str(self.kind.name()),
+        }
+    }
 }
 
 /// Packets taken out of each kind of tunnel (a packet in two tunnels counts in both).
@@ -86,14 +133,15 @@ impl TunnelCounts {
     /// Each kind with its count, those with packets only: `[("VXLAN", 12)]`.
     pub fn named(&self) -> Vec<(&'static str, u64)> {
         [
-            ("IP in IP", self.ip_in_ip),
-            ("GRE", self.gre),
-            ("ERSPAN", self.erspan),
-            ("VXLAN", self.vxlan),
-            ("GENEVE", self.geneve),
+            (TunnelKind::IpInIp, self.ip_in_ip),
+            (TunnelKind::Gre, self.gre),
+            (TunnelKind::Erspan, self.erspan),
+            (TunnelKind::Vxlan, self.vxlan),
+            (TunnelKind::Geneve, self.geneve),
         ]
         .into_iter()
         .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.name(), n))
         .collect()
     }
 }
@@ -115,7 +163,7 @@ pub enum Inner<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decap<'a> {
     /// One tunnel header stripped.
-    Inner(TunnelKind, Inner<'a>),
+    Inner(Tunnel, Inner<'a>),
     /// A tunnel header cut short by the capture.
     Truncated(TunnelKind),
     /// A tunnel header with an impossible field (a length beyond its packet, an unknown
@@ -125,11 +173,16 @@ pub enum Decap<'a> {
     NotTunnel,
 }
 
+const IP_IN_IP: Tunnel = Tunnel {
+    kind: TunnelKind::IpInIp,
+    id: None,
+};
+
 /// Strips the tunnel header of an IP payload of protocol `proto`, if it is one.
 pub fn decap(proto: u8, payload: &[u8]) -> Decap<'_> {
     match proto {
-        proto::IPV4 => Decap::Inner(TunnelKind::IpInIp, Inner::Ip(Network::Ipv4, payload)),
-        proto::IPV6 => Decap::Inner(TunnelKind::IpInIp, Inner::Ip(Network::Ipv6, payload)),
+        proto::IPV4 => Decap::Inner(IP_IN_IP, Inner::Ip(Network::Ipv4, payload)),
+        proto::IPV6 => Decap::Inner(IP_IN_IP, Inner::Ip(Network::Ipv6, payload)),
         proto::GRE => gre(payload),
         proto::UDP => udp(payload),
         _ => Decap::NotTunnel,
@@ -137,12 +190,20 @@ pub fn decap(proto: u8, payload: &[u8]) -> Decap<'_> {
 }
 
 /// What an EtherType names inside a tunnel.
-fn by_ethertype(kind: TunnelKind, t: u16, rest: &[u8]) -> Decap<'_> {
+fn by_ethertype(tunnel: Tunnel, t: u16, rest: &[u8]) -> Decap<'_> {
     match t {
-        ETHERTYPE_IPV4 => Decap::Inner(kind, Inner::Ip(Network::Ipv4, rest)),
-        ETHERTYPE_IPV6 => Decap::Inner(kind, Inner::Ip(Network::Ipv6, rest)),
-        ETHERTYPE_TEB => Decap::Inner(kind, Inner::Ethernet(rest)),
-        _ => Decap::Unusable(kind),
+        ETHERTYPE_IPV4 => Decap::Inner(tunnel, Inner::Ip(Network::Ipv4, rest)),
+        ETHERTYPE_IPV6 => Decap::Inner(tunnel, Inner::Ip(Network::Ipv6, rest)),
+        ETHERTYPE_TEB => Decap::Inner(tunnel, Inner::Ethernet(rest)),
+        _ => Decap::Unusable(tunnel.kind),
+    }
+}
+
+/// The 24-bit VNI of VXLAN and GENEVE, in bytes 4 to 6 of their headers.
+fn vni(h: &[u8]) -> Option<u32> {
+    match h.get(4..7)? {
+        &[a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
+        _ => None,
     }
 }
 
@@ -167,14 +228,21 @@ fn gre(d: &[u8]) -> Decap<'_> {
     let Some(rest) = d.get(len..) else {
         return Decap::Truncated(kind);
     };
+    // The key follows the checksum word when both are present (RFC 2890).
+    let at = 4 + 4 * usize::from(checksum);
+    let id = key.then(|| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]));
     match ptype {
         ETHERTYPE_ERSPAN_2 if !seq => {
-            // Type I: the mirrored frame follows GRE directly.
-            Decap::Inner(TunnelKind::Erspan, Inner::Ethernet(rest))
+            // Type I: the mirrored frame follows GRE directly; no session ID.
+            let tunnel = Tunnel {
+                kind: TunnelKind::Erspan,
+                id: None,
+            };
+            Decap::Inner(tunnel, Inner::Ethernet(rest))
         }
         ETHERTYPE_ERSPAN_2 => erspan(rest, 1, 8),
         ETHERTYPE_ERSPAN_3 => erspan(rest, 2, 12),
-        _ => by_ethertype(kind, ptype, rest),
+        _ => by_ethertype(Tunnel { kind, id }, ptype, rest),
     }
 }
 
@@ -194,8 +262,13 @@ fn erspan(d: &[u8], version: u8, len: usize) -> Decap<'_> {
     } else {
         0
     };
+    // Both types put the 10-bit session ID at the end of their first word.
+    let tunnel = Tunnel {
+        kind,
+        id: Some(u32::from(u16::from_be_bytes([h[2], h[3]]) & 0x03ff)),
+    };
     match d.get(len + sub..) {
-        Some(frame) => Decap::Inner(kind, Inner::Ethernet(frame)),
+        Some(frame) => Decap::Inner(tunnel, Inner::Ethernet(frame)),
         None => Decap::Truncated(kind),
     }
 }
@@ -236,7 +309,7 @@ fn vxlan(d: &[u8]) -> Decap<'_> {
     if h[0] & 0x08 == 0 {
         return Decap::Unusable(kind);
     }
-    Decap::Inner(kind, Inner::Ethernet(&d[8..]))
+    Decap::Inner(Tunnel { kind, id: vni(h) }, Inner::Ethernet(&d[8..]))
 }
 
 /// GENEVE (RFC 8926): 8 bytes and the options, then what the protocol type names.
@@ -250,7 +323,7 @@ fn geneve(d: &[u8]) -> Decap<'_> {
     }
     let len = 8 + usize::from(first & 0x3f) * 4;
     match d.get(len..) {
-        Some(rest) => by_ethertype(kind, ptype, rest),
+        Some(rest) => by_ethertype(Tunnel { kind, id: vni(d) }, ptype, rest),
         None => Decap::Truncated(kind),
     }
 }
@@ -258,6 +331,10 @@ fn geneve(d: &[u8]) -> Decap<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tun(kind: TunnelKind, id: Option<u32>) -> Tunnel {
+        Tunnel { kind, id }
+    }
 
     fn udp_to(port: u16, body: &[u8]) -> Vec<u8> {
         let mut d = vec![0x30, 0x39];
@@ -272,11 +349,11 @@ mod tests {
     fn ip_in_ip_both_families() {
         assert_eq!(
             decap(4, b"\x45ab"),
-            Decap::Inner(TunnelKind::IpInIp, Inner::Ip(Network::Ipv4, b"\x45ab"))
+            Decap::Inner(IP_IN_IP, Inner::Ip(Network::Ipv4, b"\x45ab"))
         );
         assert_eq!(
             decap(41, b"\x60"),
-            Decap::Inner(TunnelKind::IpInIp, Inner::Ip(Network::Ipv6, b"\x60"))
+            Decap::Inner(IP_IN_IP, Inner::Ip(Network::Ipv6, b"\x60"))
         );
         assert_eq!(decap(1, b"icmp"), Decap::NotTunnel);
     }
@@ -286,17 +363,28 @@ mod tests {
         let ip = Inner::Ip(Network::Ipv4, b"IP");
         assert_eq!(
             decap(47, b"\x00\x00\x08\x00IP"),
-            Decap::Inner(TunnelKind::Gre, ip)
+            Decap::Inner(tun(TunnelKind::Gre, None), ip)
         );
-        // Checksum, key and sequence number: 12 more bytes.
+        // Checksum, key (300) and sequence number: 12 more bytes.
         let mut d = vec![0xb0, 0x00, 0x08, 0x00];
-        d.extend_from_slice(&[0; 12]);
+        d.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0, 1, 0x2c, 0, 0, 0, 9]);
         d.extend_from_slice(b"IP");
-        assert_eq!(decap(47, &d), Decap::Inner(TunnelKind::Gre, ip));
+        assert_eq!(
+            decap(47, &d),
+            Decap::Inner(tun(TunnelKind::Gre, Some(300)), ip)
+        );
         assert_eq!(decap(47, &d[..15]), Decap::Truncated(TunnelKind::Gre));
+        // Without the checksum the key comes first.
+        let mut k = vec![0x20, 0x00, 0x08, 0x00, 0, 0, 0, 5];
+        k.extend_from_slice(b"IP");
+        assert_eq!(
+            decap(47, &k),
+            Decap::Inner(tun(TunnelKind::Gre, Some(5)), ip)
+        );
+        assert_eq!(decap(47, &k[..7]), Decap::Truncated(TunnelKind::Gre));
         assert_eq!(
             decap(47, b"\x00\x00\x65\x58eth"),
-            Decap::Inner(TunnelKind::Gre, Inner::Ethernet(b"eth"))
+            Decap::Inner(tun(TunnelKind::Gre, None), Inner::Ethernet(b"eth"))
         );
         // PPTP (version 1), routing present, PPP inside: not decoded.
         assert_eq!(
@@ -315,14 +403,17 @@ mod tests {
 
     #[test]
     fn erspan_types_one_two_three() {
-        let eth = |d| Decap::Inner(TunnelKind::Erspan, Inner::Ethernet(d));
-        // Type I: no sequence number, no ERSPAN header.
-        assert_eq!(decap(47, b"\x00\x00\x88\xbeF"), eth(b"F"));
+        let eth = |id, d| Decap::Inner(tun(TunnelKind::Erspan, id), Inner::Ethernet(d));
+        // Type I: no sequence number, no ERSPAN header, no session ID.
+        assert_eq!(decap(47, b"\x00\x00\x88\xbeF"), eth(None, b"F"));
         // Type II: sequence number, 8-byte header of version 1.
         let mut d = b"\x10\x00\x88\xbe\0\0\0\x01".to_vec();
         d.extend_from_slice(&[0x10, 0, 0, 7, 0, 0, 0, 0]);
         d.push(b'F');
-        assert_eq!(decap(47, &d), eth(b"F"));
+        assert_eq!(decap(47, &d), eth(Some(7), b"F"));
+        // The session ID is the first word's low 10 bits (COS, encapsulation and T above).
+        d[10..12].copy_from_slice(&[0xfe, 0x01]);
+        assert_eq!(decap(47, &d), eth(Some(0x201), b"F"));
         d[8] = 0x20; // version 2 is not type II
         assert_eq!(decap(47, &d), Decap::Unusable(TunnelKind::Erspan));
         assert_eq!(decap(47, &d[..12]), Decap::Truncated(TunnelKind::Erspan));
@@ -330,11 +421,11 @@ mod tests {
         let mut d = b"\x10\x00\x22\xeb\0\0\0\x01".to_vec();
         d.extend_from_slice(&[0x20, 0, 0, 7, 1, 2, 3, 4, 0, 0, 0, 0]);
         d.push(b'F');
-        assert_eq!(decap(47, &d), eth(b"F"));
+        assert_eq!(decap(47, &d), eth(Some(7), b"F"));
         d[19] = 0x01;
         assert_eq!(decap(47, &d), Decap::Truncated(TunnelKind::Erspan));
         d.splice(20..20, [9; 8]);
-        assert_eq!(decap(47, &d), eth(b"F"));
+        assert_eq!(decap(47, &d), eth(Some(7), b"F"));
     }
 
     #[test]
@@ -343,7 +434,7 @@ mod tests {
             let d = udp_to(port, b"\x08\0\0\0\0\0\x2a\0eth");
             assert_eq!(
                 decap(17, &d),
-                Decap::Inner(TunnelKind::Vxlan, Inner::Ethernet(b"eth"))
+                Decap::Inner(tun(TunnelKind::Vxlan, Some(42)), Inner::Ethernet(b"eth"))
             );
         }
         let d = udp_to(4789, b"\x00\0\0\0\0\0\x2a\0eth");
@@ -360,7 +451,7 @@ mod tests {
         d[5] = 200;
         assert_eq!(
             decap(17, &d),
-            Decap::Inner(TunnelKind::Vxlan, Inner::Ethernet(b"eth"))
+            Decap::Inner(tun(TunnelKind::Vxlan, Some(42)), Inner::Ethernet(b"eth"))
         );
     }
 
@@ -371,7 +462,7 @@ mod tests {
         d.extend_from_slice(b"pad");
         assert_eq!(
             decap(17, &d),
-            Decap::Inner(TunnelKind::Vxlan, Inner::Ethernet(b"eth"))
+            Decap::Inner(tun(TunnelKind::Vxlan, Some(42)), Inner::Ethernet(b"eth"))
         );
     }
 
@@ -380,13 +471,16 @@ mod tests {
         let d = udp_to(6081, b"\x00\x00\x65\x58\0\0\x4d\0eth");
         assert_eq!(
             decap(17, &d),
-            Decap::Inner(TunnelKind::Geneve, Inner::Ethernet(b"eth"))
+            Decap::Inner(tun(TunnelKind::Geneve, Some(77)), Inner::Ethernet(b"eth"))
         );
         // Two 4-byte words of options, then IPv6.
         let d = udp_to(6081, b"\x02\x00\x86\xdd\0\0\x4d\0optsopts\x60");
         assert_eq!(
             decap(17, &d),
-            Decap::Inner(TunnelKind::Geneve, Inner::Ip(Network::Ipv6, b"\x60"))
+            Decap::Inner(
+                tun(TunnelKind::Geneve, Some(77)),
+                Inner::Ip(Network::Ipv6, b"\x60")
+            )
         );
         // Options longer than the packet; version 1; a protocol not decoded here.
         let d = udp_to(6081, b"\x3f\x00\x65\x58\0\0\x4d\0");
@@ -397,6 +491,23 @@ mod tests {
         assert_eq!(decap(17, &d), Decap::Unusable(TunnelKind::Geneve));
         let d = udp_to(6081, b"\x00\x00\x65");
         assert_eq!(decap(17, &d), Decap::Truncated(TunnelKind::Geneve));
+    }
+
+    #[test]
+    fn a_vni_is_three_bytes_and_names_the_tunnel() {
+        let d = udp_to(4789, b"\x08\0\0\0\xab\xcd\xef\xffeth");
+        let Decap::Inner(t, _) = decap(17, &d) else {
+            panic!("not VXLAN")
+        };
+        assert_eq!(t, tun(TunnelKind::Vxlan, Some(0xab_cdef)));
+        assert_eq!(t.to_string(), "VXLAN VNI 11259375");
+        assert_eq!(tun(TunnelKind::Gre, Some(7)).to_string(), "GRE key 7");
+        assert_eq!(
+            tun(TunnelKind::Erspan, Some(3)).to_string(),
+            "ERSPAN session 3"
+        );
+        assert_eq!(tun(TunnelKind::Gre, None).to_string(), "GRE");
+        assert_eq!(IP_IN_IP.to_string(), "IP in IP");
     }
 
     #[test]

@@ -195,6 +195,7 @@ impl Live {
                 a: info.a,
                 b: info.b,
                 tls: None,
+                tunnel: info.tunnel,
                 client_id: None,
                 username: None,
                 version: None,

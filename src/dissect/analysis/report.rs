@@ -2,7 +2,7 @@
 
 use crate::codec::diag::Severity;
 use crate::codec::{Direction, PacketType, ProtocolVersion};
-use crate::transport::{Endpoint, Timestamp};
+use crate::transport::{Endpoint, Timestamp, Tunnel};
 
 /// Who did something on a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +154,8 @@ pub struct ConnSummary {
     pub b: Endpoint,
     /// TLS: encrypted, with the server name of the ClientHello.
     pub tls: Option<Option<String>>,
+    /// The innermost tunnel of the frame that opened the connection, if any.
+    pub tunnel: Option<Tunnel>,
     /// Client identifier.
     pub client_id: Option<String>,
     /// User name.
