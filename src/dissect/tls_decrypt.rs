@@ -16,6 +16,8 @@
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm};
+use ccm::consts::{U12, U16, U8};
+use ccm::Ccm;
 use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -184,6 +186,7 @@ pub fn suite_name(suite: u16) -> String {
         0x1302 => "TLS_AES_256_GCM_SHA384",
         0x1303 => "TLS_CHACHA20_POLY1305_SHA256",
         0x1304 => "TLS_AES_128_CCM_SHA256",
+        0x1305 => "TLS_AES_128_CCM_8_SHA256",
         0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
         0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
         0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -223,8 +226,30 @@ pub fn suite_name(suite: u16) -> String {
         0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
         0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
         0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        0xc09c => "TLS_RSA_WITH_AES_128_CCM",
+        0xc09d => "TLS_RSA_WITH_AES_256_CCM",
+        0xc09e => "TLS_DHE_RSA_WITH_AES_128_CCM",
+        0xc09f => "TLS_DHE_RSA_WITH_AES_256_CCM",
+        0xc0a0 => "TLS_RSA_WITH_AES_128_CCM_8",
+        0xc0a1 => "TLS_RSA_WITH_AES_256_CCM_8",
+        0xc0a2 => "TLS_DHE_RSA_WITH_AES_128_CCM_8",
+        0xc0a3 => "TLS_DHE_RSA_WITH_AES_256_CCM_8",
+        0xc0a4 => "TLS_PSK_WITH_AES_128_CCM",
+        0xc0a5 => "TLS_PSK_WITH_AES_256_CCM",
+        0xc0a6 => "TLS_DHE_PSK_WITH_AES_128_CCM",
+        0xc0a7 => "TLS_DHE_PSK_WITH_AES_256_CCM",
         0xc0a8 => "TLS_PSK_WITH_AES_128_CCM_8",
+        0xc0a9 => "TLS_PSK_WITH_AES_256_CCM_8",
+        0xc0aa => "TLS_PSK_DHE_WITH_AES_128_CCM_8",
+        0xc0ab => "TLS_PSK_DHE_WITH_AES_256_CCM_8",
+        0xc0ac => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+        0xc0ad => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
         0xc0ae => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+        0xc0af => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+        0xd001 => "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256",
+        0xd002 => "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384",
+        0xd003 => "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256",
+        0xd005 => "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256",
         _ => return format!("cipher suite 0x{suite:04x}"),
     };
     name.to_string()
@@ -295,6 +320,8 @@ enum Algo {
     Aes128Gcm,
     Aes256Gcm,
     ChaCha20,
+    /// AES-CCM (RFC 6655, 7251, 8446): key length 16 or 32, tag length 16 or 8 (CCM_8).
+    Ccm(usize, usize),
     /// TLS 1.2 AES-CBC with an HMAC (key length 16 or 32).
     Cbc(usize, MacAlg),
 }
@@ -303,7 +330,7 @@ impl Algo {
     fn key_len(self) -> usize {
         match self {
             Algo::Aes128Gcm => 16,
-            Algo::Cbc(k, _) => k,
+            Algo::Cbc(k, _) | Algo::Ccm(k, _) => k,
             _ => 32,
         }
     }
@@ -351,10 +378,25 @@ fn suite_params(version: u16, suite: u16) -> Option<(Algo, Hash)> {
         (0x0304, 0x1301) => (Algo::Aes128Gcm, Hash::Sha256),
         (0x0304, 0x1302) => (Algo::Aes256Gcm, Hash::Sha384),
         (0x0304, 0x1303) => (Algo::ChaCha20, Hash::Sha256),
+        (0x0304, 0x1304) => (Algo::Ccm(16, 16), Hash::Sha256),
+        (0x0304, 0x1305) => (Algo::Ccm(16, 8), Hash::Sha256),
         (0x0304, _) => return None,
-        (_, 0x009c | 0x009e | 0x00a8 | 0xc02b | 0xc02f) => (Algo::Aes128Gcm, Hash::Sha256),
-        (_, 0x009d | 0x009f | 0x00a9 | 0xc02c | 0xc030) => (Algo::Aes256Gcm, Hash::Sha384),
+        (_, 0x009c | 0x009e | 0x00a8 | 0xc02b | 0xc02f | 0xd001) => (Algo::Aes128Gcm, Hash::Sha256),
+        (_, 0x009d | 0x009f | 0x00a9 | 0xc02c | 0xc030 | 0xd002) => (Algo::Aes256Gcm, Hash::Sha384),
         (_, 0xcca8..=0xccac) => (Algo::ChaCha20, Hash::Sha256),
+        // AES-CCM, all with the SHA-256 PRF (RFC 6655 4, RFC 7251 2, RFC 8442 4): in
+        // 0xc09c..=0xc0af even codes are AES-128 and odd ones AES-256, in runs of four
+        // (CCM, then CCM_8) but for the last two pairs.
+        (_, s @ 0xc09c..=0xc0af) => {
+            let key = if s % 2 == 0 { 16 } else { 32 };
+            let tag = match s {
+                0xc0a0..=0xc0a3 | 0xc0a8..=0xc0ab | 0xc0ae | 0xc0af => 8,
+                _ => 16,
+            };
+            (Algo::Ccm(key, tag), Hash::Sha256)
+        }
+        (_, 0xd003) => (Algo::Ccm(16, 8), Hash::Sha256),
+        (_, 0xd005) => (Algo::Ccm(16, 16), Hash::Sha256),
         // CBC with explicit IVs: TLS 1.2 only (1.0 chains IVs, 1.1 has another PRF).
         (0x0303, 0x002f | 0x0033 | 0xc009 | 0xc013 | 0x008c | 0xc035) => {
             (Algo::Cbc(16, MacAlg::Sha1), Hash::Sha256)
@@ -374,10 +416,17 @@ fn suite_params(version: u16, suite: u16) -> Option<(Algo, Hash)> {
     Some(p)
 }
 
+/// AES-CCM with a 12-byte nonce and a tag of `T` bytes.
+type AesCcm<A, T> = Ccm<A, T, U12>;
+
 enum Aead {
     Aes128(Box<Aes128Gcm>),
     Aes256(Box<Aes256Gcm>),
     ChaCha(Box<ChaCha20Poly1305>),
+    Ccm128(Box<AesCcm<aes::Aes128, U16>>),
+    Ccm256(Box<AesCcm<aes::Aes256, U16>>),
+    Ccm128Short(Box<AesCcm<aes::Aes128, U8>>),
+    Ccm256Short(Box<AesCcm<aes::Aes256, U8>>),
     /// Not an AEAD: TLS 1.2 AES-CBC and its HMAC.
     Cbc(Box<CbcKeys>),
 }
@@ -477,6 +526,11 @@ impl Keys {
             Algo::Aes128Gcm => Aead::Aes128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
             Algo::Aes256Gcm => Aead::Aes256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
             Algo::ChaCha20 => Aead::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?)),
+            Algo::Ccm(16, 16) => Aead::Ccm128(Box::new(AesCcm::new_from_slice(key).ok()?)),
+            Algo::Ccm(32, 16) => Aead::Ccm256(Box::new(AesCcm::new_from_slice(key).ok()?)),
+            Algo::Ccm(16, 8) => Aead::Ccm128Short(Box::new(AesCcm::new_from_slice(key).ok()?)),
+            Algo::Ccm(32, 8) => Aead::Ccm256Short(Box::new(AesCcm::new_from_slice(key).ok()?)),
+            Algo::Ccm(..) => return None,
             // Built by `keys_tls12`, which has the MAC keys.
             Algo::Cbc(..) => return None,
         };
@@ -504,7 +558,19 @@ impl Keys {
             Aead::Aes128(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
             Aead::Aes256(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
             Aead::ChaCha(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
+            Aead::Ccm128(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
+            Aead::Ccm256(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
+            Aead::Ccm128Short(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
+            Aead::Ccm256Short(a) => a.decrypt_in_place(n, aad, buf).is_ok(),
             Aead::Cbc(_) => false,
+        }
+    }
+
+    /// Bytes of the authentication tag after the ciphertext.
+    fn tag_len(&self) -> usize {
+        match self.aead {
+            Aead::Ccm128Short(_) | Aead::Ccm256Short(_) => 8,
+            _ => 16,
         }
     }
 
@@ -804,7 +870,9 @@ impl TlsDecryptor {
             } else if let Aead::Cbc(c) = &k.aead {
                 c.open(k.seq, header, body, buf)
             } else {
-                let explicit = matches!(k.aead, Aead::Aes128(_) | Aead::Aes256(_));
+                // AES-GCM and AES-CCM carry 8 bytes of their nonce in each record (RFC 5288
+                // 3, RFC 6655 3); ChaCha20-Poly1305 derives it (RFC 7905 2).
+                let explicit = !matches!(k.aead, Aead::ChaCha(_));
                 let (nonce, ct) = if explicit {
                     let Some((e, ct)) = body.split_at_checked(8) else {
                         return false;
@@ -815,7 +883,7 @@ impl TlsDecryptor {
                 } else {
                     (k.xor_nonce(), body)
                 };
-                let Some(plain_len) = ct.len().checked_sub(16) else {
+                let Some(plain_len) = ct.len().checked_sub(k.tag_len()) else {
                     return false;
                 };
                 let mut aad = [0u8; 13];
@@ -1207,17 +1275,154 @@ mod tests {
     }
 
     #[test]
-    fn a_ccm_suite_is_named_not_decrypted() {
+    fn a_suite_not_decrypted_is_named() {
         let mut keys = KeyLog::default();
         keys.master.insert([7; 32], vec![1; 48]);
+        // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA.
         assert_eq!(
-            notes_of(keys, 0xc0ae),
+            notes_of(keys, 0x0041),
             vec![TlsNote::UnsupportedSuite {
                 version: 0x0303,
-                suite: 0xc0ae
+                suite: 0x0041
             }]
         );
-        assert_eq!(suite_name(0xc0ae), "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8");
+        assert_eq!(suite_name(0x0041), "cipher suite 0x0041");
+    }
+
+    #[test]
+    fn ccm_suites_have_their_key_and_tag_lengths() {
+        let p = |s| suite_params(0x0303, s).map(|(a, _)| a);
+        assert_eq!(p(0xc0ac), Some(Algo::Ccm(16, 16)));
+        assert_eq!(p(0xc0ad), Some(Algo::Ccm(32, 16)));
+        assert_eq!(p(0xc0ae), Some(Algo::Ccm(16, 8)));
+        assert_eq!(p(0xc0af), Some(Algo::Ccm(32, 8)));
+        assert_eq!(p(0xc09c), Some(Algo::Ccm(16, 16)));
+        assert_eq!(p(0xc0a1), Some(Algo::Ccm(32, 8)));
+        assert_eq!(p(0xc0a4), Some(Algo::Ccm(16, 16)));
+        assert_eq!(p(0xc0a8), Some(Algo::Ccm(16, 8)));
+        assert_eq!(p(0xc0ab), Some(Algo::Ccm(32, 8)));
+        assert_eq!(p(0xd003), Some(Algo::Ccm(16, 8)));
+        assert_eq!(p(0xd005), Some(Algo::Ccm(16, 16)));
+        assert_eq!(
+            suite_params(0x0304, 0x1305),
+            Some((Algo::Ccm(16, 8), Hash::Sha256))
+        );
+        // Every CCM suite has a name and a PRF hash of SHA-256.
+        for s in (0xc09c..=0xc0af).chain([0xd003, 0xd005]) {
+            assert!(suite_name(s).contains("_CCM"), "{s:04x}");
+            assert_eq!(suite_params(0x0303, s).map(|(_, h)| h), Some(Hash::Sha256));
+        }
+    }
+
+    /// A TLS 1.2 session with an AES-CCM suite, its keys from the key log's master secret
+    /// and its records sealed here with the `ccm` crate: the record opens (salt and explicit
+    /// nonce, the additional data of RFC 6655, a tag of 16 or 8 bytes), and a changed byte
+    /// stops the direction.
+    #[test]
+    fn tls12_ccm_records_open() {
+        fn seal<A>(key: &[u8], nonce: &[u8], aad: &[u8], plain: &[u8]) -> Vec<u8>
+        where
+            A: ccm::aead::AeadCore + ccm::aead::Aead + KeyInit,
+        {
+            let a = <A as KeyInit>::new_from_slice(key).unwrap();
+            let payload = ccm::aead::Payload { msg: plain, aad };
+            a.encrypt(ccm::aead::Nonce::<A>::from_slice(nonce), payload)
+                .unwrap()
+        }
+        let plain = b"\x30\x05\x00\x01tx";
+        for (suite, tag) in [(0xc0ac_u16, 16), (0xc0ae, 8)] {
+            let master = vec![1u8; 48];
+            let mut keys = KeyLog::default();
+            keys.master.insert([7; 32], master.clone());
+            let keys = Arc::new(keys);
+            let (ch, sh) = hellos(suite);
+            let mut seed = vec![9u8; 32];
+            seed.extend_from_slice(&[7; 32]);
+            let block = prf12(Hash::Sha256, &master, b"key expansion", &seed, 40).unwrap();
+            let (ckey, civ) = (&block[..16], &block[32..36]);
+            let explicit = [0, 0, 0, 0, 0, 0, 0, 0x2a];
+            let mut nonce = civ.to_vec();
+            nonce.extend_from_slice(&explicit);
+            let mut aad = vec![0u8; 8];
+            aad.extend_from_slice(&[23, 3, 3]);
+            aad.extend_from_slice(&(plain.len() as u16).to_be_bytes());
+            let sealed = if tag == 16 {
+                seal::<AesCcm<aes::Aes128, U16>>(ckey, &nonce, &aad, plain)
+            } else {
+                seal::<AesCcm<aes::Aes128, U8>>(ckey, &nonce, &aad, plain)
+            };
+            assert_eq!(sealed.len(), plain.len() + tag);
+            let mut record = vec![23, 3, 3];
+            record.extend_from_slice(&((8 + sealed.len()) as u16).to_be_bytes());
+            record.extend_from_slice(&explicit);
+            record.extend_from_slice(&sealed);
+            let run = |record: &[u8]| {
+                let mut d = TlsDecryptor::new(Arc::clone(&keys));
+                let (mut data, mut notes) = (Vec::new(), Vec::new());
+                let ccs: &[u8] = &[20, 3, 3, 0, 1, 1];
+                for (side, bytes) in [
+                    (Side::A, &ch[..]),
+                    (Side::B, &sh),
+                    (Side::A, ccs),
+                    (Side::A, record),
+                ] {
+                    d.push(side, bytes, &mut |o| match o {
+                        TlsOut::Data { bytes, .. } => data.extend_from_slice(bytes),
+                        TlsOut::Note { note } => notes.push(note),
+                    });
+                }
+                (data, notes)
+            };
+            let (data, notes) = run(&record);
+            assert_eq!(data, plain, "{suite:04x}");
+            assert!(
+                matches!(notes[..], [TlsNote::Decrypting { .. }]),
+                "{notes:?}"
+            );
+            let mut bad = record.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            let (data, notes) = run(&bad);
+            assert!(data.is_empty());
+            assert!(
+                matches!(
+                    notes[..],
+                    [
+                        TlsNote::Decrypting { .. },
+                        TlsNote::DecryptFailed { record: 0 }
+                    ]
+                ),
+                "{notes:?}"
+            );
+        }
+    }
+
+    /// TLS 1.3 AES-CCM keys from a traffic secret open a record sealed with them.
+    #[test]
+    fn tls13_ccm_8_record_opens() {
+        use ccm::aead::Aead as _;
+        let secret = [4u8; 32];
+        let k = Keys::tls13(Algo::Ccm(16, 8), Hash::Sha256, &secret).unwrap();
+        let key = expand_label(Hash::Sha256, &secret, b"key", 16).unwrap();
+        let header = [23, 3, 3, 0, 14];
+        let inner = b"hello\x17"; // content, then its type (application data)
+        let a = AesCcm::<aes::Aes128, U8>::new_from_slice(&key).unwrap();
+        let nonce = k.xor_nonce();
+        let payload = ccm::aead::Payload {
+            msg: inner,
+            aad: &header,
+        };
+        let sealed = a
+            .encrypt(
+                ccm::aead::Nonce::<AesCcm<aes::Aes128, U8>>::from_slice(&nonce),
+                payload,
+            )
+            .unwrap();
+        assert_eq!(sealed.len(), 14);
+        let mut buf = sealed.clone();
+        assert!(k.open(&nonce, &header, &mut buf));
+        assert_eq!(buf, inner);
+        assert_eq!(k.tag_len(), 8);
     }
 
     /// A CBC record, sealed here with the RustCrypto primitives, opens with either MAC
