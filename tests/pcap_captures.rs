@@ -476,6 +476,7 @@ captures! {
     v5_session => "v5-session.expected.json",
     vxlan => "vxlan.expected.json",
     tls_keylog => "tls-keylog.expected.json",
+    tls_ccm => "tls-ccm.expected.json",
     tunnels => "tunnels.expected.json",
 }
 

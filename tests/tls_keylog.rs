@@ -312,20 +312,63 @@ fn stats_show_decrypted_sessions_by_version_and_the_other_as_tls() {
     assert!(outcome.starts_with("TLS, encrypted"), "{outcome}");
 }
 
-/// The pcap_file fuzz target decrypts with this key log: one of its seeds must be this
-/// capture, or the fuzzer never reaches an authenticated record.
+/// The pcap_file fuzz target decrypts with the TLS captures' key logs: its seeds must hold
+/// those captures, or the fuzzer never reaches an authenticated record.
 #[test]
-fn the_fuzz_corpus_holds_this_capture() {
-    let cap = std::fs::read(data("tls-keylog.pcap")).unwrap();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pcap_file");
-    let found = std::fs::read_dir(&corpus).unwrap().any(|e| {
-        let p = e.unwrap().path();
-        std::fs::metadata(&p).is_ok_and(|m| m.len() == cap.len() as u64)
-            && std::fs::read(&p).is_ok_and(|b| b == cap)
-    });
+fn the_fuzz_corpus_holds_the_tls_captures() {
+    for name in ["tls-keylog.pcap", "tls-ccm.pcap"] {
+        let cap = std::fs::read(data(name)).unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pcap_file");
+        let found = std::fs::read_dir(&corpus).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            std::fs::metadata(&p).is_ok_and(|m| m.len() == cap.len() as u64)
+                && std::fs::read(&p).is_ok_and(|b| b == cap)
+        });
+        assert!(
+            found,
+            "copy testdata/captures/{name} into {}",
+            corpus.display()
+        );
+    }
+}
+
+/// tls-ccm.pcap (make-tls-captures.sh ccm): the AES-CCM suites of TLS 1.3 and of embedded
+/// TLS 1.2 stacks, each decrypted: all the MQTT packets of each session (9 at QoS 1, 13 at
+/// QoS 2, 7 at QoS 0), which tshark decodes the same field by field (diff_tshark).
+#[test]
+fn every_ccm_suite_decrypts() {
+    let recs = records_with(&data("tls-ccm.pcap"), &data("tls-ccm.keylog"));
+    let mut suites: Vec<(u64, String, String, usize)> = Vec::new();
+    for r in recs.iter().filter(|r| r["record"] == "packet") {
+        let c = &r["connection"];
+        let id = c["id"].as_u64().unwrap();
+        match suites.last_mut() {
+            Some(s) if s.0 == id => s.3 += 1,
+            _ => suites.push((
+                id,
+                c["tls"]["version"].as_str().unwrap().to_string(),
+                c["tls"]["suite"].as_str().unwrap().to_string(),
+                1,
+            )),
+        }
+    }
+    let want = [
+        ("TLS 1.3", "TLS_AES_128_CCM_SHA256", 9),
+        ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", 9),
+        ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", 13),
+        ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", 9),
+        ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", 7),
+        ("TLS 1.3", "TLS_AES_128_CCM_8_SHA256", 13),
+    ];
+    let got: Vec<(&str, &str, usize)> = suites
+        .iter()
+        .map(|(_, v, s, n)| (v.as_str(), s.as_str(), *n))
+        .collect();
+    assert_eq!(got, want);
     assert!(
-        found,
-        "copy testdata/captures/tls-keylog.pcap into {}",
-        corpus.display()
+        !recs.iter().any(|r| r["kind"] == "tls_decryption"
+            && r["details"]["what"] != "decrypting"
+            && r["details"]["what"] != "alert"),
+        "a session failed"
     );
 }

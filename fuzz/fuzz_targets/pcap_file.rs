@@ -20,12 +20,13 @@ use mqtt_dissect::dissect::tls_decrypt::KeyLog;
 use mqtt_dissect::transport::TransportConfig;
 use std::sync::{Arc, OnceLock};
 
-/// The key log of the TLS capture in the corpus: mutations of it reach the decryption.
+/// The key logs of the TLS captures in the corpus: mutations of them reach the decryption.
 fn keys() -> Arc<KeyLog> {
     static KEYS: OnceLock<Arc<KeyLog>> = OnceLock::new();
     Arc::clone(KEYS.get_or_init(|| {
-        Arc::new(KeyLog::parse(include_str!(
-            "../../testdata/captures/tls-keylog.keylog"
+        Arc::new(KeyLog::parse(concat!(
+            include_str!("../../testdata/captures/tls-keylog.keylog"),
+            include_str!("../../testdata/captures/tls-ccm.keylog")
         )))
     }))
 }

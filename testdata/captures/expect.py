@@ -429,7 +429,8 @@ def connections(frames, port):
                                                   frames_with_several_mqtt_packets={"c2s": [], "s2c": []},
                                                   reassembled={"c2s": [], "s2c": []})
         d = "s2c" if fr["srcport"] == port else "c2s"
-        if fr["fin"] and c["first_fin"] is None:
+        # A FIN captured after an RST crossed it on the wire: the connection was already reset.
+        if fr["fin"] and c["first_fin"] is None and not c["rst_from"]:
             c["first_fin"] = "client" if d == "c2s" else "broker"
         if fr["rst"] and ("client" if d == "c2s" else "broker") not in c["rst_from"]:
             c["rst_from"].append("client" if d == "c2s" else "broker")
@@ -707,16 +708,9 @@ def intent_vxlan(k):
     k.seq("tun-pub6", "s2c", ["CONNACK", "PUBREC", "PUBCOMP"])
 
 
-def intent_tls_keylog(k):
-    ids = ["tls13-aes256", "tls12-aes128", "tls12-aes256", "tls12-chacha", "tls12-cbc-sha", "tls12-cbc-sha384", None,
-           "tls13-chacha", "tls13-aes128"]
-    k.ids(ids)
-    # Each client publishes to its own subscription: QoS 1 gives a PUBACK each way, QoS 2 a
-    # PUBREC, PUBREL and PUBCOMP each way (in an order that depends on timing).
-    k.counts({"CONNACK": 8, "CONNECT": 8, "DISCONNECT": 8, "PUBACK": 8, "PUBCOMP": 6, "PUBLISH": 16, "PUBREC": 6,
-              "PUBREL": 6, "SUBACK": 8, "SUBSCRIBE": 8})
-    qos = {"tls13-aes256": 1, "tls12-aes128": 1, "tls12-aes256": 2, "tls12-chacha": 0, "tls12-cbc-sha": 1,
-           "tls12-cbc-sha384": 2, "tls13-chacha": 2, "tls13-aes128": 1}
+def tls_sessions(k, qos):
+    """Each client publishes to its own subscription: QoS 1 gives a PUBACK each way, QoS 2 a
+    PUBREC, PUBREL and PUBCOMP each way (in an order that depends on timing)."""
     flow = {0: [], 1: ["PUBACK"], 2: ["PUBCOMP", "PUBREC", "PUBREL"]}
     for cid, q in qos.items():
         c = k.conn(cid)
@@ -726,7 +720,25 @@ def intent_tls_keylog(k):
         k.eq(cid, "c2s", "PUBLISH", "qos", q)
         k.eq(cid, "s2c", "PUBLISH", "topic", f"tls/{cid}")
         k.eq(cid, "c2s", "PUBLISH", "payload", {"text": f"secret payload of {cid}", "len": len(f"secret payload of {cid}")})
+
+
+def intent_tls_keylog(k):
+    ids = ["tls13-aes256", "tls12-aes128", "tls12-aes256", "tls12-chacha", "tls12-cbc-sha", "tls12-cbc-sha384", None,
+           "tls13-chacha", "tls13-aes128"]
+    k.ids(ids)
+    k.counts({"CONNACK": 8, "CONNECT": 8, "DISCONNECT": 8, "PUBACK": 8, "PUBCOMP": 6, "PUBLISH": 16, "PUBREC": 6,
+              "PUBREL": 6, "SUBACK": 8, "SUBSCRIBE": 8})
+    tls_sessions(k, {"tls13-aes256": 1, "tls12-aes128": 1, "tls12-aes256": 2, "tls12-chacha": 0, "tls12-cbc-sha": 1,
+                     "tls12-cbc-sha384": 2, "tls13-chacha": 2, "tls13-aes128": 1})
     k.ok(not k.conns[6]["c2s"] and not k.conns[6]["s2c"], "the connection without a logged key shows no MQTT")
+
+
+def intent_tls_ccm(k):
+    k.ids(["tls13-ccm", "tls12-ccm", "tls12-ccm256", "tls12-ccm8", "tls12-ccm8-256", "tls13-ccm8"])
+    k.counts({"CONNACK": 6, "CONNECT": 6, "DISCONNECT": 6, "PUBACK": 6, "PUBCOMP": 4, "PUBLISH": 12, "PUBREC": 4,
+              "PUBREL": 4, "SUBACK": 6, "SUBSCRIBE": 6})
+    tls_sessions(k, {"tls13-ccm": 1, "tls12-ccm": 1, "tls12-ccm256": 2, "tls12-ccm8": 1, "tls12-ccm8-256": 0,
+                     "tls13-ccm8": 2})
 
 
 def intent_tunnels(k):
@@ -878,6 +890,7 @@ INTENT = {
     "vxlan": intent_vxlan,
     "tunnels": intent_tunnels,
     "tls-keylog": intent_tls_keylog,
+    "tls-ccm": intent_tls_ccm,
 }
 
 
@@ -911,11 +924,12 @@ def main():
         for f in k.failed:
             print("  - " + f, file=sys.stderr)
         sys.exit(1)
-    if scenario == "tls-keylog":
+    if scenario.startswith("tls-"):
         # The session whose key was not logged shows no MQTT (in tshark as in mqtt-dissect).
         out_of_reach = [c for c in conns if not c["c2s"] and not c["s2c"]]
         conns = [c for c in conns if c["c2s"] or c["s2c"]]
-        notes.append(f"{len(out_of_reach)} TLS connection(s) without a logged key show no MQTT and are not listed")
+        if out_of_reach:
+            notes.append(f"{len(out_of_reach)} TLS connection(s) without a logged key show no MQTT and are not listed")
     for c in conns:
         c.pop("stream")
     out = OrderedDict()

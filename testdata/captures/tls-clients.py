@@ -46,10 +46,11 @@ def run(cert, keylog, port, spec):
         info.wait_for_publish(5)
     if not got.wait(5):
         sys.exit(f"{cid}: own message not delivered")
+    sock = c.socket()
+    suite = sock.cipher()[0] if hasattr(sock, "cipher") else "?"
     c.disconnect()
     c.loop_stop()
-    print(f"tls-clients.py: {cid}: TLS {tls} {ciphers or 'default suites'}, MQTT level {level}, QoS {qos}: ok",
-          file=sys.stderr)
+    print(f"tls-clients.py: {cid}: TLS {tls} {suite}, MQTT level {level}, QoS {qos}: ok", file=sys.stderr)
 
 
 def main():
