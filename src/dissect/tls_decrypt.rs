@@ -1314,21 +1314,23 @@ mod tests {
         }
     }
 
+    /// `plain` sealed with the AEAD `A` (ciphertext, then tag), as a TLS peer would.
+    fn seal<A>(key: &[u8], nonce: &[u8], aad: &[u8], plain: &[u8]) -> Vec<u8>
+    where
+        A: ccm::aead::AeadCore + ccm::aead::Aead + KeyInit,
+    {
+        let a = <A as KeyInit>::new_from_slice(key).unwrap();
+        let payload = ccm::aead::Payload { msg: plain, aad };
+        a.encrypt(ccm::aead::Nonce::<A>::from_slice(nonce), payload)
+            .unwrap()
+    }
+
     /// A TLS 1.2 session with an AES-CCM suite, its keys from the key log's master secret
     /// and its records sealed here with the `ccm` crate: the record opens (salt and explicit
     /// nonce, the additional data of RFC 6655, a tag of 16 or 8 bytes), and a changed byte
     /// stops the direction.
     #[test]
     fn tls12_ccm_records_open() {
-        fn seal<A>(key: &[u8], nonce: &[u8], aad: &[u8], plain: &[u8]) -> Vec<u8>
-        where
-            A: ccm::aead::AeadCore + ccm::aead::Aead + KeyInit,
-        {
-            let a = <A as KeyInit>::new_from_slice(key).unwrap();
-            let payload = ccm::aead::Payload { msg: plain, aad };
-            a.encrypt(ccm::aead::Nonce::<A>::from_slice(nonce), payload)
-                .unwrap()
-        }
         let plain = b"\x30\x05\x00\x01tx";
         for (suite, tag) in [(0xc0ac_u16, 16), (0xc0ae, 8)] {
             let master = vec![1u8; 48];
@@ -1400,24 +1402,13 @@ mod tests {
     /// TLS 1.3 AES-CCM keys from a traffic secret open a record sealed with them.
     #[test]
     fn tls13_ccm_8_record_opens() {
-        use ccm::aead::Aead as _;
         let secret = [4u8; 32];
         let k = Keys::tls13(Algo::Ccm(16, 8), Hash::Sha256, &secret).unwrap();
         let key = expand_label(Hash::Sha256, &secret, b"key", 16).unwrap();
         let header = [23, 3, 3, 0, 14];
         let inner = b"hello\x17"; // content, then its type (application data)
-        let a = AesCcm::<aes::Aes128, U8>::new_from_slice(&key).unwrap();
         let nonce = k.xor_nonce();
-        let payload = ccm::aead::Payload {
-            msg: inner,
-            aad: &header,
-        };
-        let sealed = a
-            .encrypt(
-                ccm::aead::Nonce::<AesCcm<aes::Aes128, U8>>::from_slice(&nonce),
-                payload,
-            )
-            .unwrap();
+        let sealed = seal::<AesCcm<aes::Aes128, U8>>(&key, &nonce, &header, inner);
         assert_eq!(sealed.len(), 14);
         let mut buf = sealed.clone();
         assert!(k.open(&nonce, &header, &mut buf));

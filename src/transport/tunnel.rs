@@ -35,7 +35,7 @@ const ETHERTYPE_ERSPAN_2: u16 = 0x88be;
 const ETHERTYPE_ERSPAN_3: u16 = 0x22eb;
 
 /// The kinds of tunnel, for the capture summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TunnelKind {
     /// IPv4 or IPv6 straight inside IP.
     IpInIp,
@@ -65,7 +65,7 @@ impl TunnelKind {
 /// The tunnel a packet came out of: its kind and the network segment or session its
 /// header names, shown with the connection so that a capture of many overlays says which
 /// one each connection was in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tunnel {
     /// The kind of header.
     pub kind: TunnelKind,
